@@ -1,0 +1,43 @@
+# Salon's build. `make run` starts a server with the example configuration,
+# `make test` is what CI runs.
+
+GO       ?= go
+BIN      := bin
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 60s
+
+# Every fuzz target, as package:Target.
+FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse
+
+.PHONY: all build run test vet fuzz bench clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/salond ./cmd/salond
+
+run: build
+	$(BIN)/salond -config config/salon.hcl
+
+vet:
+	$(GO) vet ./...
+
+# The race detector over every package; fuzz targets run their seed corpus.
+test: vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# A fuzzing campaign: FUZZTIME per target.
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+bench: build
+	$(GO) run ./bench/cmd/salon-bench
+
+clean:
+	rm -rf $(BIN)

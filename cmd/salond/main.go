@@ -1,0 +1,117 @@
+// Command salond is the Salon chat server.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/salon-chat/salon/config"
+	"github.com/salon-chat/salon/core/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stderr))
+}
+
+func run(args []string, stdin *os.File, stderr io.Writer) int {
+	fs := flag.NewFlagSet("salond", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", "", "HCL configuration `file` (defaults apply without one)")
+	listen := fs.String("listen", "", "listen on `address` (overrides the file)")
+	dataDir := fs.String("data", "", "data `folder` (overrides the file)")
+	console := fs.Bool("console", false, "read console commands (EXT) from standard input even when it is not a terminal")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(stderr, "salond", version)
+		return 0
+	}
+
+	cfg := config.Default()
+	if *configFile != "" {
+		var err error
+		if cfg, err = config.Load(*configFile); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+
+	log := hclog.New(&hclog.LoggerOptions{
+		Name:       "salond",
+		Level:      hclog.LevelFromString(cfg.Log.Level),
+		JSONFormat: cfg.Log.Format == "json",
+		Output:     stderr,
+	})
+	srv, err := server.Start(cfg, log)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	log.Info("listening", "addr", srv.Addr().String(), "data", cfg.DataDir, "version", version)
+
+	stop := make(chan string, 1)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
+	go func() { stop <- (<-signals).String() }()
+	if *console || isTerminal(stdin) {
+		go readConsole(stdin, stop, log)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+
+	select {
+	case why := <-stop:
+		log.Info("stopping", "reason", why)
+	case err := <-served:
+		log.Error("accept loop ended", "error", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Error("unclean stop", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+// readConsole reads operator commands: EXT stops the server.
+func readConsole(in io.Reader, stop chan<- string, log hclog.Logger) {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		switch cmd := strings.TrimSpace(sc.Text()); cmd {
+		case "EXT":
+			stop <- "EXT on the console"
+			return
+		case "":
+		default:
+			log.Warn("unknown console command (EXT stops the server)", "command", cmd)
+		}
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

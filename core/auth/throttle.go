@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"sync"
+	"time"
+)
+
+// Throttle slows down guessing: every failed login under a key (an address,
+// an account) doubles the wait imposed on the next attempt under that key,
+// up to a ceiling; a quiet period forgets the failures.
+type Throttle struct {
+	mu      sync.Mutex
+	entries map[string]*failures
+	base    time.Duration
+	max     time.Duration
+	forget  time.Duration
+	now     func() time.Time
+}
+
+type failures struct {
+	count int
+	last  time.Time
+}
+
+// NewThrottle returns a Throttle whose first penalty is base, doubling to at
+// most max, forgotten after forget without failures.
+func NewThrottle(base, max, forget time.Duration) *Throttle {
+	return &Throttle{entries: map[string]*failures{}, base: base, max: max, forget: forget, now: time.Now}
+}
+
+// Delay returns how long an attempt under these keys must wait: the largest
+// penalty of any of them.
+func (t *Throttle) Delay(keys ...string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var d time.Duration
+	now := t.now()
+	for _, k := range keys {
+		f := t.entries[k]
+		if f == nil {
+			continue
+		}
+		if now.Sub(f.last) > t.forget {
+			delete(t.entries, k)
+			continue
+		}
+		if p := t.penalty(f.count); p > d {
+			d = p
+		}
+	}
+	return d
+}
+
+func (t *Throttle) penalty(count int) time.Duration {
+	d := t.base
+	for i := 1; i < count && d < t.max; i++ {
+		d *= 2
+	}
+	return min(d, t.max)
+}
+
+// Fail records a failed attempt under every key.
+func (t *Throttle) Fail(keys ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	if len(t.entries) > 100000 {
+		t.sweep(now)
+	}
+	for _, k := range keys {
+		f := t.entries[k]
+		if f == nil {
+			f = &failures{}
+			t.entries[k] = f
+		}
+		f.count++
+		f.last = now
+	}
+}
+
+// Forget clears the failures of a key (after a successful login).
+func (t *Throttle) Forget(key string) {
+	t.mu.Lock()
+	delete(t.entries, key)
+	t.mu.Unlock()
+}
+
+// sweep drops forgotten entries so that a flood of addresses cannot grow
+// the table without bound.
+func (t *Throttle) sweep(now time.Time) {
+	for k, f := range t.entries {
+		if now.Sub(f.last) > t.forget {
+			delete(t.entries, k)
+		}
+	}
+}

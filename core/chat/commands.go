@@ -1,0 +1,583 @@
+package chat
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+
+	"github.com/salon-chat/salon/core/store"
+	"github.com/salon-chat/salon/core/wire"
+)
+
+// command applies a logged-in (or pre-login) command. Every handler checks
+// everything before it changes anything, so a rejection changes nothing.
+func (h *Hub) command(r *request) effect {
+	s, c := r.s, r.cmd
+	switch c.Op {
+	case wire.OpRegister:
+		return h.register(r)
+	case wire.OpLogin:
+		return h.login(r)
+	case wire.OpQuit:
+		s.leaving = true
+		line := wire.Line("BYE")
+		return effect{deliver: func() { s.push(line); s.closeAfterFlush() }}
+	case wire.OpPing:
+		line := wire.Line("PONG")
+		if c.Name != "" {
+			line = wire.Line("PONG", c.Name)
+		}
+		return h.only(s, line)
+	case wire.OpWho:
+		u := h.st.byPseudo[wire.FoldPseudo(c.Name)]
+		if u == nil {
+			return h.fail(s, c.Verb, "no such user")
+		}
+		return h.only(s, wire.Add(u.online(), u.id, u.pseudo))
+	}
+	me := h.st.users[s.uid]
+	switch c.Op {
+	case wire.OpNewServer:
+		return h.newServer(s, me, c.Name)
+	case wire.OpNewChannel:
+		return h.newChannel(s, me, c.Addr.Server, c.Name)
+	case wire.OpDelete:
+		return h.delete(s, me, c.Addr)
+	case wire.OpRename:
+		return h.rename(s, me, c.Addr, c.Name)
+	case wire.OpLeave:
+		return h.leave(s, me, c.Addr)
+	case wire.OpUnfriend:
+		return h.unfriend(s, me, c.Addr.UserTag())
+	case wire.OpInvite:
+		return h.invite(s, me, c)
+	case wire.OpJoin:
+		return h.join(s, me, c.Addr)
+	case wire.OpMsg:
+		return h.message(s, me, c.Addr, c.Text)
+	case wire.OpPassword:
+		return h.password(s, me, r)
+	case wire.OpPseudo:
+		return h.pseudo(s, me, r)
+	case wire.OpGet, wire.OpNewFile, wire.OpFile, wire.OpEndFile:
+		return h.fail(s, c.Verb, "history and files are not available on this server yet")
+	case wire.OpGame:
+		return h.fail(s, c.Verb, "unknown game")
+	}
+	return h.fail(s, c.Verb, "unknown command")
+}
+
+// only is an effect that sends lines to the session alone.
+func (h *Hub) only(s *Session, lines ...[]byte) effect {
+	return effect{deliver: func() {
+		for _, l := range lines {
+			s.push(l)
+		}
+	}}
+}
+
+func (o *outbox) then(h *Hub, change store.Change) effect {
+	return effect{change: change, deliver: func() { o.deliver(h) }}
+}
+
+func (h *Hub) register(r *request) effect {
+	s, c := r.s, r.cmd
+	if s.uid != 0 {
+		return h.fail(s, c.Verb, "already logged in")
+	}
+	if h.st.byPseudo[wire.FoldPseudo(c.Name)] != nil {
+		return h.fail(s, c.Verb, "pseudo already taken")
+	}
+	u := &user{id: h.st.nextUser, pseudo: c.Name, hash: r.hash}
+	h.st.nextUser++
+	h.st.addUser(u)
+	row := store.User{ID: u.id, Pseudo: u.pseudo, PseudoKey: wire.FoldPseudo(u.pseudo), PassHash: u.hash}
+	return h.startSession(s, u, func(tx *store.Tx) error { return tx.CreateUser(row) })
+}
+
+func (h *Hub) login(r *request) effect {
+	s, c := r.s, r.cmd
+	if s.uid != 0 {
+		return h.fail(s, c.Verb, "already logged in")
+	}
+	u := h.st.byPseudo[wire.FoldPseudo(c.Name)]
+	if u == nil || u.bot || u.hash != r.verified {
+		return h.fail(s, c.Verb, "bad pseudo or password")
+	}
+	return h.startSession(s, u, nil)
+}
+
+// startSession logs s in as u: the login burst to s, then, if this is u's
+// first session, ADD ON to everyone online who can see u.
+func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
+	s.uid = u.id
+	u.logins++
+	burst := h.burst(u)
+	var watchers []int64
+	if u.logins == 1 {
+		watchers = h.st.onlineOthers(h.st.canSee(u), u.id)
+	}
+	on := wire.Add(true, u.id, u.pseudo)
+	uid := u.id
+	return effect{change: change, deliver: func() {
+		for _, l := range burst {
+			s.push(l)
+		}
+		if u := h.st.users[uid]; u != nil && !s.closedOrClosing() {
+			u.sessions = append(u.sessions, s)
+		}
+		h.sendAll(watchers, on)
+	}}
+}
+
+// burst is the login burst of PROTOCOL.md section 5, in its order.
+func (h *Hub) burst(u *user) [][]byte {
+	st := h.st
+	lines := [][]byte{wire.Line("TAG", wire.User(u.id)), wire.Add(true, u.id, u.pseudo)}
+	seen := st.canSee(u)
+	delete(seen, u.id)
+	for _, id := range sortedKeys(seen) {
+		v := st.users[id]
+		lines = append(lines, wire.Add(v.online(), v.id, v.pseudo))
+	}
+	lines = append(lines, wire.Group(wire.Head("GRP", wire.User(u.id)), sortedKeys(u.friends))...)
+	for _, sid := range sortedKeys(u.servers) {
+		srv := st.servers[sid]
+		for _, tag := range sortedKeys(srv.chans) {
+			ch := srv.chans[tag]
+			if !ch.members[u.id] {
+				continue
+			}
+			lines = append(lines, tagLine(srv, ch))
+			lines = append(lines, groupLines(srv, ch)...)
+		}
+	}
+	received := make([]*invitation, 0, len(u.invIn))
+	for _, i := range u.invIn {
+		received = append(received, i)
+	}
+	for _, i := range byAge(received) {
+		lines = append(lines, h.invitationLine("SENT", i, false))
+	}
+	sent := make([]*invitation, 0, len(u.invOut))
+	for i := range u.invOut {
+		sent = append(sent, i)
+	}
+	for _, i := range byAge(sent) {
+		lines = append(lines, h.invitationLine("INV", i, true))
+	}
+	return lines
+}
+
+// byAge sorts invitations oldest first.
+func byAge(list []*invitation) []*invitation {
+	slices.SortFunc(list, func(a, b *invitation) int { return cmp.Compare(a.id, b.id) })
+	return list
+}
+
+// invitationLine formats a pending invitation for its invitee
+// ("SENT|INV 0 from [S C server chan]") or for its sender
+// ("INV 0 from 0 to [S C server chan]").
+func (h *Hub) invitationLine(verb string, i *invitation, forSender bool) []byte {
+	fields := []any{verb, wire.User(i.from)}
+	if forSender {
+		fields = append(fields, wire.User(i.to))
+	}
+	if !i.friendRequest() {
+		srv, ch := h.st.channelOf(i.place)
+		fields = append(fields, i.place, srv.name, ch.name)
+	}
+	return wire.Line(fields...)
+}
+
+// tagLine is "TAG S C name" (the server's name for the general channel).
+func tagLine(srv *server, ch *channel) []byte {
+	name := ch.name
+	if ch.tag == 0 {
+		name = srv.name
+	}
+	return wire.Line("TAG", wire.Addr{Server: srv.id, Channel: ch.tag}, name)
+}
+
+// groupLines is "GRP S C server chan 0 u1 0 u2 ...", split if long.
+func groupLines(srv *server, ch *channel) [][]byte {
+	head := wire.Head("GRP", wire.Addr{Server: srv.id, Channel: ch.tag}, srv.name, ch.name)
+	return wire.Group(head, ch.memberList())
+}
+
+// member reports whether u belongs to channel a (a server: its general).
+func (h *Hub) member(u *user, a wire.Addr) (*server, *channel, bool) {
+	srv, ch := h.st.channelOf(a)
+	if srv == nil || u.servers[srv.id] == nil {
+		return nil, nil, false
+	}
+	return srv, ch, ch != nil && ch.members[u.id]
+}
+
+func (h *Hub) newServer(s *Session, me *user, name string) effect {
+	id := h.st.nextServer
+	h.st.nextServer++
+	general := &channel{tag: 0, name: wire.GeneralName, creator: me.id, members: map[int64]bool{}}
+	general.add(me.id)
+	srv := &server{id: id, name: name, owner: me.id, nextChan: 1, chans: map[int64]*channel{0: general}}
+	h.st.servers[id] = srv
+	me.servers[id] = srv
+	var o outbox
+	o.user(me.id, tagLine(srv, general))
+	for _, l := range groupLines(srv, general) {
+		o.user(me.id, l)
+	}
+	uid := me.id
+	return o.then(h, func(tx *store.Tx) error { return tx.CreateServer(id, name, uid) })
+}
+
+func (h *Hub) newChannel(s *Session, me *user, sid int64, name string) effect {
+	srv := me.servers[sid]
+	if srv == nil {
+		return h.fail(s, "NEW", "no such server")
+	}
+	tag := srv.nextChan
+	srv.nextChan++
+	ch := &channel{tag: tag, name: name, creator: me.id, members: map[int64]bool{}}
+	ch.add(me.id)
+	srv.chans[tag] = ch
+	var o outbox
+	o.user(me.id, tagLine(srv, ch))
+	for _, l := range groupLines(srv, ch) {
+		o.user(me.id, l)
+	}
+	uid := me.id
+	return o.then(h, func(tx *store.Tx) error { return tx.CreateChannel(sid, tag, name, uid) })
+}
+
+// moderates: the owner moderates its server and every channel; a channel's
+// creator moderates that channel.
+func moderates(u *user, srv *server, ch *channel) bool {
+	return srv.owner == u.id || (ch.tag > 0 && ch.creator == u.id)
+}
+
+// withActor returns members plus the acting user, so that a moderator who
+// is not in the channel still gets the confirmation.
+func withActor(members []int64, actor int64) []int64 {
+	if slices.Contains(members, actor) {
+		return members
+	}
+	return append(slices.Clone(members), actor)
+}
+
+func (h *Hub) delete(s *Session, me *user, a wire.Addr) effect {
+	srv := me.servers[a.Server]
+	if srv == nil {
+		return h.fail(s, "DEL", "no such server")
+	}
+	line := wire.Line("DEL", a)
+	var o outbox
+	if a.Channel == 0 {
+		if srv.owner != me.id {
+			return h.fail(s, "DEL", "only the owner can delete a server")
+		}
+		o.users(srv.chans[0].memberList(), line)
+		for _, id := range srv.chans[0].memberList() {
+			delete(h.st.users[id].servers, srv.id)
+		}
+		delete(h.st.servers, srv.id)
+		h.st.removePlaceInvitations(srv.id, 0, true)
+		return o.then(h, func(tx *store.Tx) error { return tx.DeleteServer(a.Server) })
+	}
+	ch := srv.chans[a.Channel]
+	if ch == nil {
+		return h.fail(s, "DEL", "no such channel")
+	}
+	if !moderates(me, srv, ch) {
+		return h.fail(s, "DEL", "only a moderator can delete a channel")
+	}
+	o.users(withActor(ch.memberList(), me.id), line)
+	delete(srv.chans, ch.tag)
+	h.st.removePlaceInvitations(srv.id, ch.tag, false)
+	return o.then(h, func(tx *store.Tx) error { return tx.DeleteChannel(a.Server, a.Channel) })
+}
+
+func (h *Hub) rename(s *Session, me *user, a wire.Addr, name string) effect {
+	srv := me.servers[a.Server]
+	if srv == nil {
+		return h.fail(s, "RENAME", "no such server")
+	}
+	var o outbox
+	if a.Channel == 0 {
+		if srv.owner != me.id {
+			return h.fail(s, "RENAME", "only the owner can rename a server")
+		}
+		srv.name = name
+		o.users(srv.chans[0].memberList(), wire.Line("RENAME", name, a.Server))
+		return o.then(h, func(tx *store.Tx) error { return tx.RenameServer(a.Server, name) })
+	}
+	ch := srv.chans[a.Channel]
+	if ch == nil {
+		return h.fail(s, "RENAME", "no such channel")
+	}
+	if !moderates(me, srv, ch) {
+		return h.fail(s, "RENAME", "only a moderator can rename a channel")
+	}
+	ch.name = name
+	o.users(withActor(ch.memberList(), me.id), wire.Line("RENAME", name, a))
+	return o.then(h, func(tx *store.Tx) error { return tx.RenameChannel(a.Server, a.Channel, name) })
+}
+
+func (h *Hub) leave(s *Session, me *user, a wire.Addr) effect {
+	srv, ch, ok := h.member(me, a)
+	if !ok {
+		return h.fail(s, "BYE", "not a member of that channel")
+	}
+	line := wire.Line("BYE", wire.User(me.id), a)
+	var o outbox
+	o.users(ch.memberList(), line)
+	uid := me.id
+	if a.Channel > 0 {
+		ch.remove(me.id)
+		return o.then(h, func(tx *store.Tx) error { return tx.RemoveMember(a.Server, a.Channel, uid) })
+	}
+	if srv.owner == me.id {
+		return h.fail(s, "BYE", "the owner cannot leave its server: delete it instead")
+	}
+	for _, c := range srv.chans {
+		if c.members[me.id] {
+			c.remove(me.id)
+		}
+	}
+	delete(me.servers, srv.id)
+	return o.then(h, func(tx *store.Tx) error { return tx.LeaveServer(a.Server, uid) })
+}
+
+// unfriend ends a friendship, declines a friend request received from
+// other, or withdraws one sent to it.
+func (h *Hub) unfriend(s *Session, me *user, other int64) effect {
+	them := h.st.users[other]
+	if them == nil {
+		return h.fail(s, "BYE", "no such user")
+	}
+	var o outbox
+	o.users([]int64{me.id, other}, wire.Line("BYE", wire.User(me.id), wire.User(other)))
+	a, b := me.id, other
+	if me.friends[other] {
+		delete(me.friends, other)
+		delete(them.friends, me.id)
+		return o.then(h, func(tx *store.Tx) error { return tx.RemoveFriendship(a, b) })
+	}
+	i := me.invIn[wire.User(other)]
+	if i == nil {
+		i = them.invIn[wire.User(me.id)]
+	}
+	if i == nil {
+		return h.fail(s, "BYE", "not a friend and no pending friend request")
+	}
+	h.st.removeInvitation(i)
+	id := i.id
+	return o.then(h, func(tx *store.Tx) error { return tx.DeleteInvitation(id) })
+}
+
+func (h *Hub) invite(s *Session, me *user, c wire.Command) effect {
+	them := h.st.users[c.Addr.UserTag()]
+	switch {
+	case them == nil:
+		return h.fail(s, "INV", "no such user")
+	case them == me:
+		return h.fail(s, "INV", "you cannot invite yourself")
+	}
+	place := wire.User(me.id)
+	if c.HasPlace {
+		place = c.Place
+		_, ch, ok := h.member(me, place)
+		switch {
+		case !ok:
+			return h.fail(s, "INV", "you are not a member of that channel")
+		case ch.members[them.id]:
+			return h.fail(s, "INV", "already a member")
+		}
+	} else {
+		switch {
+		case them.bot:
+			return h.fail(s, "INV", "a bot cannot be a friend")
+		case me.friends[them.id]:
+			return h.fail(s, "INV", "already friends")
+		case me.invIn[wire.User(them.id)] != nil:
+			return h.fail(s, "INV", "they already asked you: accept with JOIN 0 "+strconv.FormatInt(them.id, 10))
+		}
+	}
+	if them.invIn[place] != nil {
+		return h.fail(s, "INV", "already invited")
+	}
+	i := &invitation{id: h.st.nextInvite, from: me.id, to: them.id, place: place}
+	h.st.nextInvite++
+	h.st.addInvitation(i)
+	var o outbox
+	o.user(them.id, wire.Add(true, me.id, me.pseudo))
+	o.user(me.id, wire.Add(them.online(), them.id, them.pseudo))
+	o.user(them.id, h.invitationLine("INV", i, false))
+	o.user(me.id, h.invitationLine("INV", i, true))
+	row := i.row()
+	return o.then(h, func(tx *store.Tx) error { return tx.AddInvitation(row) })
+}
+
+func (h *Hub) join(s *Session, me *user, a wire.Addr) effect {
+	i := me.invIn[a]
+	if i == nil {
+		return h.fail(s, "JOIN", "no pending invitation")
+	}
+	if !a.IsUser() {
+		srv, ch := h.st.channelOf(a)
+		if srv == nil || ch == nil {
+			return h.fail(s, "JOIN", "that channel no longer exists")
+		}
+		if ch.members[me.id] {
+			return h.fail(s, "JOIN", "already a member")
+		}
+	}
+	h.st.removeInvitation(i)
+	ids := []int64{i.id}
+	var o outbox
+	if a.IsUser() {
+		them := h.st.users[i.from]
+		me.friends[them.id], them.friends[me.id] = true, true
+		o.users([]int64{them.id, me.id}, wire.Line("JOIN", wire.User(them.id), wire.User(me.id)))
+		a, b := them.id, me.id
+		return o.then(h, func(tx *store.Tx) error {
+			if err := tx.DeleteInvitation(ids[0]); err != nil {
+				return err
+			}
+			return tx.AddFriendship(a, b)
+		})
+	}
+	srv, ch := h.st.channelOf(a)
+	var adds []wire.Addr
+	if me.servers[srv.id] == nil {
+		if si := me.invIn[wire.Addr{Server: srv.id}]; si != nil {
+			h.st.removeInvitation(si)
+			ids = append(ids, si.id)
+		}
+		h.enter(&o, me, srv, srv.chans[0])
+		me.servers[srv.id] = srv
+		adds = append(adds, wire.Addr{Server: srv.id})
+	}
+	if ch.tag > 0 {
+		h.enter(&o, me, srv, ch)
+		adds = append(adds, a)
+	}
+	uid := me.id
+	return o.then(h, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if err := tx.DeleteInvitation(id); err != nil {
+				return err
+			}
+		}
+		for _, p := range adds {
+			if err := tx.AddMember(p.Server, p.Channel, uid); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// enter adds me to ch and queues what section 8 says a join sends: ADD of
+// the newcomer to the members and of every member to the newcomer, JOIN to
+// all, then (for a server, TAG and) GRP to the newcomer.
+func (h *Hub) enter(o *outbox, me *user, srv *server, ch *channel) {
+	members := ch.memberList()
+	o.users(members, wire.Add(true, me.id, me.pseudo))
+	for _, id := range members {
+		m := h.st.users[id]
+		o.user(me.id, wire.Add(m.online(), m.id, m.pseudo))
+	}
+	ch.add(me.id)
+	o.users(ch.memberList(), wire.Line("JOIN", wire.Addr{Server: srv.id, Channel: ch.tag}, wire.User(me.id)))
+	if ch.tag == 0 {
+		o.user(me.id, tagLine(srv, ch))
+	}
+	for _, l := range groupLines(srv, ch) {
+		o.user(me.id, l)
+	}
+}
+
+func (h *Hub) message(s *Session, me *user, a wire.Addr, text string) effect {
+	msg := store.Message{AuthorID: me.id, Body: text, Kind: store.KindText}
+	var to []int64
+	if a.IsUser() {
+		them := h.st.users[a.UserTag()]
+		switch {
+		case them == nil:
+			return h.fail(s, "MSG", "no such user")
+		case them == me:
+			return h.fail(s, "MSG", "you cannot message yourself")
+		case !me.friends[them.id] && !sharesServer(me, them):
+			return h.fail(s, "MSG", "you must be friends or share a server")
+		}
+		to = []int64{me.id, them.id}
+		c := store.Direct(me.id, them.id)
+		msg.PeerLow, msg.PeerHigh = c.PeerLow, c.PeerHigh
+	} else {
+		_, ch, ok := h.member(me, a)
+		if !ok {
+			return h.fail(s, "MSG", "you are not a member of that channel")
+		}
+		to = ch.memberList()
+		msg.ServerID, msg.ChannelTag = a.Server, a.Channel
+	}
+	line := wire.Msg(me.id, a, text)
+	return effect{
+		change:  func(tx *store.Tx) error { return tx.AddMessage(msg) },
+		deliver: func() { h.sendAll(to, line) },
+	}
+}
+
+func sharesServer(a, b *user) bool {
+	if len(a.servers) > len(b.servers) {
+		a, b = b, a
+	}
+	for id := range a.servers {
+		if b.servers[id] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Hub) password(s *Session, me *user, r *request) effect {
+	if me.hash != r.verified {
+		return h.fail(s, "PSW", "the password changed meanwhile: try again")
+	}
+	me.hash = r.hash
+	uid, hash := me.id, r.hash
+	reply, bye := wire.Line("PSW", r.cmd.NewSecret), wire.Line("BYE")
+	return effect{
+		change: func(tx *store.Tx) error { return tx.SetPassword(uid, hash) },
+		deliver: func() {
+			s.push(reply)
+			if u := h.st.users[uid]; u != nil {
+				for _, other := range u.sessions {
+					if other != s {
+						other.leaving = true
+						other.push(bye)
+						other.closeAfterFlush()
+					}
+				}
+			}
+		},
+	}
+}
+
+func (h *Hub) pseudo(s *Session, me *user, r *request) effect {
+	if me.hash != r.verified {
+		return h.fail(s, "PSD", "the password changed meanwhile: try again")
+	}
+	name, key := r.cmd.Name, wire.FoldPseudo(r.cmd.Name)
+	if other := h.st.byPseudo[key]; other != nil && other != me {
+		return h.fail(s, "PSD", "pseudo already taken")
+	}
+	delete(h.st.byPseudo, wire.FoldPseudo(me.pseudo))
+	h.st.byPseudo[key] = me
+	me.pseudo = name
+	var o outbox
+	o.users(append([]int64{me.id}, h.st.onlineOthers(h.st.canSee(me), me.id)...), wire.Line("RENAME", name, wire.User(me.id)))
+	uid := me.id
+	return o.then(h, func(tx *store.Tx) error { return tx.SetPseudo(uid, name, key) })
+}

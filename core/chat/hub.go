@@ -1,0 +1,435 @@
+// Package chat is the hub: sessions, presence, the rules of every command,
+// and fan-out. All state lives in one loop goroutine that takes whatever
+// commands are queued, applies them to memory, commits their changes to the
+// store in one transaction, and only then delivers their replies, in order.
+// Acknowledged therefore means stored, and one commit serves many commands.
+package chat
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/salon-chat/salon/core/auth"
+	"github.com/salon-chat/salon/core/store"
+	"github.com/salon-chat/salon/core/wire"
+)
+
+// Options configure a Hub.
+type Options struct {
+	Log               hclog.Logger
+	Passwords         auth.Params
+	MaxHashing        int           // password hashes computed at once
+	SendQueueBytes    int           // per session; beyond it the session is dropped
+	PendingPerSession int           // commands of one session queued before its reader waits
+	WriteTimeout      time.Duration // a write that takes longer drops the session
+	MaxBatch          int           // commands per commit
+}
+
+func (o *Options) defaults() {
+	if o.Log == nil {
+		o.Log = hclog.NewNullLogger()
+	}
+	if o.Passwords.Time == 0 {
+		o.Passwords = auth.Params{Time: 2, MemoryKiB: 19456, Threads: 1}
+	}
+	if o.MaxHashing == 0 {
+		o.MaxHashing = 4
+	}
+	if o.SendQueueBytes == 0 {
+		o.SendQueueBytes = 1 << 20
+	}
+	if o.PendingPerSession == 0 {
+		o.PendingPerSession = 64
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = 30 * time.Second
+	}
+	if o.MaxBatch == 0 {
+		o.MaxBatch = 512
+	}
+}
+
+// Hub owns the state and the sessions.
+type Hub struct {
+	opts     Options
+	log      hclog.Logger
+	store    *store.Store
+	hasher   *auth.Hasher
+	throttle *auth.Throttle
+
+	ctx    context.Context // cancelled at shutdown: ends password work
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the loop has stopped
+
+	qmu     sync.Mutex
+	queue   []*request
+	wake    chan struct{}
+	stopped bool
+
+	// Owned by the loop.
+	st       *state
+	sessions map[*Session]bool
+	stopping bool
+}
+
+type reqKind int
+
+const (
+	reqCommand reqKind = iota
+	reqLookup          // the password hash a session's reader must check
+	reqGone            // the connection ended
+	reqShutdown
+)
+
+type request struct {
+	kind     reqKind
+	s        *Session
+	slot     bool // holds one of the session's slots
+	cmd      wire.Command
+	perr     *wire.Error // a rejection decided before the loop, delivered in order
+	hash     string      // a new password hash (NEW USR, PSW)
+	verified string      // the stored hash the password was checked against
+	reply    chan lookupResult
+}
+
+type lookupResult struct {
+	pseudo string
+	hash   string
+	fail   string // reason to reject the command
+}
+
+// effect is what handling a request produced: a change to commit and the
+// deliveries to make once it is committed. Deliveries capture their lines
+// and recipients when the request is handled, so that they describe the
+// state at that point of the order whatever later requests of the batch do.
+type effect struct {
+	change  store.Change
+	deliver func()
+}
+
+// New loads the state from st and starts the hub's loop.
+func New(st *store.Store, opts Options) (*Hub, error) {
+	opts.defaults()
+	snap, err := st.Load()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Hub{
+		opts:     opts,
+		log:      opts.Log,
+		store:    st,
+		hasher:   auth.NewHasher(opts.Passwords, opts.MaxHashing),
+		throttle: auth.NewThrottle(250*time.Millisecond, 8*time.Second, 15*time.Minute),
+		ctx:      ctx,
+		cancel:   cancel,
+		done:     make(chan struct{}),
+		wake:     make(chan struct{}, 1),
+		st:       newState(snap),
+		sessions: map[*Session]bool{},
+	}
+	go h.loop()
+	return h, nil
+}
+
+// Serve runs a session on conn until it ends. It returns at once if the hub
+// has stopped.
+func (h *Hub) Serve(conn net.Conn) {
+	s := newSession(h, conn)
+	if !h.submit(&request{kind: reqCommand, s: s, cmd: wire.Command{Op: opOpen}}) {
+		conn.Close()
+		return
+	}
+	s.serve()
+}
+
+// opOpen registers a new session with the loop (never sent by clients: the
+// parser has no verb for it).
+const opOpen wire.Op = -1
+
+// Shutdown says BYE to every session, stores everything already queued and
+// stops the loop. It returns when the loop has stopped or ctx is done.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.submit(&request{kind: reqShutdown})
+	h.cancel()
+	select {
+	case <-h.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Done is closed once the hub has stopped.
+func (h *Hub) Done() <-chan struct{} { return h.done }
+
+func (h *Hub) submit(r *request) bool {
+	h.qmu.Lock()
+	if h.stopped {
+		h.qmu.Unlock()
+		return false
+	}
+	h.queue = append(h.queue, r)
+	h.qmu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (h *Hub) take() []*request {
+	h.qmu.Lock()
+	defer h.qmu.Unlock()
+	n := min(len(h.queue), h.opts.MaxBatch)
+	batch := h.queue[:n:n]
+	h.queue = h.queue[n:]
+	if len(h.queue) == 0 {
+		h.queue = nil
+	}
+	return batch
+}
+
+func (h *Hub) loop() {
+	defer close(h.done)
+	for {
+		batch := h.take()
+		if len(batch) == 0 {
+			if h.stopping {
+				h.finish()
+				return
+			}
+			<-h.wake
+			continue
+		}
+		h.runBatch(batch)
+	}
+}
+
+// runBatch handles, commits and delivers one batch.
+func (h *Hub) runBatch(batch []*request) {
+	effects := make([]effect, len(batch))
+	var changes []store.Change
+	for i, r := range batch {
+		effects[i] = h.handle(r)
+		if effects[i].change != nil {
+			changes = append(changes, effects[i].change)
+		}
+	}
+	if len(changes) > 0 {
+		if err := h.store.Commit(changes); err != nil {
+			h.recover(batch, effects, err)
+		}
+	}
+	for i, r := range batch {
+		if effects[i].deliver != nil {
+			effects[i].deliver()
+		}
+		if r.slot {
+			<-r.s.slots
+		}
+	}
+}
+
+// recover runs after a failed group commit: each change is retried alone so
+// that one bad change does not sink the others; the commands whose change
+// still fails get an ERR, and the memory state, which already had every
+// change applied, is reloaded from the database.
+func (h *Hub) recover(batch []*request, effects []effect, err error) {
+	h.log.Error("group commit failed; retrying changes one by one", "error", err)
+	failed := false
+	for i, r := range batch {
+		e := &effects[i]
+		if e.change == nil {
+			continue
+		}
+		if err := h.store.Commit([]store.Change{e.change}); err != nil {
+			h.log.Error("change not stored", "verb", r.cmd.Verb, "error", err)
+			failed = true
+			s, verb := r.s, r.cmd.Verb
+			e.deliver = func() { s.push(wire.Err(verb, "could not be stored, try again")) }
+		}
+	}
+	if failed {
+		h.reload()
+	}
+}
+
+// reload replaces the memory state with the database's, keeping sessions.
+func (h *Hub) reload() {
+	snap, err := h.store.Load()
+	if err != nil {
+		h.log.Error("reloading state after a failed commit", "error", err)
+		return
+	}
+	old := h.st
+	h.st = newState(snap)
+	for id, u := range old.users {
+		nu := h.st.users[id]
+		if nu == nil {
+			for _, s := range u.sessions {
+				s.closeAfterFlush()
+			}
+			continue
+		}
+		nu.logins, nu.sessions = u.logins, u.sessions
+	}
+}
+
+// finish closes what is left at shutdown.
+func (h *Hub) finish() {
+	h.qmu.Lock()
+	h.stopped = true
+	rest := h.queue
+	h.queue = nil
+	h.qmu.Unlock()
+	for _, r := range rest {
+		if r.reply != nil {
+			r.reply <- lookupResult{fail: "server stopping"}
+		}
+	}
+}
+
+// handle applies one request to the state.
+func (h *Hub) handle(r *request) effect {
+	s := r.s
+	switch r.kind {
+	case reqShutdown:
+		h.stopping = true
+		line := wire.Line("BYE")
+		for s := range h.sessions {
+			s.leaving = true
+		}
+		return effect{deliver: func() {
+			for s := range h.sessions {
+				s.push(line)
+				s.closeAfterFlush()
+			}
+		}}
+	case reqGone:
+		return h.gone(s)
+	case reqLookup:
+		return h.lookup(r)
+	}
+	if r.cmd.Op == opOpen {
+		h.sessions[s] = true
+		return effect{}
+	}
+	if s.leaving || h.stopping {
+		return effect{}
+	}
+	if s.uid == 0 && !allowedBeforeLogin(r) {
+		verb := r.cmd.Verb
+		if r.perr != nil {
+			verb = r.perr.Verb
+		}
+		return h.fail(s, verb, "not logged in")
+	}
+	if r.perr != nil {
+		e := r.perr
+		return effect{deliver: func() { s.push(e.Line()) }}
+	}
+	return h.command(r)
+}
+
+// allowedBeforeLogin: only NEW USR, IAM, BYE and PING (and their shape
+// errors, and framing errors) are answered before login.
+func allowedBeforeLogin(r *request) bool {
+	if r.perr != nil {
+		switch r.perr.Verb {
+		case "LINE", "NEW", "IAM", "BYE", "PING":
+			return true
+		}
+		return false
+	}
+	switch r.cmd.Op {
+	case wire.OpRegister, wire.OpLogin, wire.OpQuit, wire.OpPing:
+		return true
+	}
+	return false
+}
+
+// fail is an effect that only answers ERR to the session.
+func (h *Hub) fail(s *Session, verb, reason string) effect {
+	line := wire.Err(verb, reason)
+	return effect{deliver: func() { s.push(line) }}
+}
+
+func (h *Hub) lookup(r *request) effect {
+	s := r.s
+	res := lookupResult{}
+	switch {
+	case r.cmd.Name == "" && s.uid == 0:
+		res.fail = "not logged in"
+	case r.cmd.Name == "":
+		u := h.st.users[s.uid]
+		res.pseudo, res.hash = u.pseudo, u.hash
+	case s.uid != 0:
+		res.fail = "already logged in"
+	default:
+		res.pseudo = r.cmd.Name
+		if u := h.st.byPseudo[wire.FoldPseudo(r.cmd.Name)]; u != nil && !u.bot {
+			res.hash = u.hash
+		}
+	}
+	// The reader waits for this answer before sending anything else, so it
+	// can be given at once rather than after the commit.
+	r.reply <- res
+	return effect{}
+}
+
+// gone forgets a session whose connection ended.
+func (h *Hub) gone(s *Session) effect {
+	delete(h.sessions, s)
+	s.leaving = true
+	uid := s.uid
+	if uid == 0 {
+		return effect{deliver: s.closeAfterFlush}
+	}
+	u := h.st.users[uid]
+	if u == nil {
+		return effect{deliver: s.closeAfterFlush}
+	}
+	u.logins--
+	var watchers []int64
+	if !u.online() {
+		watchers = h.st.onlineOthers(h.st.canSee(u), uid)
+	}
+	line := wire.Line("BYE", wire.User(uid))
+	return effect{deliver: func() {
+		s.closeAfterFlush()
+		if u := h.st.users[uid]; u != nil {
+			u.sessions = removeSession(u.sessions, s)
+		}
+		h.sendAll(watchers, line)
+	}}
+}
+
+func removeSession(list []*Session, s *Session) []*Session {
+	for i, x := range list {
+		if x == s {
+			return append(list[:i:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// send delivers a line to every session of a user.
+func (h *Hub) send(uid int64, line []byte) {
+	if u := h.st.users[uid]; u != nil {
+		for _, s := range u.sessions {
+			s.push(line)
+		}
+	}
+}
+
+// sendAll delivers one line (the same bytes) to every session of the users.
+func (h *Hub) sendAll(uids []int64, line []byte) {
+	for _, id := range uids {
+		h.send(id, line)
+	}
+}

@@ -1,0 +1,236 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/salon-chat/salon/core/wire"
+)
+
+// Session is one client connection. Its reader goroutine parses lines and
+// hands them to the hub; lines for it are queued by the hub and written by a
+// flusher goroutine that exists only while the queue is not empty, so an
+// idle connection costs one goroutine and its read buffer.
+type Session struct {
+	hub  *Hub
+	conn net.Conn
+	addr string // the peer's IP, the key of login throttling
+
+	slots chan struct{} // commands handed to the hub and not yet delivered
+
+	// Owned by the hub's loop.
+	uid     int64 // 0 until logged in
+	leaving bool  // BYE was handled: later commands are dropped
+
+	mu       sync.Mutex
+	out      [][]byte
+	outBytes int
+	flushing bool
+	closing  bool // close once the queue is written
+	closed   bool
+}
+
+func newSession(h *Hub, conn net.Conn) *Session {
+	addr := conn.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	return &Session{hub: h, conn: conn, addr: addr, slots: make(chan struct{}, h.opts.PendingPerSession)}
+}
+
+// push queues a line. A session whose queue outgrows its limit is a reader
+// that cannot keep up: it is disconnected rather than allowed to hold memory
+// or slow anyone down.
+func (s *Session) push(line []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.closing {
+		return
+	}
+	if s.outBytes+len(line) > s.hub.opts.SendQueueBytes {
+		s.hub.log.Warn("disconnecting a session that does not read", "addr", s.addr, "user", s.uidForLog(), "queued", s.outBytes)
+		s.closed = true
+		s.out = nil
+		go s.conn.Close()
+		return
+	}
+	s.out = append(s.out, line)
+	s.outBytes += len(line)
+	if !s.flushing {
+		s.flushing = true
+		go s.flush()
+	}
+}
+
+// closedOrClosing reports whether the session is ending.
+func (s *Session) closedOrClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed || s.closing
+}
+
+// uidForLog is only for log lines: it may race with the loop.
+func (s *Session) uidForLog() int64 { return s.uid }
+
+// closeAfterFlush ends the session once what is queued has been written.
+func (s *Session) closeAfterFlush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.closing {
+		return
+	}
+	s.closing = true
+	if !s.flushing {
+		s.closed = true
+		go s.conn.Close()
+	}
+}
+
+func (s *Session) flush() {
+	for {
+		s.mu.Lock()
+		batch := s.out
+		s.out, s.outBytes = nil, 0
+		if len(batch) == 0 || s.closed {
+			s.flushing = false
+			if s.closing && !s.closed {
+				s.closed = true
+				s.conn.Close()
+			}
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		s.conn.SetWriteDeadline(time.Now().Add(s.hub.opts.WriteTimeout))
+		bufs := net.Buffers(batch)
+		if _, err := bufs.WriteTo(s.conn); err != nil {
+			s.mu.Lock()
+			s.closed, s.flushing, s.out = true, false, nil
+			s.mu.Unlock()
+			s.conn.Close()
+			return
+		}
+	}
+}
+
+// serve reads commands until the connection ends, then tells the hub.
+func (s *Session) serve() {
+	defer s.hub.submit(&request{kind: reqGone, s: s})
+	r := wire.NewReader(s.conn)
+	for {
+		line, err := r.ReadLine()
+		switch {
+		case errors.Is(err, wire.ErrLineTooLong):
+			s.reply(wire.Errorf("LINE", "line too long"))
+			continue
+		case errors.Is(err, wire.ErrInvalidText):
+			s.reply(wire.Errorf("LINE", "invalid text"))
+			continue
+		case err != nil:
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				s.hub.log.Debug("read ended", "addr", s.addr, "error", err)
+			}
+			return
+		}
+		cmd, perr := wire.Parse(line)
+		if !s.handle(cmd, perr) {
+			return
+		}
+	}
+}
+
+// reply hands the hub a line-level error to deliver in order.
+func (s *Session) reply(e *wire.Error) { s.send(&request{kind: reqCommand, s: s, perr: e}) }
+
+// send hands a request to the hub once a slot is free. It reports false when
+// the hub has stopped.
+func (s *Session) send(r *request) bool {
+	select {
+	case s.slots <- struct{}{}:
+	case <-s.hub.done:
+		return false
+	}
+	r.s = s
+	r.slot = true
+	return s.hub.submit(r)
+}
+
+// handle does the slow part of a command in this session's own goroutine
+// (password hashing never runs in the hub's loop) and hands it over.
+func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
+	r := &request{kind: reqCommand, cmd: cmd, perr: perr}
+	if perr != nil {
+		return s.send(r)
+	}
+	ctx := s.hub.ctx
+	h := s.hub
+	switch cmd.Op {
+	case wire.OpRegister:
+		hash, err := h.hasher.Hash(ctx, cmd.Secret)
+		if err != nil {
+			return false
+		}
+		r.hash = hash
+	case wire.OpLogin, wire.OpPassword, wire.OpPseudo:
+		name := ""
+		if cmd.Op == wire.OpLogin {
+			name = cmd.Name
+		}
+		look, ok := s.lookup(name)
+		if !ok {
+			return false
+		}
+		if look.fail != "" {
+			r.perr = wire.Errorf(cmd.Verb, look.fail)
+			return s.send(r)
+		}
+		keys := []string{"addr:" + s.addr, "user:" + wire.FoldPseudo(look.pseudo)}
+		if d := h.throttle.Delay(keys...); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return false
+			}
+		}
+		ok, err := h.hasher.Verify(ctx, look.hash, cmd.Secret)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			h.log.Error("checking a password", "user", look.pseudo, "error", err)
+		}
+		if !ok {
+			h.throttle.Fail(keys...)
+			reason := "bad pseudo or password"
+			if cmd.Op != wire.OpLogin {
+				reason = "wrong password"
+			}
+			r.perr = wire.Errorf(cmd.Verb, reason)
+			return s.send(r)
+		}
+		h.throttle.Forget(keys[1])
+		r.verified = look.hash
+		if cmd.Op == wire.OpPassword {
+			if r.hash, err = h.hasher.Hash(ctx, cmd.NewSecret); err != nil {
+				return false
+			}
+		}
+	}
+	return s.send(r)
+}
+
+// lookup asks the hub for the password hash of pseudo (or of the session's
+// own account when pseudo is empty).
+func (s *Session) lookup(pseudo string) (lookupResult, bool) {
+	reply := make(chan lookupResult, 1)
+	if !s.send(&request{kind: reqLookup, cmd: wire.Command{Name: pseudo}, reply: reply}) {
+		return lookupResult{}, false
+	}
+	select {
+	case res := <-reply:
+		return res, true
+	case <-s.hub.done:
+		return lookupResult{}, false
+	}
+}

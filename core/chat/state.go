@@ -1,0 +1,225 @@
+package chat
+
+import (
+	"slices"
+
+	"github.com/salon-chat/salon/core/store"
+	"github.com/salon-chat/salon/core/wire"
+)
+
+// The in-memory state, owned by the hub's loop goroutine: nothing else reads
+// or writes it. It mirrors the database (loaded at start, changed in step
+// with every committed change) so that checks and fan-out never query.
+
+type user struct {
+	id     int64
+	pseudo string
+	hash   string
+	bot    bool
+
+	friends map[int64]bool
+	servers map[int64]*server
+	invIn   map[wire.Addr]*invitation // received, by place (friend requests: 0 from)
+	invOut  map[*invitation]bool      // sent
+
+	logins   int        // logged-in sessions, counted when their login is handled
+	sessions []*Session // the sessions lines are delivered to, attached in delivery order
+}
+
+func (u *user) online() bool { return u.logins > 0 }
+
+type server struct {
+	id       int64
+	name     string
+	owner    int64
+	nextChan int64
+	chans    map[int64]*channel // 0 is the general channel: its members are the server's
+}
+
+type channel struct {
+	tag     int64
+	name    string
+	creator int64
+	members map[int64]bool
+	list    []int64 // sorted members, rebuilt when nil: a built list is never changed, so it may be captured
+}
+
+// memberList returns the sorted members; callers must not modify it.
+func (c *channel) memberList() []int64 {
+	if c.list == nil {
+		c.list = sortedKeys(c.members)
+	}
+	return c.list
+}
+
+func (c *channel) add(uid int64)    { c.members[uid] = true; c.list = nil }
+func (c *channel) remove(uid int64) { delete(c.members, uid); c.list = nil }
+
+// invitation is a pending friend request (place 0 from) or an invitation to
+// a server or channel.
+type invitation struct {
+	id       int64
+	from, to int64
+	place    wire.Addr
+}
+
+func (i *invitation) friendRequest() bool { return i.place.IsUser() }
+
+func sortedKeys[V any](m map[int64]V) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// state is everything the hub knows.
+type state struct {
+	users      map[int64]*user
+	byPseudo   map[string]*user // by wire.FoldPseudo
+	servers    map[int64]*server
+	nextUser   int64
+	nextServer int64
+	nextInvite int64
+}
+
+func newState(snap *store.Snapshot) *state {
+	st := &state{
+		users:      map[int64]*user{},
+		byPseudo:   map[string]*user{},
+		servers:    map[int64]*server{},
+		nextUser:   max(snap.Counters["user"], 1),
+		nextServer: max(snap.Counters["server"], 1),
+		nextInvite: 1,
+	}
+	for _, u := range snap.Users {
+		st.addUser(&user{id: u.ID, pseudo: u.Pseudo, hash: u.PassHash, bot: u.Bot})
+		st.nextUser = max(st.nextUser, u.ID+1)
+	}
+	for _, s := range snap.Servers {
+		st.servers[s.ID] = &server{id: s.ID, name: s.Name, owner: s.OwnerID, nextChan: s.NextChannel, chans: map[int64]*channel{}}
+		st.nextServer = max(st.nextServer, s.ID+1)
+	}
+	for _, c := range snap.Channels {
+		if srv := st.servers[c.ServerID]; srv != nil {
+			srv.chans[c.Tag] = &channel{tag: c.Tag, name: c.Name, creator: c.CreatorID, members: map[int64]bool{}}
+		}
+	}
+	for _, m := range snap.Members {
+		srv, u := st.servers[m.ServerID], st.users[m.UserID]
+		if srv == nil || u == nil || srv.chans[m.ChannelTag] == nil {
+			continue
+		}
+		srv.chans[m.ChannelTag].add(u.id)
+		if m.ChannelTag == 0 {
+			u.servers[srv.id] = srv
+		}
+	}
+	for _, f := range snap.Friendships {
+		a, b := st.users[f.UserA], st.users[f.UserB]
+		if a != nil && b != nil {
+			a.friends[b.id], b.friends[a.id] = true, true
+		}
+	}
+	for _, i := range snap.Invitations {
+		place := wire.Addr{Server: i.ServerID, Channel: i.ChannelTag}
+		if i.ServerID == 0 {
+			place = wire.User(i.FromID)
+		}
+		st.addInvitation(&invitation{id: i.ID, from: i.FromID, to: i.ToID, place: place})
+		st.nextInvite = max(st.nextInvite, i.ID+1)
+	}
+	return st
+}
+
+func (st *state) addUser(u *user) {
+	u.friends = map[int64]bool{}
+	u.servers = map[int64]*server{}
+	u.invIn = map[wire.Addr]*invitation{}
+	u.invOut = map[*invitation]bool{}
+	st.users[u.id] = u
+	st.byPseudo[wire.FoldPseudo(u.pseudo)] = u
+}
+
+func (st *state) addInvitation(i *invitation) {
+	from, to := st.users[i.from], st.users[i.to]
+	if from == nil || to == nil {
+		return
+	}
+	to.invIn[i.place] = i
+	from.invOut[i] = true
+}
+
+func (st *state) removeInvitation(i *invitation) {
+	if to := st.users[i.to]; to != nil && to.invIn[i.place] == i {
+		delete(to.invIn, i.place)
+	}
+	if from := st.users[i.from]; from != nil {
+		delete(from.invOut, i)
+	}
+}
+
+// channelOf returns channel a (a server address gives its general channel).
+func (st *state) channelOf(a wire.Addr) (*server, *channel) {
+	srv := st.servers[a.Server]
+	if srv == nil {
+		return nil, nil
+	}
+	return srv, srv.chans[a.Channel]
+}
+
+// canSee returns the users u can see (and who can see u): itself, its
+// friends, the members of its servers, and the other parties of its pending
+// invitations.
+func (st *state) canSee(u *user) map[int64]bool {
+	seen := map[int64]bool{u.id: true}
+	for f := range u.friends {
+		seen[f] = true
+	}
+	for _, srv := range u.servers {
+		for m := range srv.chans[0].members {
+			seen[m] = true
+		}
+	}
+	for _, i := range u.invIn {
+		seen[i.from] = true
+	}
+	for i := range u.invOut {
+		seen[i.to] = true
+	}
+	return seen
+}
+
+// onlineOthers returns the online users of set other than u, sorted.
+func (st *state) onlineOthers(set map[int64]bool, u int64) []int64 {
+	out := make([]int64, 0, len(set))
+	for id := range set {
+		if v := st.users[id]; id != u && v != nil && v.online() {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// removeChannelInvitations drops the pending invitations to a channel (or
+// to every channel of a server when all is true).
+func (st *state) removePlaceInvitations(srvID, tag int64, all bool) {
+	for _, u := range st.users {
+		for place, i := range u.invIn {
+			if place.Server == srvID && (all || place.Channel == tag) {
+				st.removeInvitation(i)
+			}
+		}
+	}
+}
+
+// inviteRow is the database form of an invitation.
+func (i *invitation) row() store.Invitation {
+	r := store.Invitation{ID: i.id, FromID: i.from, ToID: i.to}
+	if !i.friendRequest() {
+		r.ServerID, r.ChannelTag = i.place.Server, i.place.Channel
+	}
+	return r
+}

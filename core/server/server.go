@@ -1,0 +1,121 @@
+// Package server runs salond: it opens the store, starts the hub, accepts
+// connections and stops everything in order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/salon-chat/salon/config"
+	"github.com/salon-chat/salon/core/auth"
+	"github.com/salon-chat/salon/core/chat"
+	"github.com/salon-chat/salon/core/store"
+)
+
+// Server is a running salond.
+type Server struct {
+	log   hclog.Logger
+	store *store.Store
+	hub   *chat.Hub
+	ln    net.Listener
+
+	mu    sync.Mutex
+	conns map[net.Conn]bool
+	wg    sync.WaitGroup // one per connection
+}
+
+// Start opens the data folder, loads the state and listens. It does not
+// accept until Serve is called.
+func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
+	st, err := store.Open(cfg.DataDir, store.Options{Sync: cfg.Storage.Sync})
+	if err != nil {
+		return nil, err
+	}
+	hub, err := chat.New(st, chat.Options{
+		Log: log.Named("hub"),
+		Passwords: auth.Params{
+			Time:      cfg.Passwords.Time,
+			MemoryKiB: cfg.Passwords.MemoryKiB,
+			Threads:   cfg.Passwords.Threads,
+		},
+		MaxHashing:        cfg.Passwords.MaxConcurrent,
+		SendQueueBytes:    cfg.Limits.SendQueueBytes,
+		PendingPerSession: cfg.Limits.PendingPerSession,
+		WriteTimeout:      cfg.Limits.WriteTimeout,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		hub.Shutdown(context.Background())
+		st.Close()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	return &Server{log: log, store: st, hub: hub, ln: ln, conns: map[net.Conn]bool{}}, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve accepts connections until Shutdown. It returns nil after Shutdown.
+func (s *Server) Serve() error {
+	var delay time.Duration
+	for {
+		conn, err := s.ln.Accept()
+		if errors.Is(err, net.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			// Out of file descriptors and the like: wait rather than spin.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed", "error", err, "retry_in", delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		s.mu.Lock()
+		s.conns[conn] = true
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			s.hub.Serve(conn)
+			conn.Close()
+			s.mu.Lock()
+			delete(s.conns, conn)
+			s.mu.Unlock()
+		}()
+	}
+}
+
+// Shutdown stops accepting, says BYE to every session, stores everything
+// acknowledged, waits for the connections to close (until ctx is done, then
+// closes them) and closes the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.ln.Close()
+	err := s.hub.Shutdown(ctx)
+	finished := make(chan struct{})
+	go func() { s.wg.Wait(); close(finished) }()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		<-finished
+	}
+	if cerr := s.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

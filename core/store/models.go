@@ -1,0 +1,102 @@
+package store
+
+// The tables. Tags are allocated by the hub and written here explicitly, so
+// that a tag is never reused even when the newest row is deleted (the
+// counters table remembers the next one).
+
+// User is an account. Bots are accounts that cannot log in with a password.
+type User struct {
+	ID        int64  `gorm:"primaryKey;autoIncrement:false"`
+	Pseudo    string `gorm:"not null"`
+	PseudoKey string `gorm:"not null;uniqueIndex"` // wire.FoldPseudo(Pseudo)
+	PassHash  string `gorm:"not null"`
+	Bot       bool   `gorm:"not null;default:false"`
+	CreatedAt int64  `gorm:"not null"` // unix nanoseconds
+}
+
+// Server is a community. NextChannel is the tag its next channel gets.
+type Server struct {
+	ID          int64  `gorm:"primaryKey;autoIncrement:false"`
+	Name        string `gorm:"not null"`
+	OwnerID     int64  `gorm:"not null;index"`
+	NextChannel int64  `gorm:"not null"`
+	CreatedAt   int64  `gorm:"not null"`
+}
+
+// Channel is a channel of a server; tag 0 is the general channel.
+type Channel struct {
+	ServerID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	Tag       int64  `gorm:"primaryKey;autoIncrement:false"`
+	Name      string `gorm:"not null"`
+	CreatorID int64  `gorm:"not null"`
+}
+
+// Member says a user belongs to a channel; membership of channel 0 is
+// membership of the server.
+type Member struct {
+	ServerID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ChannelTag int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID     int64 `gorm:"primaryKey;autoIncrement:false;index"`
+}
+
+// Friendship joins two users, the smaller tag first.
+type Friendship struct {
+	UserA int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserB int64 `gorm:"primaryKey;autoIncrement:false;index"`
+}
+
+// Invitation is a pending friend request (ServerID 0) or invitation to a
+// channel. ID orders them as they were made.
+type Invitation struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	FromID     int64 `gorm:"not null;index"`
+	ToID       int64 `gorm:"not null;index"`
+	ServerID   int64 `gorm:"not null;index"`
+	ChannelTag int64 `gorm:"not null"`
+}
+
+// Message kinds.
+const (
+	KindText = 0
+	KindFile = 1
+)
+
+// Message is one message of a conversation: a channel (ServerID > 0) or a
+// direct conversation between PeerLow and PeerHigh (ServerID 0). ID gives the
+// order in which the server stored them.
+type Message struct {
+	ID         int64  `gorm:"primaryKey;autoIncrement"`
+	ServerID   int64  `gorm:"not null;index:idx_conversation,priority:1"`
+	ChannelTag int64  `gorm:"not null;index:idx_conversation,priority:2"`
+	PeerLow    int64  `gorm:"not null;index:idx_conversation,priority:3"`
+	PeerHigh   int64  `gorm:"not null;index:idx_conversation,priority:4"`
+	AuthorID   int64  `gorm:"not null"`
+	Kind       int    `gorm:"not null"`
+	Body       string `gorm:"not null"`
+	SentAt     int64  `gorm:"not null"` // unix nanoseconds
+}
+
+// Counter remembers the next tag of a kind ("user", "server").
+type Counter struct {
+	Name string `gorm:"primaryKey"`
+	Next int64  `gorm:"not null"`
+}
+
+// Conversation names a conversation in the messages table.
+type Conversation struct {
+	ServerID, ChannelTag int64 // a channel, when ServerID > 0
+	PeerLow, PeerHigh    int64 // a direct conversation, when ServerID is 0
+}
+
+// Direct returns the conversation between users a and b.
+func Direct(a, b int64) Conversation {
+	if a > b {
+		a, b = b, a
+	}
+	return Conversation{PeerLow: a, PeerHigh: b}
+}
+
+// ChannelConversation returns the conversation of channel c of server s.
+func ChannelConversation(s, c int64) Conversation {
+	return Conversation{ServerID: s, ChannelTag: c}
+}

@@ -1,0 +1,372 @@
+// Package store keeps Salon's state in a SQL database through GORM. It is the
+// only package that touches the database. Writes arrive as batches of
+// changes committed in one transaction (the hub groups them); reads are the
+// snapshot loaded at start and paged history queries.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+)
+
+// Options tune the database.
+type Options struct {
+	// Sync is SQLite's synchronous setting: "full" survives power loss,
+	// "normal" survives a crash of the process only.
+	Sync string
+}
+
+// Store is an open database.
+type Store struct {
+	db *gorm.DB
+}
+
+// FileName is the database file inside the data folder.
+const FileName = "salon.db"
+
+// Open opens (creating if needed) the SQLite database in dataDir and
+// migrates its schema to the current version.
+func Open(dataDir string, opt Options) (*Store, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: create data folder: %w", err)
+	}
+	sync := "FULL"
+	if opt.Sync == "normal" {
+		sync = "NORMAL"
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", sync)
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.Join(dataDir, FileName) + "?" + q.Encode()
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dataDir, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Change is one unit of work inside a commit.
+type Change func(*Tx) error
+
+// Commit runs the changes in one transaction: all are stored or none.
+func (s *Store) Commit(changes []Change) error {
+	return s.db.Transaction(func(db *gorm.DB) error {
+		tx := &Tx{db: db}
+		for _, c := range changes {
+			if err := c(tx); err != nil {
+				return err
+			}
+		}
+		return tx.flush()
+	})
+}
+
+// Snapshot is the whole state but messages, as loaded at start.
+type Snapshot struct {
+	Users       []User
+	Servers     []Server
+	Channels    []Channel
+	Members     []Member
+	Friendships []Friendship
+	Invitations []Invitation
+	Counters    map[string]int64
+}
+
+// Load reads everything the hub keeps in memory.
+func (s *Store) Load() (*Snapshot, error) {
+	snap := &Snapshot{Counters: map[string]int64{}}
+	var counters []Counter
+	for _, q := range []struct {
+		dest  any
+		order string
+	}{
+		{&snap.Users, "id"},
+		{&snap.Servers, "id"},
+		{&snap.Channels, "server_id, tag"},
+		{&snap.Members, "server_id, channel_tag, user_id"},
+		{&snap.Friendships, "user_a, user_b"},
+		{&snap.Invitations, "id"},
+		{&counters, "name"},
+	} {
+		if err := s.db.Order(q.order).Find(q.dest).Error; err != nil {
+			return nil, fmt.Errorf("store: load: %w", err)
+		}
+	}
+	for _, c := range counters {
+		snap.Counters[c.Name] = c.Next
+	}
+	return snap, nil
+}
+
+// Messages returns up to limit messages of a conversation with an ID above
+// after, oldest first: callers page through a history without holding
+// anything open between pages.
+func (s *Store) Messages(c Conversation, after int64, limit int) ([]Message, error) {
+	var ms []Message
+	err := s.db.Where("server_id = ? AND channel_tag = ? AND peer_low = ? AND peer_high = ? AND id > ?",
+		c.ServerID, c.ChannelTag, c.PeerLow, c.PeerHigh, after).
+		Order("id").Limit(limit).Find(&ms).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	return ms, nil
+}
+
+// CountMessages returns how many messages a conversation holds.
+func (s *Store) CountMessages(c Conversation) (int64, error) {
+	var n int64
+	err := s.db.Model(&Message{}).Where("server_id = ? AND channel_tag = ? AND peer_low = ? AND peer_high = ?",
+		c.ServerID, c.ChannelTag, c.PeerLow, c.PeerHigh).Count(&n).Error
+	return n, err
+}
+
+// Tx is the write side, valid inside Commit only. Messages are buffered and
+// inserted together, before any other change and at the end, so that a
+// batch of messages costs one statement yet keeps its order relative to
+// the other changes.
+type Tx struct {
+	db       *gorm.DB
+	messages []Message
+}
+
+func (t *Tx) flush() error {
+	if len(t.messages) == 0 {
+		return nil
+	}
+	err := t.db.CreateInBatches(t.messages, 100).Error
+	t.messages = t.messages[:0]
+	if err != nil {
+		return fmt.Errorf("store: insert messages: %w", err)
+	}
+	return nil
+}
+
+// exec runs a change after the buffered messages are written.
+func (t *Tx) exec(what string, f func(db *gorm.DB) error) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if err := f(t.db); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
+func (t *Tx) setCounter(db *gorm.DB, name string, next int64) error {
+	return db.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "name"}},
+		DoUpdates: clause.AssignmentColumns([]string{"next"}),
+	}).Create(&Counter{Name: name, Next: next}).Error
+}
+
+func now() int64 { return time.Now().UnixNano() }
+
+// CreateUser stores a new account and advances the user counter.
+func (t *Tx) CreateUser(u User) error {
+	return t.exec("create user", func(db *gorm.DB) error {
+		if u.CreatedAt == 0 {
+			u.CreatedAt = now()
+		}
+		if err := db.Create(&u).Error; err != nil {
+			return err
+		}
+		return t.setCounter(db, "user", u.ID+1)
+	})
+}
+
+// SetPassword replaces a user's password hash.
+func (t *Tx) SetPassword(user int64, hash string) error {
+	return t.exec("set password", func(db *gorm.DB) error {
+		return mustChange(db.Model(&User{}).Where("id = ?", user).Update("pass_hash", hash))
+	})
+}
+
+// SetPseudo renames a user.
+func (t *Tx) SetPseudo(user int64, pseudo, key string) error {
+	return t.exec("set pseudo", func(db *gorm.DB) error {
+		return mustChange(db.Model(&User{}).Where("id = ?", user).
+			Updates(map[string]any{"pseudo": pseudo, "pseudo_key": key}))
+	})
+}
+
+// CreateServer stores a server with its general channel, owned by (and
+// holding) owner, and advances the server counter.
+func (t *Tx) CreateServer(id int64, name string, owner int64) error {
+	return t.exec("create server", func(db *gorm.DB) error {
+		srv := Server{ID: id, Name: name, OwnerID: owner, NextChannel: 1, CreatedAt: now()}
+		if err := db.Create(&srv).Error; err != nil {
+			return err
+		}
+		if err := db.Create(&Channel{ServerID: id, Tag: 0, Name: "general", CreatorID: owner}).Error; err != nil {
+			return err
+		}
+		if err := db.Create(&Member{ServerID: id, ChannelTag: 0, UserID: owner}).Error; err != nil {
+			return err
+		}
+		return t.setCounter(db, "server", id+1)
+	})
+}
+
+// CreateChannel stores channel tag of server, holding its creator.
+func (t *Tx) CreateChannel(server, tag int64, name string, creator int64) error {
+	return t.exec("create channel", func(db *gorm.DB) error {
+		if err := db.Create(&Channel{ServerID: server, Tag: tag, Name: name, CreatorID: creator}).Error; err != nil {
+			return err
+		}
+		if err := db.Create(&Member{ServerID: server, ChannelTag: tag, UserID: creator}).Error; err != nil {
+			return err
+		}
+		return mustChange(db.Model(&Server{}).Where("id = ?", server).Update("next_channel", tag+1))
+	})
+}
+
+// DeleteChannel removes a channel with its members, messages and pending
+// invitations.
+func (t *Tx) DeleteChannel(server, tag int64) error {
+	return t.exec("delete channel", func(db *gorm.DB) error {
+		for _, m := range []any{&Member{}, &Message{}} {
+			if err := db.Where("server_id = ? AND channel_tag = ?", server, tag).Delete(m).Error; err != nil {
+				return err
+			}
+		}
+		if err := db.Where("server_id = ? AND channel_tag = ?", server, tag).Delete(&Invitation{}).Error; err != nil {
+			return err
+		}
+		return mustChange(db.Where("server_id = ? AND tag = ?", server, tag).Delete(&Channel{}))
+	})
+}
+
+// DeleteServer removes a server and everything in it.
+func (t *Tx) DeleteServer(server int64) error {
+	return t.exec("delete server", func(db *gorm.DB) error {
+		for _, m := range []any{&Member{}, &Message{}, &Invitation{}, &Channel{}} {
+			if err := db.Where("server_id = ?", server).Delete(m).Error; err != nil {
+				return err
+			}
+		}
+		return mustChange(db.Where("id = ?", server).Delete(&Server{}))
+	})
+}
+
+// RenameServer renames a server.
+func (t *Tx) RenameServer(server int64, name string) error {
+	return t.exec("rename server", func(db *gorm.DB) error {
+		return mustChange(db.Model(&Server{}).Where("id = ?", server).Update("name", name))
+	})
+}
+
+// RenameChannel renames a channel.
+func (t *Tx) RenameChannel(server, tag int64, name string) error {
+	return t.exec("rename channel", func(db *gorm.DB) error {
+		return mustChange(db.Model(&Channel{}).Where("server_id = ? AND tag = ?", server, tag).Update("name", name))
+	})
+}
+
+// AddMember adds user to channel tag of server (0: the server itself).
+func (t *Tx) AddMember(server, tag, user int64) error {
+	return t.exec("add member", func(db *gorm.DB) error {
+		return db.Create(&Member{ServerID: server, ChannelTag: tag, UserID: user}).Error
+	})
+}
+
+// RemoveMember removes user from one channel of server.
+func (t *Tx) RemoveMember(server, tag, user int64) error {
+	return t.exec("remove member", func(db *gorm.DB) error {
+		return mustChange(db.Where("server_id = ? AND channel_tag = ? AND user_id = ?", server, tag, user).Delete(&Member{}))
+	})
+}
+
+// LeaveServer removes user from server and all its channels.
+func (t *Tx) LeaveServer(server, user int64) error {
+	return t.exec("leave server", func(db *gorm.DB) error {
+		return mustChange(db.Where("server_id = ? AND user_id = ?", server, user).Delete(&Member{}))
+	})
+}
+
+// AddFriendship makes a and b friends.
+func (t *Tx) AddFriendship(a, b int64) error {
+	if a > b {
+		a, b = b, a
+	}
+	return t.exec("add friendship", func(db *gorm.DB) error {
+		return db.Create(&Friendship{UserA: a, UserB: b}).Error
+	})
+}
+
+// RemoveFriendship ends the friendship of a and b.
+func (t *Tx) RemoveFriendship(a, b int64) error {
+	if a > b {
+		a, b = b, a
+	}
+	return t.exec("remove friendship", func(db *gorm.DB) error {
+		return mustChange(db.Where("user_a = ? AND user_b = ?", a, b).Delete(&Friendship{}))
+	})
+}
+
+// AddInvitation stores a pending invitation.
+func (t *Tx) AddInvitation(inv Invitation) error {
+	return t.exec("add invitation", func(db *gorm.DB) error {
+		return db.Create(&inv).Error
+	})
+}
+
+// DeleteInvitation removes a pending invitation by its ID.
+func (t *Tx) DeleteInvitation(id int64) error {
+	return t.exec("delete invitation", func(db *gorm.DB) error {
+		return mustChange(db.Where("id = ?", id).Delete(&Invitation{}))
+	})
+}
+
+// AddMessage stores a message (buffered until the next other change or the
+// end of the commit).
+func (t *Tx) AddMessage(m Message) error {
+	if m.SentAt == 0 {
+		m.SentAt = now()
+	}
+	t.messages = append(t.messages, m)
+	return nil
+}
+
+// errNoRow is returned when a change that must touch a row touched none:
+// the hub and the database disagree, and the batch must not go through.
+var errNoRow = errors.New("no such row")
+
+func mustChange(res *gorm.DB) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return errNoRow
+	}
+	return nil
+}
