@@ -1,0 +1,290 @@
+package wire
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// verbOps maps every verb the core knows to the Ops it may parse into.
+var verbOps = map[string][]Op{
+	"NEW":     {OpRegister, OpNewServer, OpNewChannel},
+	"IAM":     {OpLogin},
+	"BYE":     {OpQuit, OpLeave, OpUnfriend},
+	"DEL":     {OpDelete},
+	"RENAME":  {OpRename},
+	"INV":     {OpInvite},
+	"JOIN":    {OpJoin},
+	"MSG":     {OpMsg},
+	"PSW":     {OpPassword},
+	"PSD":     {OpPseudo},
+	"WHO":     {OpWho},
+	"PING":    {OpPing},
+	"GET":     {OpGet},
+	"NEWFILE": {OpNewFile},
+	"FILE":    {OpFile},
+	"ENDFILE": {OpEndFile},
+	"JEU":     {OpGame},
+}
+
+func FuzzParse(f *testing.F) {
+	for _, tt := range parseTests {
+		f.Add(tt.line)
+	}
+	for _, tt := range parseErrorTests {
+		f.Add(tt.line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		c, err := Parse(line)
+		if err != nil {
+			checkParseError(t, line, c, err)
+			return
+		}
+		checkCommand(t, line, c)
+	})
+}
+
+// checkParseError checks that a rejection can be answered: one ERR line that
+// fits in MaxLine and names the verb the client sent.
+func checkParseError(t *testing.T, line string, c Command, err *Error) {
+	if c != (Command{}) {
+		t.Errorf("Parse(%.200q) returned %s with error %v", line, brief(c), err)
+	}
+	verb, _, _ := strings.Cut(line, " ")
+	if verb == "" {
+		if err.Verb != "LINE" {
+			t.Errorf("Parse(%.200q): ERR verb %q for a line without a verb, want LINE", line, err.Verb)
+		}
+	} else if _, known := verbOps[verb]; !known || err.Verb != verb {
+		// Only known verbs have a shape to get wrong; an unknown one is
+		// the plugins' business.
+		t.Errorf("Parse(%.200q): ERR verb %q, want the known verb %q", line, err.Verb, verb)
+	}
+	if err.Reason == "" {
+		t.Errorf("Parse(%.200q): error without a reason", line)
+	}
+	out := Err(err.Verb, err.Reason)
+	if len(out) > MaxLine {
+		t.Errorf("Parse(%.200q): ERR line of %d bytes", line, len(out))
+	}
+	if want := "ERR " + err.Verb + " " + err.Reason + "\r\n"; string(out) != want || !bytes.Equal(err.Line(), out) {
+		t.Errorf("Parse(%.200q): ERR line %q, want %q", line, out, want)
+	}
+	if ValidText(line) && !ValidText(string(out[:len(out)-2])) {
+		t.Errorf("Parse(%.200q): ERR line %q is not valid text", line, out)
+	}
+}
+
+// checkCommand checks what an accepted line promises the hub.
+func checkCommand(t *testing.T, line string, c Command) {
+	verb, rest, _ := strings.Cut(line, " ")
+	if c.Verb != ErrVerb(verb) {
+		t.Errorf("Parse(%.200q).Verb = %q, want %q", line, c.Verb, ErrVerb(verb))
+	}
+	ops, known := verbOps[verb]
+	if !known {
+		if c != (Command{Op: OpOther, Verb: c.Verb, Text: rest}) {
+			t.Errorf("Parse(%.200q) = %s, want OpOther with the rest of the line", line, brief(c))
+		}
+		return
+	}
+	if !containsOp(ops, c.Op) {
+		t.Fatalf("Parse(%.200q).Op = %d, not an Op of %s", line, c.Op, verb)
+	}
+
+	// Fields that are tokens hold no space; free text may.
+	for _, s := range []string{c.Name, c.Secret, c.NewSecret} {
+		if strings.Contains(s, " ") {
+			t.Errorf("Parse(%.200q): token %q holds a space", line, s)
+		}
+	}
+	if c.Op != OpInvite && (c.Place != Addr{} || c.HasPlace) {
+		t.Errorf("Parse(%.200q): Place set on Op %d", line, c.Op)
+	}
+
+	var bad []string
+	check := func(ok bool, what string) {
+		if !ok {
+			bad = append(bad, what)
+		}
+	}
+	switch c.Op {
+	case OpRegister, OpLogin:
+		check(ValidName(c.Name), "pseudo")
+		check(ValidPassword(c.Secret), "password")
+	case OpNewServer, OpWho, OpPseudo:
+		check(ValidName(c.Name), "name")
+	case OpNewChannel:
+		check(ValidName(c.Name), "name")
+		check(c.Addr.Server > 0 && c.Addr.Channel == 0, "server")
+	case OpQuit:
+		check(c.Addr == Addr{}, "no address")
+	case OpLeave, OpDelete:
+		check(validAddr(c.Addr) && !c.Addr.IsUser(), "server or channel address")
+	case OpUnfriend:
+		check(validAddr(c.Addr) && c.Addr.IsUser(), "user address")
+	case OpRename:
+		check(ValidName(c.Name), "name")
+		check(c.Addr.Server > 0 && c.Addr.Channel >= 0, "server or channel address")
+	case OpInvite:
+		check(validAddr(c.Addr) && c.Addr.IsUser(), "invitee")
+		check(!c.HasPlace || validAddr(c.Place) && !c.Place.IsUser(), "place")
+		check(c.HasPlace || c.Place == Addr{}, "no place")
+	case OpJoin, OpGet:
+		check(validAddr(c.Addr), "address")
+	case OpMsg:
+		check(validAddr(c.Addr), "address")
+		check(len(c.Text) >= 1 && len(c.Text) <= MaxText, "text length")
+	case OpPassword:
+		check(c.Secret != "", "old password")
+		check(ValidPassword(c.NewSecret), "new password")
+	case OpPing:
+	case OpNewFile, OpEndFile:
+		check(validAddr(c.Addr), "address")
+		check(c.Name != "", "file name")
+		check(c.Size >= 0, "size")
+	case OpFile:
+		check(validAddr(c.Addr), "address")
+		check(c.Name != "", "file name")
+		check(len(c.Text) >= 1 && len(c.Text) <= MaxChunk && !strings.Contains(c.Text, " "), "chunk")
+	case OpGame:
+		check(c.Name != "", "game id")
+	}
+	if bad != nil {
+		t.Errorf("Parse(%.200q) = %s: bad %s", line, brief(c), strings.Join(bad, ", "))
+	}
+
+	// Parse neither drops nor invents anything: the command written back
+	// in its canonical form is the line sent, but for the two spellings
+	// the protocol allows, and it parses to the same command.
+	canon := canonical(c)
+	if canon != line &&
+		!(c.Op == OpRename && c.Addr.IsServer() && canon == line+" 0") &&
+		!(c.Op == OpGame && c.Text == "" && canon+" " == line) {
+		t.Errorf("Parse(%.200q) = %s, which reads back as %q", line, brief(c), canon)
+	}
+	if c2, err := Parse(canon); err != nil || c2 != c {
+		t.Errorf("Parse(%.200q) = %s, %v; Parse(%.200q) = %s", canon, brief(c2), err, line, brief(c))
+	}
+}
+
+func containsOp(ops []Op, op Op) bool {
+	for _, o := range ops {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+// validAddr reports whether a is one of the three forms of section 2.
+func validAddr(a Addr) bool {
+	return a.Server >= 0 && a.Channel >= 0 && (a.Server > 0 || a.Channel > 0)
+}
+
+// canonical writes c back as the client line it stands for.
+func canonical(c Command) string {
+	tag := func(n int64) string { return strconv.FormatInt(n, 10) }
+	join := func(f ...string) string { return strings.Join(f, " ") }
+	switch c.Op {
+	case OpRegister:
+		return join("NEW USR", c.Name, c.Secret)
+	case OpNewServer:
+		return join("NEW SERV", c.Name)
+	case OpNewChannel:
+		return join("NEW CHAN", tag(c.Addr.Server), c.Name)
+	case OpLogin:
+		return join("IAM", c.Name, c.Secret)
+	case OpQuit:
+		return "BYE"
+	case OpLeave, OpUnfriend:
+		return join("BYE", c.Addr.String())
+	case OpDelete:
+		return join("DEL", c.Addr.String())
+	case OpRename:
+		return join("RENAME", c.Name, c.Addr.String())
+	case OpInvite:
+		if c.HasPlace {
+			return join("INV", c.Addr.String(), c.Place.String())
+		}
+		return join("INV", c.Addr.String())
+	case OpJoin:
+		return join("JOIN", c.Addr.String())
+	case OpMsg:
+		return join("MSG", c.Addr.String(), c.Text)
+	case OpPassword:
+		return join("PSW", c.Secret, c.NewSecret)
+	case OpPseudo:
+		return join("PSD", c.Name, c.Secret)
+	case OpWho:
+		return join("WHO", c.Name)
+	case OpPing:
+		if c.Name != "" {
+			return join("PING", c.Name)
+		}
+		return "PING"
+	case OpGet:
+		if c.Name != "" {
+			return join("GET", c.Addr.String(), c.Name)
+		}
+		return join("GET", c.Addr.String())
+	case OpNewFile:
+		return join("NEWFILE", c.Addr.String(), c.Name, tag(c.Size))
+	case OpFile:
+		return join("FILE", c.Addr.String(), c.Name, c.Text)
+	case OpEndFile:
+		return join("ENDFILE", c.Addr.String(), c.Name, tag(c.Size))
+	case OpGame:
+		if c.Text != "" {
+			return join("JEU", c.Name, c.Text)
+		}
+		return join("JEU", c.Name)
+	}
+	return join(c.Verb, c.Text)
+}
+
+func FuzzReader(f *testing.F) {
+	for _, tt := range readerTests {
+		f.Add([]byte(tt.in))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want := referenceLines(data)
+		for _, sp := range splitters {
+			r := NewReader(sp.wrap(bytes.NewReader(data)))
+			got := readAll(t, r, data)
+			for _, res := range got {
+				if res.err != nil {
+					continue
+				}
+				l := res.line
+				if l == "" || len(l) > MaxLine-2 || !ValidText(l) || strings.ContainsAny(l, "\r\n") {
+					t.Fatalf("%s: ReadLine returned %d bytes %.60q: empty, too long or not valid text", sp.name, len(l), l)
+				}
+			}
+			if !equalResults(got, want) {
+				t.Fatalf("%s: got %s\nwant %s", sp.name, formatResults(got), formatResults(want))
+			}
+		}
+	})
+}
+
+// referenceLines is what a Reader must return for data, worked out the
+// simple way: split on LF, drop the unterminated tail, strip one CR.
+func referenceLines(data []byte) []result {
+	var out []result
+	pieces := bytes.Split(data, []byte{'\n'})
+	for _, p := range pieces[:len(pieces)-1] {
+		p = bytes.TrimSuffix(p, []byte{'\r'})
+		switch {
+		case len(p) == 0:
+		case len(p) > MaxLine-2:
+			out = append(out, tooLong)
+		case !ValidText(string(p)):
+			out = append(out, invalid)
+		default:
+			out = append(out, ok(string(p)))
+		}
+	}
+	return append(out, eof)
+}
