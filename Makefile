@@ -17,6 +17,7 @@ all: build
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/salond ./cmd/salond
+	$(GO) build -o $(BIN)/salon-bench ./cmd/salon-bench
 
 run: build
 	$(BIN)/salond -config config/salon.hcl
@@ -36,8 +37,13 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
+# The load generator on CPU 1, the server it starts on CPU 0 (when taskset
+# exists), so that neither steals the other's core.
+PIN := $(shell command -v taskset >/dev/null 2>&1 && echo "taskset -c 1")
+BENCH_FLAGS ?=
+
 bench: build
-	$(GO) run ./bench/cmd/salon-bench
+	$(PIN) $(BIN)/salon-bench -server-cpu 0 -json $(BIN)/bench.json $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BIN)

@@ -221,9 +221,11 @@ func (h *Hub) runBatch(batch []*request) {
 		}
 	}
 	if len(changes) > 0 {
+		t0 := time.Now()
 		if err := h.store.Commit(changes); err != nil {
 			h.recover(batch, effects, err)
 		}
+		h.log.Trace("commit", "requests", len(batch), "changes", len(changes), "took", time.Since(t0))
 	}
 	for i, r := range batch {
 		if effects[i].deliver != nil {

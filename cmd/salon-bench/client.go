@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// client is one simulated user. Its reader goroutine counts MSG lines,
+// samples their latency from the send time carried in the text, frees a
+// window slot when its own message comes back, and passes every other line
+// to ctrl for the set-up steps.
+type client struct {
+	conn  net.Conn
+	w     *bufio.Writer
+	wmu   sync.Mutex
+	tag   int64
+	ctrl  chan string
+	slots chan struct{}
+
+	received atomic.Int64
+	mu       sync.Mutex
+	samples  []int64 // latencies in ns, one delivery in sampleEvery
+}
+
+const sampleEvery = 8
+
+func dial(addr string, window int) (*client, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	c := &client{conn: conn, w: bufio.NewWriter(conn), ctrl: make(chan string, 1<<16), slots: make(chan struct{}, window)}
+	go c.read()
+	return c, nil
+}
+
+func (c *client) read() {
+	defer close(c.ctrl)
+	r := bufio.NewReaderSize(c.conn, 1<<16)
+	var n int64
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			return
+		}
+		if len(line) > 4 && string(line[:4]) == "MSG " {
+			now := time.Now().UnixNano()
+			// MSG 0 src S C sent_ns padding
+			f := strings.SplitN(string(line[:len(line)-2]), " ", 7)
+			if len(f) >= 6 {
+				if src, _ := strconv.ParseInt(f[2], 10, 64); src == c.tag {
+					select {
+					case <-c.slots:
+					default:
+					}
+				}
+				n++
+				c.received.Add(1)
+				if n%sampleEvery == 0 {
+					if sent, err := strconv.ParseInt(f[5], 10, 64); err == nil {
+						c.mu.Lock()
+						c.samples = append(c.samples, now-sent)
+						c.mu.Unlock()
+					}
+				}
+			}
+			continue
+		}
+		c.ctrl <- strings.TrimRight(string(line), "\r\n")
+	}
+}
+
+func (c *client) send(line string) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.w.WriteString(line)
+	c.w.WriteString("\r\n")
+	return c.w.Flush()
+}
+
+// expect waits for a control line starting with prefix.
+func (c *client) expect(prefix string) (string, error) {
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-c.ctrl:
+			if !ok {
+				return "", fmt.Errorf("connection closed waiting for %q", prefix)
+			}
+			if strings.HasPrefix(l, "ERR") {
+				return "", fmt.Errorf("server said %q waiting for %q", l, prefix)
+			}
+			if strings.HasPrefix(l, prefix) {
+				return l, nil
+			}
+		case <-timeout:
+			return "", fmt.Errorf("timeout waiting for %q", prefix)
+		}
+	}
+}
+
+// drain discards control lines in the background (after set-up).
+func (c *client) drain() {
+	go func() {
+		for range c.ctrl {
+		}
+	}()
+}
+
+func register(addr, pseudo string, window int) (*client, error) {
+	c, err := dial(addr, window)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.send("NEW USR " + pseudo + " bench-password"); err != nil {
+		return nil, err
+	}
+	l, err := c.expect("TAG 0 ")
+	if err != nil {
+		return nil, err
+	}
+	c.tag, _ = strconv.ParseInt(strings.TrimPrefix(l, "TAG 0 "), 10, 64)
+	_, err = c.expect("GRP 0 ")
+	return c, err
+}
+
+// sendLoop sends messages to addr until stop, keeping at most the window
+// unacknowledged, and returns how many it sent.
+func (c *client) sendLoop(to string, size int, stop <-chan struct{}) int64 {
+	pad := strings.Repeat("x", max(size-20, 1))
+	var n int64
+	for {
+		select {
+		case <-stop:
+			return n
+		case c.slots <- struct{}{}:
+		}
+		if c.send(fmt.Sprintf("MSG %s %d %s", to, time.Now().UnixNano(), pad)) != nil {
+			return n
+		}
+		n++
+	}
+}
+
+// waitIdle waits until every slot is free: all its messages came back.
+func (c *client) waitIdle(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for len(c.slots) > 0 {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+// percentiles merges samples and returns p50, p99 and max in microseconds.
+func percentiles(clients []*client) (p50, p99, maxv float64) {
+	var all []int64
+	for _, c := range clients {
+		c.mu.Lock()
+		all = append(all, c.samples...)
+		c.samples = nil
+		c.mu.Unlock()
+	}
+	if len(all) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(all)
+	at := func(q float64) float64 { return float64(all[int(q*float64(len(all)-1))]) / 1e3 }
+	return at(0.50), at(0.99), float64(all[len(all)-1]) / 1e3
+}

@@ -1,0 +1,100 @@
+// Command salon-bench is Salon's load generator. It starts salond (or uses
+// one already running), drives it over loopback with simulated users and
+// reports throughput, latency and the server's CPU and memory.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Result is one scenario's figures; -json writes them all so that two runs
+// can be compared.
+type Result struct {
+	Scenario         string  `json:"scenario"`
+	Params           string  `json:"params"`
+	Seconds          float64 `json:"seconds"`
+	Messages         int64   `json:"messages"`
+	Deliveries       int64   `json:"deliveries"`
+	PerSecond        float64 `json:"deliveries_per_second"`
+	StoredPerSecond  float64 `json:"stored_per_second"`
+	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
+	PerCPUSecond     float64 `json:"deliveries_per_server_cpu_second"`
+	LatencyP50Micros float64 `json:"latency_p50_us"`
+	LatencyP99Micros float64 `json:"latency_p99_us"`
+	LatencyMaxMicros float64 `json:"latency_max_us"`
+	ServerRSSKiB     int64   `json:"server_rss_kib"`
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.salond, "salond", "bin/salond", "salond binary to start when -addr is empty")
+	flag.StringVar(&o.addr, "addr", "", "address of a running salond (loopback only); empty starts one")
+	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
+	flag.StringVar(&o.scenarios, "scenarios", "fanout,store", "comma-separated scenarios: fanout, store")
+	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
+	flag.IntVar(&o.senders, "senders", 20, "fanout: members who send")
+	flag.IntVar(&o.storeSenders, "store-senders", 100, "store: concurrent senders")
+	flag.IntVar(&o.size, "size", 64, "message text bytes")
+	flag.IntVar(&o.window, "window", 16, "messages a sender may have unacknowledged")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "time each scenario sends")
+	flag.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
+	flag.Parse()
+
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "salon-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	salond, addr, cpu, scenarios, jsonOut string
+	members, senders, storeSenders        int
+	size, window                          int
+	duration                              time.Duration
+}
+
+func run(o options) error {
+	srv, err := startServer(o)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	var results []Result
+	for _, name := range strings.Split(o.scenarios, ",") {
+		var r Result
+		switch strings.TrimSpace(name) {
+		case "fanout":
+			r, err = fanout(srv, o)
+		case "store":
+			r, err = storeScenario(srv, o)
+		default:
+			return fmt.Errorf("unknown scenario %q", name)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		results = append(results, r)
+	}
+	printTable(results)
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(results, "", "  ")
+		return os.WriteFile(o.jsonOut, append(b, '\n'), 0o644)
+	}
+	return nil
+}
+
+func printTable(results []Result) {
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "scenario\tparams\tmsgs\tdeliveries/s\tstored/s\tdeliv/CPU-s\tp50 µs\tp99 µs\tmax µs\tRSS KiB\t")
+	for _, r := range results {
+		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t\n", r.Scenario, r.Params, r.Messages,
+			r.PerSecond, r.StoredPerSecond, r.PerCPUSecond, r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros, r.ServerRSSKiB)
+	}
+	w.Flush()
+}
