@@ -5,12 +5,15 @@ import (
 	"time"
 )
 
-// Throttle slows down guessing: every failed login under a key (an address,
-// an account) doubles the wait imposed on the next attempt under that key,
-// up to a ceiling; a quiet period forgets the failures.
+// Throttle slows down guessing: past a few free failures under a key (an
+// address, an account), every failed login doubles the wait imposed on the
+// next attempt under that key, up to a ceiling; a quiet period forgets the
+// failures. The free failures keep a typo from slowing down everyone behind
+// the same address.
 type Throttle struct {
 	mu      sync.Mutex
 	entries map[string]*failures
+	free    int
 	base    time.Duration
 	max     time.Duration
 	forget  time.Duration
@@ -22,10 +25,10 @@ type failures struct {
 	last  time.Time
 }
 
-// NewThrottle returns a Throttle whose first penalty is base, doubling to at
-// most max, forgotten after forget without failures.
-func NewThrottle(base, max, forget time.Duration) *Throttle {
-	return &Throttle{entries: map[string]*failures{}, base: base, max: max, forget: forget, now: time.Now}
+// NewThrottle returns a Throttle that lets free failures pass, then imposes
+// base, doubling to at most max, forgotten after forget without failures.
+func NewThrottle(free int, base, max, forget time.Duration) *Throttle {
+	return &Throttle{entries: map[string]*failures{}, free: free, base: base, max: max, forget: forget, now: time.Now}
 }
 
 // Delay returns how long an attempt under these keys must wait: the largest
@@ -44,7 +47,10 @@ func (t *Throttle) Delay(keys ...string) time.Duration {
 			delete(t.entries, k)
 			continue
 		}
-		if p := t.penalty(f.count); p > d {
+		if f.count < t.free {
+			continue
+		}
+		if p := t.penalty(f.count - t.free + 1); p > d {
 			d = p
 		}
 	}

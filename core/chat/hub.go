@@ -124,7 +124,7 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		log:      opts.Log,
 		store:    st,
 		hasher:   auth.NewHasher(opts.Passwords, opts.MaxHashing),
-		throttle: auth.NewThrottle(250*time.Millisecond, 8*time.Second, 15*time.Minute),
+		throttle: auth.NewThrottle(3, 250*time.Millisecond, 8*time.Second, 15*time.Minute),
 		ctx:      ctx,
 		cancel:   cancel,
 		done:     make(chan struct{}),
