@@ -20,6 +20,9 @@ var migrations = []migration{
 		return tx.AutoMigrate(&User{}, &Server{}, &Channel{}, &Member{}, &Friendship{},
 			&Invitation{}, &Message{}, &Counter{})
 	}},
+	{2, "uploaded files", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&File{})
+	}},
 }
 
 // schemaVersion records the migrations applied.

@@ -100,3 +100,22 @@ func Direct(a, b int64) Conversation {
 func ChannelConversation(s, c int64) Conversation {
 	return Conversation{ServerID: s, ChannelTag: c}
 }
+
+// File is an uploaded file of a conversation. Its bytes are the blob named
+// ID in the files store; Name is unique within the conversation.
+type File struct {
+	ID         string `gorm:"primaryKey"`
+	ServerID   int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:1"`
+	ChannelTag int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:2"`
+	PeerLow    int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:3"`
+	PeerHigh   int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:4"`
+	Name       string `gorm:"not null;uniqueIndex:idx_file_name,priority:5"`
+	Size       int64  `gorm:"not null"`
+	UploaderID int64  `gorm:"not null"`
+	CreatedAt  int64  `gorm:"not null"`
+}
+
+// Conversation returns the conversation the file belongs to.
+func (f File) Conversation() Conversation {
+	return Conversation{ServerID: f.ServerID, ChannelTag: f.ChannelTag, PeerLow: f.PeerLow, PeerHigh: f.PeerHigh}
+}

@@ -7,6 +7,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -99,6 +100,7 @@ type Snapshot struct {
 	Members     []Member
 	Friendships []Friendship
 	Invitations []Invitation
+	Files       []File
 	Counters    map[string]int64
 }
 
@@ -116,6 +118,7 @@ func (s *Store) Load() (*Snapshot, error) {
 		{&snap.Members, "server_id, channel_tag, user_id"},
 		{&snap.Friendships, "user_a, user_b"},
 		{&snap.Invitations, "id"},
+		{&snap.Files, "created_at"},
 		{&counters, "name"},
 	} {
 		if err := s.db.Order(q.order).Find(q.dest).Error; err != nil {
@@ -132,9 +135,15 @@ func (s *Store) Load() (*Snapshot, error) {
 // after, oldest first: callers page through a history without holding
 // anything open between pages.
 func (s *Store) Messages(c Conversation, after int64, limit int) ([]Message, error) {
+	return s.MessagesUpTo(c, after, math.MaxInt64, limit)
+}
+
+// MessagesUpTo is Messages bounded to IDs at most upto, so that a history
+// read in pages describes one moment even while messages keep arriving.
+func (s *Store) MessagesUpTo(c Conversation, after, upto int64, limit int) ([]Message, error) {
 	var ms []Message
-	err := s.db.Where("server_id = ? AND channel_tag = ? AND peer_low = ? AND peer_high = ? AND id > ?",
-		c.ServerID, c.ChannelTag, c.PeerLow, c.PeerHigh, after).
+	err := s.db.Where("server_id = ? AND channel_tag = ? AND peer_low = ? AND peer_high = ? AND id > ? AND id <= ?",
+		c.ServerID, c.ChannelTag, c.PeerLow, c.PeerHigh, after, upto).
 		Order("id").Limit(limit).Find(&ms).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: messages: %w", err)
@@ -254,7 +263,7 @@ func (t *Tx) CreateChannel(server, tag int64, name string, creator int64) error 
 // invitations.
 func (t *Tx) DeleteChannel(server, tag int64) error {
 	return t.exec("delete channel", func(db *gorm.DB) error {
-		for _, m := range []any{&Member{}, &Message{}} {
+		for _, m := range []any{&Member{}, &Message{}, &File{}} {
 			if err := db.Where("server_id = ? AND channel_tag = ?", server, tag).Delete(m).Error; err != nil {
 				return err
 			}
@@ -269,7 +278,7 @@ func (t *Tx) DeleteChannel(server, tag int64) error {
 // DeleteServer removes a server and everything in it.
 func (t *Tx) DeleteServer(server int64) error {
 	return t.exec("delete server", func(db *gorm.DB) error {
-		for _, m := range []any{&Member{}, &Message{}, &Invitation{}, &Channel{}} {
+		for _, m := range []any{&Member{}, &Message{}, &File{}, &Invitation{}, &Channel{}} {
 			if err := db.Where("server_id = ?", server).Delete(m).Error; err != nil {
 				return err
 			}
@@ -355,6 +364,21 @@ func (t *Tx) AddMessage(m Message) error {
 	}
 	t.messages = append(t.messages, m)
 	return nil
+}
+
+// AddFile stores an uploaded file and its message, in this order within the
+// transaction: the file message takes its place in the history.
+func (t *Tx) AddFile(f File, m Message) error {
+	if err := t.exec("add file", func(db *gorm.DB) error {
+		if f.CreatedAt == 0 {
+			f.CreatedAt = now()
+		}
+		return db.Create(&f).Error
+	}); err != nil {
+		return err
+	}
+	m.Kind, m.Body = KindFile, f.Name
+	return t.AddMessage(m)
 }
 
 // errNoRow is returned when a change that must touch a row touched none:

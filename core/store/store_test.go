@@ -1,0 +1,164 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func open(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir, Options{Sync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func commit(t *testing.T, s *Store, changes ...Change) {
+	t.Helper()
+	if err := s.Commit(changes); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRoundTripThroughReopen(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	commit(t, s,
+		func(tx *Tx) error { return tx.CreateUser(User{ID: 1, Pseudo: "Alice", PseudoKey: "alice", PassHash: "h1"}) },
+		func(tx *Tx) error { return tx.CreateUser(User{ID: 2, Pseudo: "bob", PseudoKey: "bob", PassHash: "h2"}) },
+		func(tx *Tx) error { return tx.CreateServer(1, "club", 1) },
+		func(tx *Tx) error { return tx.CreateChannel(1, 1, "games", 1) },
+		func(tx *Tx) error { return tx.AddMember(1, 0, 2) },
+		func(tx *Tx) error { return tx.AddFriendship(2, 1) },
+		func(tx *Tx) error { return tx.AddInvitation(Invitation{ID: 7, FromID: 1, ToID: 2, ServerID: 1, ChannelTag: 1}) },
+		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, AuthorID: 1, Body: "first"}) },
+		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, AuthorID: 2, Body: "second"}) },
+		func(tx *Tx) error { return tx.RenameServer(1, "salon") },
+	)
+	s.Close()
+
+	s = open(t, dir)
+	snap, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(snap.Users, snap.Servers[0].Name, snap.Servers[0].NextChannel, snap.Channels, snap.Members,
+		snap.Friendships, snap.Invitations, snap.Counters)
+	want := fmt.Sprint(
+		[]User{{ID: 1, Pseudo: "Alice", PseudoKey: "alice", PassHash: "h1", CreatedAt: snap.Users[0].CreatedAt},
+			{ID: 2, Pseudo: "bob", PseudoKey: "bob", PassHash: "h2", CreatedAt: snap.Users[1].CreatedAt}},
+		"salon", int64(2),
+		[]Channel{{1, 0, "general", 1}, {1, 1, "games", 1}},
+		[]Member{{1, 0, 1}, {1, 0, 2}, {1, 1, 1}},
+		[]Friendship{{1, 2}},
+		[]Invitation{{7, 1, 2, 1, 1}},
+		map[string]int64{"server": 2, "user": 3})
+	if got != want {
+		t.Fatalf("snapshot\n got %s\nwant %s", got, want)
+	}
+	ms, err := s.Messages(ChannelConversation(1, 0), 0, 10)
+	if err != nil || len(ms) != 2 || ms[0].Body != "first" || ms[1].Body != "second" || ms[0].ID >= ms[1].ID {
+		t.Fatalf("messages %+v, %v", ms, err)
+	}
+}
+
+// A failing change sinks its whole batch: nothing of it is stored.
+func TestCommitIsAllOrNothing(t *testing.T) {
+	s := open(t, t.TempDir())
+	boom := errors.New("boom")
+	err := s.Commit([]Change{
+		func(tx *Tx) error { return tx.CreateUser(User{ID: 1, Pseudo: "a", PseudoKey: "a"}) },
+		func(tx *Tx) error { return tx.AddMessage(Message{PeerLow: 1, PeerHigh: 2, AuthorID: 1, Body: "x"}) },
+		func(tx *Tx) error { return boom },
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("commit error %v, want boom", err)
+	}
+	snap, _ := s.Load()
+	n, _ := s.CountMessages(Direct(2, 1))
+	if len(snap.Users) != 0 || n != 0 {
+		t.Fatalf("a failed batch left %d users and %d messages", len(snap.Users), n)
+	}
+	// A change that must touch a row and touches none fails the batch too.
+	if err := s.Commit([]Change{func(tx *Tx) error { return tx.RenameServer(99, "x") }}); err == nil {
+		t.Fatal("renaming a missing server succeeded")
+	}
+	// Duplicate pseudo keys are refused by the database itself.
+	commit(t, s, func(tx *Tx) error { return tx.CreateUser(User{ID: 1, Pseudo: "a", PseudoKey: "a"}) })
+	if err := s.Commit([]Change{func(tx *Tx) error { return tx.CreateUser(User{ID: 2, Pseudo: "A", PseudoKey: "a"}) }}); err == nil {
+		t.Fatal("a second user with the same pseudo key was stored")
+	}
+}
+
+// Messages buffered in a batch keep their order relative to other changes:
+// a message followed by the deletion of its channel is deleted with it.
+func TestMessagesKeepTheirPlaceInTheBatch(t *testing.T) {
+	s := open(t, t.TempDir())
+	commit(t, s,
+		func(tx *Tx) error { return tx.CreateUser(User{ID: 1, Pseudo: "a", PseudoKey: "a"}) },
+		func(tx *Tx) error { return tx.CreateServer(1, "s", 1) },
+		func(tx *Tx) error { return tx.CreateChannel(1, 1, "c", 1) },
+		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, ChannelTag: 1, AuthorID: 1, Body: "gone"}) },
+		func(tx *Tx) error { return tx.DeleteChannel(1, 1) },
+		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, ChannelTag: 0, AuthorID: 1, Body: "kept"}) },
+	)
+	if n, _ := s.CountMessages(ChannelConversation(1, 1)); n != 0 {
+		t.Fatalf("%d messages survived their channel's deletion", n)
+	}
+	if n, _ := s.CountMessages(ChannelConversation(1, 0)); n != 1 {
+		t.Fatalf("general has %d messages, want 1", n)
+	}
+	commit(t, s, func(tx *Tx) error { return tx.DeleteServer(1) })
+	snap, _ := s.Load()
+	if len(snap.Servers)+len(snap.Channels)+len(snap.Members) != 0 {
+		t.Fatalf("server deletion left %v %v %v", snap.Servers, snap.Channels, snap.Members)
+	}
+	if n, _ := s.CountMessages(ChannelConversation(1, 0)); n != 0 {
+		t.Fatal("server deletion left messages")
+	}
+}
+
+func TestMessagesPaging(t *testing.T) {
+	s := open(t, t.TempDir())
+	var changes []Change
+	for i := range 250 {
+		changes = append(changes, func(tx *Tx) error {
+			return tx.AddMessage(Message{PeerLow: 1, PeerHigh: 2, AuthorID: 1, Body: fmt.Sprint(i)})
+		})
+	}
+	commit(t, s, changes...)
+	var all []string
+	var after int64
+	for {
+		page, err := s.MessagesUpTo(Direct(1, 2), after, 240, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, m := range page {
+			all = append(all, m.Body)
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(all) != 240 || all[0] != "0" || all[239] != "239" {
+		t.Fatalf("paged %d messages, first %q", len(all), all[0])
+	}
+}
+
+func TestMigrationsRunOnce(t *testing.T) {
+	dir := t.TempDir()
+	open(t, dir).Close()
+	s := open(t, dir)
+	var versions []schemaVersion
+	if err := s.db.Order("version").Find(&versions).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != len(migrations) || versions[len(versions)-1].Version != migrations[len(migrations)-1].version {
+		t.Fatalf("schema versions %+v", versions)
+	}
+}
