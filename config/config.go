@@ -1,0 +1,152 @@
+// Package config loads salond's HCL configuration file: its schema, its
+// defaults and its validation.
+//
+// Every problem found in a file, from a syntax error to a number out of range,
+// is reported as "file:line:col: message", one problem per line, so that an
+// operator can jump straight to the offending attribute.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Config is salond's whole configuration.
+type Config struct {
+	File      string // the file it was loaded from; "" for defaults
+	Listen    string // TCP address, default "127.0.0.1:7777"
+	DataDir   string // data folder, default "./data"; in a file, a relative path is resolved against the file's folder
+	Log       Log
+	Passwords Passwords
+	Limits    Limits
+	Storage   Storage
+
+	// Plugins are parsed and checked for shape, but nothing runs them yet.
+	Plugins []Plugin
+}
+
+// Log configures the server's logger.
+type Log struct {
+	Level  string // trace|debug|info|warn|error, default info
+	Format string // text|json, default text
+}
+
+// Passwords holds the argon2id parameters. They are read at start-up only;
+// hashes made with older parameters keep verifying because each stored hash
+// records its own parameters.
+type Passwords struct {
+	Time          uint32 // iterations, default 2, 1..16
+	MemoryKiB     uint32 // default 19456, 64..4194304 (4 GiB)
+	Threads       uint8  // default 1, 1..16
+	MaxConcurrent int    // hashes computed at once, default 4, 1..256: bounds memory in a login storm
+}
+
+// Limits bound what one session may cost the server.
+type Limits struct {
+	SendQueueBytes    int           // per session, default 1<<20, 4096..1<<30; over it the session is disconnected
+	PendingPerSession int           // commands of one session awaiting commit, default 64, 1..4096
+	WriteTimeout      time.Duration // default 30s, written in HCL as a string "30s"; >= 1s
+	LoginTimeout      time.Duration // unused for now but parsed: default 60s; >= 1s
+}
+
+// Storage configures the embedded database.
+type Storage struct {
+	Sync string // "full" (default) or "normal"
+}
+
+// Plugin is one `plugin "name" { ... }` block.
+type Plugin struct {
+	Name    string   // the block's label, unique within the file
+	Command string   // path of the executable; a relative path is resolved against the file's folder
+	Args    []string // arguments passed to Command
+	SHA256  string   // expected checksum of Command, lower-case hex; "" when not given
+
+	// Body is the plugin's own `config { ... }` block, left undecoded because
+	// only the plugin knows its schema. It is never nil: a plugin without a
+	// config block gets an empty body located at the plugin block, so that
+	// errors about missing settings still carry a file:line:col.
+	Body hcl.Body
+}
+
+// Defaults, in one place so that Default, the docs and the example file can
+// be checked against each other.
+const (
+	defaultListen            = "127.0.0.1:7777"
+	defaultDataDir           = "./data"
+	defaultLogLevel          = "info"
+	defaultLogFormat         = "text"
+	defaultPasswordTime      = 2
+	defaultPasswordMemoryKiB = 19456
+	defaultPasswordThreads   = 1
+	defaultMaxConcurrent     = 4
+	defaultSendQueueBytes    = 1 << 20
+	defaultPendingPerSession = 64
+	defaultWriteTimeout      = 30 * time.Second
+	defaultLoginTimeout      = 60 * time.Second
+	defaultSync              = "full"
+)
+
+// Default returns the configuration used when no file is given.
+func Default() *Config {
+	return &Config{
+		Listen:  defaultListen,
+		DataDir: defaultDataDir,
+		Log: Log{
+			Level:  defaultLogLevel,
+			Format: defaultLogFormat,
+		},
+		Passwords: Passwords{
+			Time:          defaultPasswordTime,
+			MemoryKiB:     defaultPasswordMemoryKiB,
+			Threads:       defaultPasswordThreads,
+			MaxConcurrent: defaultMaxConcurrent,
+		},
+		Limits: Limits{
+			SendQueueBytes:    defaultSendQueueBytes,
+			PendingPerSession: defaultPendingPerSession,
+			WriteTimeout:      defaultWriteTimeout,
+			LoginTimeout:      defaultLoginTimeout,
+		},
+		Storage: Storage{
+			Sync: defaultSync,
+		},
+	}
+}
+
+// Load reads the file at path and parses it; see Parse.
+func Load(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(src, path)
+}
+
+// Parse parses src, the contents of the file named filename, over the
+// defaults. filename is used in error messages and to resolve relative paths
+// (data_dir, plugin commands) against its folder.
+func Parse(src []byte, filename string) (*Config, error) {
+	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, newError(filename, diags)
+	}
+	if diags := checkExpressions(f.Body.(*hclsyntax.Body)); diags.HasErrors() {
+		return nil, newError(filename, diags)
+	}
+	var raw file
+	if diags := gohcl.DecodeBody(f.Body, nil, &raw); diags.HasErrors() {
+		return nil, newError(filename, diags)
+	}
+	c := Default()
+	c.File = filename
+	if diags := raw.apply(c, filepath.Dir(filename)); diags.HasErrors() {
+		return nil, newError(filename, diags)
+	}
+	return c, nil
+}

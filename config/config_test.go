@@ -1,0 +1,505 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+)
+
+func TestDefault(t *testing.T) {
+	want := &Config{
+		Listen:    "127.0.0.1:7777",
+		DataDir:   "./data",
+		Log:       Log{Level: "info", Format: "text"},
+		Passwords: Passwords{Time: 2, MemoryKiB: 19456, Threads: 1, MaxConcurrent: 4},
+		Limits: Limits{
+			SendQueueBytes:    1 << 20,
+			PendingPerSession: 64,
+			WriteTimeout:      30 * time.Second,
+			LoginTimeout:      60 * time.Second,
+		},
+		Storage: Storage{Sync: "full"},
+	}
+	if got := Default(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
+	}
+	if Default() == Default() {
+		t.Error("Default returns a shared value; callers could change each other's defaults")
+	}
+
+	// A file that says nothing (or only comments, or empty blocks) is the defaults.
+	for _, src := range []string{
+		"",
+		"# nothing here\n// nor here\n/* nor here */\n",
+		"log {}\npasswords {}\nlimits {}\nstorage {}\n",
+		"listen = null\nlimits {\n  write_timeout = null\n  send_queue_bytes = null\n}\n",
+	} {
+		got, err := Parse([]byte(src), "salon.hcl")
+		if err != nil {
+			t.Errorf("Parse(%q): %v", src, err)
+			continue
+		}
+		want := Default()
+		want.File = "salon.hcl"
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("Parse(%q) =\n%+v\nwant\n%+v", src, got, want)
+		}
+	}
+}
+
+func TestParseFull(t *testing.T) {
+	const src = `
+listen   = "0.0.0.0:7000"
+data_dir = "/var/lib/salon"
+
+log {
+  level  = "debug"
+  format = "json"
+}
+
+passwords {
+  time           = 3
+  memory_kib     = 65536
+  threads        = 4
+  max_concurrent = 8
+}
+
+limits {
+  send_queue_bytes    = 65536
+  pending_per_session = 16
+  write_timeout       = "1m30s"
+  login_timeout       = "2m"
+}
+
+storage {
+  sync = "normal"
+}
+
+plugin "dice" {
+  command = "plugins/dice"
+  args    = ["-v", "--seed", "7"]
+  sha256  = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+  config {
+    sides = 20
+    names = ["d20"]
+    table "default" {
+      max_players = 4
+    }
+  }
+}
+
+plugin "echo" {
+  command = "/usr/libexec/salon/echo"
+}
+`
+	c, err := Parse([]byte(src), "/etc/salon/salon.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugins := c.Plugins
+	c.Plugins = nil
+	want := &Config{
+		File:      "/etc/salon/salon.hcl",
+		Listen:    "0.0.0.0:7000",
+		DataDir:   "/var/lib/salon",
+		Log:       Log{Level: "debug", Format: "json"},
+		Passwords: Passwords{Time: 3, MemoryKiB: 65536, Threads: 4, MaxConcurrent: 8},
+		Limits: Limits{
+			SendQueueBytes:    65536,
+			PendingPerSession: 16,
+			WriteTimeout:      90 * time.Second,
+			LoginTimeout:      2 * time.Minute,
+		},
+		Storage: Storage{Sync: "normal"},
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("got\n%+v\nwant\n%+v", c, want)
+	}
+
+	if len(plugins) != 2 {
+		t.Fatalf("got %d plugins, want 2", len(plugins))
+	}
+	dice, echo := plugins[0], plugins[1]
+	if dice.Name != "dice" || dice.Command != "/etc/salon/plugins/dice" ||
+		!reflect.DeepEqual(dice.Args, []string{"-v", "--seed", "7"}) ||
+		dice.SHA256 != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
+		t.Errorf("dice plugin = %+v", dice)
+	}
+	if echo.Name != "echo" || echo.Command != "/usr/libexec/salon/echo" || echo.Args != nil || echo.SHA256 != "" {
+		t.Errorf("echo plugin = %+v", echo)
+	}
+
+	// The config block is left for the plugin, which decodes it with its own
+	// schema; its positions survive for the plugin's error messages.
+	var dc struct {
+		Sides  int      `hcl:"sides"`
+		Names  []string `hcl:"names"`
+		Tables []struct {
+			Name       string `hcl:"name,label"`
+			MaxPlayers int    `hcl:"max_players"`
+		} `hcl:"table,block"`
+	}
+	if diags := gohcl.DecodeBody(dice.Body, nil, &dc); diags.HasErrors() {
+		t.Fatalf("decoding dice config: %v", diags)
+	}
+	if dc.Sides != 20 || len(dc.Names) != 1 || len(dc.Tables) != 1 || dc.Tables[0].MaxPlayers != 4 {
+		t.Errorf("dice config = %+v", dc)
+	}
+	var strict struct {
+		Sides int `hcl:"sides"`
+	}
+	diags := gohcl.DecodeBody(dice.Body, nil, &strict)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:34:5: Unsupported argument; An argument named \"names\"") {
+		t.Errorf("plugin's own schema error = %q, want it at 34:5", got)
+	}
+
+	// Without a config block, the body is empty but still points at the
+	// plugin block, so a plugin that requires settings can say where.
+	var required struct {
+		Token string `hcl:"token"`
+	}
+	diags = gohcl.DecodeBody(echo.Body, nil, &required)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:41:1: Missing required argument") {
+		t.Errorf("missing setting in empty plugin config = %q, want it at 41:1", got)
+	}
+}
+
+func TestParseBounds(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		src  string
+		want func(*Config) bool
+	}{
+		{"low", `
+passwords {
+  time           = 1
+  memory_kib     = 64
+  threads        = 1
+  max_concurrent = 1
+}
+limits {
+  send_queue_bytes    = 4096
+  pending_per_session = 1
+  write_timeout       = "1s"
+  login_timeout       = "1000ms"
+}`, func(c *Config) bool {
+			return c.Passwords == Passwords{1, 64, 1, 1} &&
+				c.Limits == Limits{4096, 1, time.Second, time.Second}
+		}},
+		{"high", `
+passwords {
+  time           = 16
+  memory_kib     = 4194304
+  threads        = 16
+  max_concurrent = 256
+}
+limits {
+  send_queue_bytes    = 1073741824
+  pending_per_session = 4096
+  write_timeout       = "24h"
+  login_timeout       = "1h"
+}`, func(c *Config) bool {
+			return c.Passwords == Passwords{16, 4 << 20, 16, 256} &&
+				c.Limits == Limits{1 << 30, 4096, 24 * time.Hour, time.Hour}
+		}},
+		// HCL converts between numbers and strings where it can.
+		{"converted", "listen = \":0\"\npasswords {\n  time = \"3\"\n}\n", func(c *Config) bool {
+			return c.Listen == ":0" && c.Passwords.Time == 3
+		}},
+		{"ipv6", `listen = "[::1]:7777"`, func(c *Config) bool { return c.Listen == "[::1]:7777" }},
+		{"all levels", `log { level = "trace" }`, func(c *Config) bool { return c.Log.Level == "trace" }},
+		{"warn", `log { level = "warn" }`, func(c *Config) bool { return c.Log.Level == "warn" }},
+		{"error", `log { level = "error" }`, func(c *Config) bool { return c.Log.Level == "error" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.src), "salon.hcl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.want(c) {
+				t.Errorf("got %+v", c)
+			}
+		})
+	}
+}
+
+func TestPaths(t *testing.T) {
+	for _, tt := range []struct {
+		file, dataDir, wantDataDir string
+		command, wantCommand       string
+	}{
+		// `make run` from the repository root.
+		{"config/salon.hcl", "../data", "data", "../bin/dice", "bin/dice"},
+		{"salon.hcl", "../data", "../data", "dice", "./dice"},
+		{"./salon.hcl", "data", "data", "./dice", "./dice"},
+		{"/etc/salon/salon.hcl", "data", "/etc/salon/data", "bin/dice", "/etc/salon/bin/dice"},
+		{"/etc/salon/salon.hcl", "./data/", "/etc/salon/data", "../dice", "/etc/dice"},
+		{"/etc/salon/salon.hcl", "/var/lib/salon/", "/var/lib/salon", "/usr/bin/dice", "/usr/bin/dice"},
+		{"", "data", "data", "dice", "./dice"},
+	} {
+		src := "data_dir = \"" + tt.dataDir + "\"\nplugin \"dice\" {\n  command = \"" + tt.command + "\"\n}\n"
+		c, err := Parse([]byte(src), tt.file)
+		if err != nil {
+			t.Errorf("file %q: %v", tt.file, err)
+			continue
+		}
+		if c.DataDir != tt.wantDataDir {
+			t.Errorf("file %q, data_dir %q: DataDir = %q, want %q", tt.file, tt.dataDir, c.DataDir, tt.wantDataDir)
+		}
+		if c.Plugins[0].Command != tt.wantCommand {
+			t.Errorf("file %q, command %q: Command = %q, want %q", tt.file, tt.command, c.Plugins[0].Command, tt.wantCommand)
+		}
+	}
+
+	// The default is not written in any file, so it stays relative to the
+	// working directory.
+	c, err := Parse([]byte(`listen = ":7777"`), "/etc/salon/salon.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "./data" {
+		t.Errorf("default DataDir = %q, want ./data", c.DataDir)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, src, want string
+	}{
+		// Validation: each points at the attribute's name.
+		{"listen without port", `listen = "localhost"`,
+			`f.hcl:1:1: listen: "localhost" is not a host:port address`},
+		{"listen empty", "\n\n  listen = \"\"",
+			`f.hcl:3:3: listen: "" is not a host:port address`},
+		{"listen named port", `listen = "localhost:http"`,
+			`f.hcl:1:1: listen: the port of "localhost:http" is not a number from 0 to 65535`},
+		{"listen port too big", `listen = ":65536"`,
+			`f.hcl:1:1: listen: the port of ":65536" is not a number from 0 to 65535`},
+		{"listen negative port", `listen = ":-1"`,
+			`f.hcl:1:1: listen: the port of ":-1" is not a number from 0 to 65535`},
+		{"data_dir empty", "listen = \":1\"\ndata_dir = \"\"",
+			`f.hcl:2:1: data_dir: must not be empty`},
+		{"log level", "log {\n  level = \"verbose\"\n}",
+			`f.hcl:2:3: log.level: "verbose" is not one of trace, debug, info, warn, error`},
+		{"log level case", "log {\n  level = \"INFO\"\n}",
+			`f.hcl:2:3: log.level: "INFO" is not one of trace, debug, info, warn, error`},
+		{"log format", "log {\n  format = \"xml\"\n}",
+			`f.hcl:2:3: log.format: "xml" is not one of text, json`},
+		{"time low", "passwords {\n  time = 0\n}",
+			`f.hcl:2:3: passwords.time: 0 is out of range 1..16`},
+		{"time high", "passwords {\n  time = 17\n}",
+			`f.hcl:2:3: passwords.time: 17 is out of range 1..16`},
+		{"time fraction", "passwords {\n  time = 2.5\n}",
+			`f.hcl:2:3: passwords.time: 2.5 is not a whole number`},
+		{"time large", "passwords {\n  time = 1e30\n}",
+			`f.hcl:2:3: passwords.time: 1e+30 is out of range 1..16`},
+		{"time enormous", "passwords {\n  time = 1e300 * 1e300\n}",
+			`f.hcl:2:3: passwords.time: an enormous number is out of range 1..16`},
+		{"time minuscule", "passwords {\n  time = 1e-300 / 1e300\n}",
+			`f.hcl:2:3: passwords.time: a minuscule fraction is not a whole number`},
+		{"huge literal", "passwords {\n  time = 1e9999999\n}",
+			`f.hcl:2:10: Number out of range; Numbers in this file must be within the range of a 64-bit float (about 1e-308 to 1e308 in size).`},
+		{"tiny literal in a string", "listen = \"${-1e-400}\"",
+			`f.hcl:1:14: Number out of range; Numbers in this file must be within the range of a 64-bit float (about 1e-308 to 1e308 in size).`},
+		{"huge literal in plugin config", "plugin \"p\" {\n  command = \"p\"\n  config {\n    x = [1e400]\n  }\n}",
+			`f.hcl:4:10: Number out of range; Numbers in this file must be within the range of a 64-bit float (about 1e-308 to 1e308 in size).`},
+		{"time not a number", "passwords {\n  time = \"two\"\n}",
+			`f.hcl:2:3: passwords.time: a number is required`},
+		{"time list", "passwords {\n  time = [2]\n}",
+			`f.hcl:2:3: passwords.time: a number is required`},
+		{"memory low", "passwords {\n  memory_kib = 63\n}",
+			`f.hcl:2:3: passwords.memory_kib: 63 is out of range 64..4194304`},
+		{"memory high", "passwords {\n  memory_kib = 4194305\n}",
+			`f.hcl:2:3: passwords.memory_kib: 4194305 is out of range 64..4194304`},
+		{"memory negative", "passwords {\n  memory_kib = -19456\n}",
+			`f.hcl:2:3: passwords.memory_kib: -19456 is out of range 64..4194304`},
+		{"threads low", "passwords {\n  threads = 0\n}",
+			`f.hcl:2:3: passwords.threads: 0 is out of range 1..16`},
+		{"threads past uint8", "passwords {\n  threads = 257\n}",
+			`f.hcl:2:3: passwords.threads: 257 is out of range 1..16`},
+		{"max_concurrent low", "passwords {\n  max_concurrent = 0\n}",
+			`f.hcl:2:3: passwords.max_concurrent: 0 is out of range 1..256`},
+		{"max_concurrent high", "passwords {\n  max_concurrent = 257\n}",
+			`f.hcl:2:3: passwords.max_concurrent: 257 is out of range 1..256`},
+		{"send queue low", "limits {\n  send_queue_bytes = 4095\n}",
+			`f.hcl:2:3: limits.send_queue_bytes: 4095 is out of range 4096..1073741824`},
+		{"send queue high", "limits {\n  send_queue_bytes = 1073741825\n}",
+			`f.hcl:2:3: limits.send_queue_bytes: 1073741825 is out of range 4096..1073741824`},
+		{"pending low", "limits {\n  pending_per_session = 0\n}",
+			`f.hcl:2:3: limits.pending_per_session: 0 is out of range 1..4096`},
+		{"pending high", "limits {\n  pending_per_session = 4097\n}",
+			`f.hcl:2:3: limits.pending_per_session: 4097 is out of range 1..4096`},
+		{"write_timeout without unit", "limits {\n  write_timeout = 30\n}",
+			`f.hcl:2:3: limits.write_timeout: "30" is not a duration; write it with a unit, like "30s" or "2m"`},
+		{"write_timeout garbage", "limits {\n  write_timeout = \"soon\"\n}",
+			`f.hcl:2:3: limits.write_timeout: "soon" is not a duration; write it with a unit, like "30s" or "2m"`},
+		{"write_timeout short", "limits {\n  write_timeout = \"999ms\"\n}",
+			`f.hcl:2:3: limits.write_timeout: "999ms" is less than the minimum, 1s`},
+		{"write_timeout negative", "limits {\n  write_timeout = \"-30s\"\n}",
+			`f.hcl:2:3: limits.write_timeout: "-30s" is less than the minimum, 1s`},
+		{"login_timeout zero", "limits {\n  login_timeout = \"0s\"\n}",
+			`f.hcl:2:3: limits.login_timeout: "0s" is less than the minimum, 1s`},
+		{"login_timeout garbage", "limits {\n  login_timeout = \"1 minute\"\n}",
+			`f.hcl:2:3: limits.login_timeout: "1 minute" is not a duration; write it with a unit, like "30s" or "2m"`},
+		{"sync", "storage {\n  sync = \"off\"\n}",
+			`f.hcl:2:3: storage.sync: "off" is not one of full, normal`},
+		{"plugin command empty", "plugin \"dice\" {\n  command = \"\"\n}",
+			`f.hcl:2:3: plugin "dice": command must not be empty`},
+		{"plugin sha256 short", "plugin \"dice\" {\n  command = \"dice\"\n  sha256 = \"abc\"\n}",
+			`f.hcl:3:3: plugin "dice": sha256 "abc" is not 64 hexadecimal digits`},
+		{"plugin sha256 not hex", "plugin \"dice\" {\n  command = \"dice\"\n  sha256 = \"" + strings.Repeat("z", 64) + "\"\n}",
+			`f.hcl:3:3: plugin "dice": sha256 "` + strings.Repeat("z", 64) + `" is not 64 hexadecimal digits`},
+		{"plugin name empty", "plugin \"\" {\n  command = \"dice\"\n}",
+			`f.hcl:1:8: plugin: the name must not be empty`},
+		{"duplicate plugin", "plugin \"dice\" {\n  command = \"a\"\n}\n\nplugin \"dice\" {\n  command = \"b\"\n}",
+			`f.hcl:5:8: plugin "dice": defined twice, first at f.hcl:1:8`},
+
+		// Shape errors, reported by HCL itself.
+		{"unknown attribute", "listen = \":1\"\nport = 7777",
+			`f.hcl:2:1: Unsupported argument; An argument named "port" is not expected here.`},
+		{"unknown attribute in block", "log {\n  lvl = \"info\"\n}",
+			`f.hcl:2:3: Unsupported argument; An argument named "lvl" is not expected here. Did you mean "level"?`},
+		{"unknown block", "database {\n}",
+			`f.hcl:1:1: Unsupported block type; Blocks of type "database" are not expected here.`},
+		{"block as attribute", `log = "info"`,
+			`f.hcl:1:1: Unsupported argument; An argument named "log" is not expected here. Did you mean to define a block of type "log"?`},
+		{"attribute as block", "listen {\n}",
+			`f.hcl:1:1: Unsupported block type; Blocks of type "listen" are not expected here. Did you mean to define argument "listen"? If so, use the equals sign to assign it a value.`},
+		{"duplicate block", "storage {\n}\nstorage {\n}",
+			`f.hcl:3:1: Duplicate storage block; Only one storage block is allowed. Another was defined at f.hcl:1,1-8.`},
+		{"duplicate attribute", "listen = \":1\"\nlisten = \":2\"",
+			`f.hcl:2:1: Attribute redefined; The argument "listen" was already set at f.hcl:1,1-7. Each argument may be set only once.`},
+		{"wrong type", `listen = ["127.0.0.1:7777"]`,
+			`f.hcl:1:10: Unsuitable value type; Unsuitable value: string required, but have tuple`},
+		{"variable", `listen = addr`,
+			`f.hcl:1:10: Variables not allowed; Variables may not be used here.`},
+		{"plugin without name", "plugin {\n  command = \"dice\"\n}",
+			`f.hcl:1:8: Missing name for plugin; All plugin blocks must have 1 labels (name).`},
+		{"plugin without command", "plugin \"dice\" {\n}",
+			`f.hcl:1:15: Missing required argument; The argument "command" is required, but no definition was found.`},
+		{"syntax error", "listen = \"127.0.0.1:7777\"\nlog {\n  level = \n}",
+			`f.hcl:3:11: Invalid expression; Expected the start of an expression, but found an invalid expression token.`},
+		{"unterminated string", `listen = "127.0.0.1`,
+			`f.hcl:1:20: Unterminated template string; No closing marker was found for the string.`},
+		{"not utf-8", "listen = \"\xff\"",
+			"f.hcl:1:11: Invalid character encoding; All input files must be UTF-8 encoded. Ensure that UTF-8 encoding is selected in your editor.\n" +
+				"f.hcl:1:11: Unterminated template string; No closing marker was found for the string."},
+
+		{"for expression", "plugin \"p\" {\n  command = \"p\"\n  args = [for a in [\"x\", \"y\"] : a]\n}",
+			`f.hcl:3:10: For expressions not allowed; This file holds plain values; write the list or the text out in full.`},
+		{"for directive", "listen = \"%{for a in [1, 2]}${a}%{endfor}\"",
+			`f.hcl:1:11: For expressions not allowed; This file holds plain values; write the list or the text out in full.`},
+		{"long value shortened", "log {\n  level = \"" + strings.Repeat("é", 100) + "\"\n}",
+			`f.hcl:2:3: log.level: "` + strings.Repeat("é", 64) + `"... is not one of trace, debug, info, warn, error`},
+
+		// Several errors: all reported, one per line, in file order.
+		{"several", "limits {\n  write_timeout = \"0s\"\n  pending_per_session = 0\n}\nlog {\n  level = \"loud\"\n}\nlisten = \"nowhere\"",
+			"f.hcl:2:3: limits.write_timeout: \"0s\" is less than the minimum, 1s\n" +
+				"f.hcl:3:3: limits.pending_per_session: 0 is out of range 1..4096\n" +
+				"f.hcl:6:3: log.level: \"loud\" is not one of trace, debug, info, warn, error\n" +
+				"f.hcl:8:1: listen: \"nowhere\" is not a host:port address"},
+		{"several unknown", "a = 1\nb = 2\nc = 3",
+			"f.hcl:1:1: Unsupported argument; An argument named \"a\" is not expected here.\n" +
+				"f.hcl:2:1: Unsupported argument; An argument named \"b\" is not expected here.\n" +
+				"f.hcl:3:1: Unsupported argument; An argument named \"c\" is not expected here."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.src), "f.hcl")
+			if err == nil {
+				t.Fatalf("no error; got %+v", c)
+			}
+			if c != nil {
+				t.Errorf("got a config with the error: %+v", c)
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestExample checks the file `make run` uses: it must load, and as the
+// Makefile runs salond from the repository root, its data must land in the
+// repository's data folder.
+func TestExample(t *testing.T) {
+	c, err := Load(filepath.Join("..", "config", "salon.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := filepath.Abs(filepath.Join("..", "data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("DataDir = %q (%s), want %s", c.DataDir, got, want)
+	}
+
+	// Apart from data_dir it documents the defaults; keep them in step.
+	def := Default()
+	def.File, def.DataDir = c.File, c.DataDir
+	if !reflect.DeepEqual(c, def) {
+		t.Errorf("salon.hcl drifted from the defaults:\n got %+v\nwant %+v", c, def)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "salon.hcl")
+	if err := os.WriteFile(path, []byte("data_dir = \"state\"\nlog {\n  level = \"debug\"\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.File != path || c.DataDir != filepath.Join(dir, "state") || c.Log.Level != "debug" {
+		t.Errorf("Load = %+v", c)
+	}
+
+	if err := os.WriteFile(path, []byte("log {\n  level = \"chatty\"\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(path)
+	if want := path + ":2:3: log.level:"; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Load of a bad file: %v, want it to start with %q", err, want)
+	}
+
+	missing := filepath.Join(dir, "missing.hcl")
+	_, err = Load(missing)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("Load of a missing file: %v", err)
+	}
+}
+
+// The empty body given to plugins without a config block must behave like a
+// real one for every hcl.Body method a plugin may call.
+func TestEmptyPluginBody(t *testing.T) {
+	c, err := Parse([]byte("plugin \"p\" {\n  command = \"p\"\n}\n"), "f.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := c.Plugins[0].Body
+	attrs, diags := body.JustAttributes()
+	if diags.HasErrors() || len(attrs) != 0 {
+		t.Errorf("JustAttributes = %v, %v", attrs, diags)
+	}
+	content, diags := body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "x"}}})
+	if diags.HasErrors() || len(content.Blocks) != 0 {
+		t.Errorf("Content = %v, %v", content, diags)
+	}
+	if r := body.MissingItemRange(); r.Filename != "f.hcl" || r.Start.Line != 1 {
+		t.Errorf("MissingItemRange = %v", r)
+	}
+}

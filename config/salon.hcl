@@ -1,0 +1,77 @@
+# Example configuration for salond, used by `make run`:
+#
+#     bin/salond -config config/salon.hcl
+#
+# Every setting is optional; each one below is shown with its default value,
+# except data_dir. See docs/config.md for the full reference.
+
+# The TCP address clients connect to, as host:port. An empty host (":7777")
+# listens on every interface; port 0 picks a free port.
+listen = "127.0.0.1:7777"
+
+# Where the database and uploaded files live. A relative path is taken from
+# the folder of this file, not from where salond was started: "../data" is the
+# data folder at the root of the repository. Without this line it would be
+# "./data", relative to the working directory.
+data_dir = "../data"
+
+log {
+  # How much to log: "trace", "debug", "info", "warn" or "error".
+  level = "info"
+
+  # "text" for people reading a terminal, "json" for log collectors.
+  format = "text"
+}
+
+# Passwords are hashed with argon2id. Raising these makes each guess costlier
+# for an attacker and each login costlier for the server. Existing hashes keep
+# working after a change: each one records the parameters it was made with.
+passwords {
+  # Passes over memory (1..16).
+  time = 2
+
+  # Memory per hash, in KiB (64..4194304). 19456 KiB is 19 MiB.
+  memory_kib = 19456
+
+  # Threads per hash (1..16).
+  threads = 1
+
+  # How many hashes may be computed at once (1..256); further logins wait.
+  # Peak memory for hashing is about max_concurrent * memory_kib.
+  max_concurrent = 4
+}
+
+limits {
+  # Bytes waiting to be sent to one session (4096..1073741824). A client that
+  # reads so slowly that its queue overflows is disconnected, so that it never
+  # slows anyone else down.
+  send_queue_bytes = 1048576
+
+  # Commands of one session that may wait for the database at once (1..4096).
+  pending_per_session = 64
+
+  # How long one write to a client may take before the session is dropped.
+  # A duration with a unit, such as "30s" or "2m"; at least "1s".
+  write_timeout = "30s"
+
+  # How long a new connection has to log in; at least "1s".
+  login_timeout = "60s"
+}
+
+storage {
+  # "full" waits for every commit to reach the disk: nothing acknowledged is
+  # ever lost. "normal" is faster, but a power cut may lose the last
+  # acknowledged commits (never corrupt the database).
+  sync = "full"
+}
+
+# Plugins (mini-games, bots) are declared like this; nothing runs them yet.
+#
+# plugin "dice" {
+#   command = "../bin/dice"  # relative to this file's folder
+#   args    = []
+#   sha256  = "..."          # optional: refuse the binary if it changed
+#   config {
+#     # the plugin's own settings, checked by the plugin
+#   }
+# }
