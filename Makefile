@@ -8,7 +8,8 @@ LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 
 # Every fuzz target, as package:Target.
-FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse
+FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
+	./core/history:FuzzParse ./core/files:FuzzSafeName
 
 .PHONY: all build run test vet fuzz bench clean
 

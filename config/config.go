@@ -26,6 +26,7 @@ type Config struct {
 	Passwords Passwords
 	Limits    Limits
 	Storage   Storage
+	Files     Files
 
 	// Plugins are parsed and checked for shape, but nothing runs them yet.
 	Plugins []Plugin
@@ -60,6 +61,12 @@ type Storage struct {
 	Sync string // "full" (default) or "normal"
 }
 
+// Files bounds uploads and downloads.
+type Files struct {
+	MaxBytes     int64 // the largest upload, default 25 MiB, 1..1<<40
+	MaxDownloads int   // downloads (files and histories) streamed at once, default 16, 1..1024
+}
+
 // Plugin is one `plugin "name" { ... }` block.
 type Plugin struct {
 	Name    string   // the block's label, unique within the file
@@ -90,6 +97,8 @@ const (
 	defaultWriteTimeout      = 30 * time.Second
 	defaultLoginTimeout      = 60 * time.Second
 	defaultSync              = "full"
+	defaultFileMaxBytes      = 25 << 20
+	defaultMaxDownloads      = 16
 )
 
 // Default returns the configuration used when no file is given.
@@ -115,6 +124,10 @@ func Default() *Config {
 		},
 		Storage: Storage{
 			Sync: defaultSync,
+		},
+		Files: Files{
+			MaxBytes:     defaultFileMaxBytes,
+			MaxDownloads: defaultMaxDownloads,
 		},
 	}
 }

@@ -27,6 +27,7 @@ func TestDefault(t *testing.T) {
 			LoginTimeout:      60 * time.Second,
 		},
 		Storage: Storage{Sync: "full"},
+		Files:   Files{MaxBytes: 25 << 20, MaxDownloads: 16},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -83,6 +84,11 @@ storage {
   sync = "normal"
 }
 
+files {
+  max_bytes     = 1073741824
+  max_downloads = 4
+}
+
 plugin "dice" {
   command = "plugins/dice"
   args    = ["-v", "--seed", "7"]
@@ -119,6 +125,7 @@ plugin "echo" {
 			LoginTimeout:      2 * time.Minute,
 		},
 		Storage: Storage{Sync: "normal"},
+		Files:   Files{MaxBytes: 1 << 30, MaxDownloads: 4},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", c, want)
@@ -157,8 +164,8 @@ plugin "echo" {
 		Sides int `hcl:"sides"`
 	}
 	diags := gohcl.DecodeBody(dice.Body, nil, &strict)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:34:5: Unsupported argument; An argument named \"names\"") {
-		t.Errorf("plugin's own schema error = %q, want it at 34:5", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:39:5: Unsupported argument; An argument named \"names\"") {
+		t.Errorf("plugin's own schema error = %q, want it at 39:5", got)
 	}
 
 	// Without a config block, the body is empty but still points at the
@@ -167,8 +174,8 @@ plugin "echo" {
 		Token string `hcl:"token"`
 	}
 	diags = gohcl.DecodeBody(echo.Body, nil, &required)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:41:1: Missing required argument") {
-		t.Errorf("missing setting in empty plugin config = %q, want it at 41:1", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:46:1: Missing required argument") {
+		t.Errorf("missing setting in empty plugin config = %q, want it at 46:1", got)
 	}
 }
 

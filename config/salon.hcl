@@ -65,6 +65,14 @@ storage {
   sync = "full"
 }
 
+files {
+  # The largest file a client may upload, in bytes (25 MiB).
+  max_bytes = 26214400
+
+  # Downloads (files and save.txt histories) streamed at the same time.
+  max_downloads = 16
+}
+
 # Plugins (mini-games, bots) are declared like this; nothing runs them yet.
 #
 # plugin "dice" {

@@ -32,6 +32,7 @@ type file struct {
 	Passwords *passwordsBlock `hcl:"passwords,block"`
 	Limits    *limitsBlock    `hcl:"limits,block"`
 	Storage   *storageBlock   `hcl:"storage,block"`
+	Files     *filesBlock     `hcl:"files,block"`
 	Plugins   []pluginBlock   `hcl:"plugin,block"`
 }
 
@@ -70,6 +71,13 @@ type limitsBlock struct {
 type storageBlock struct {
 	Sync      *string   `hcl:"sync"`
 	SyncRange hcl.Range `hcl:"sync,attr_name_range"`
+}
+
+type filesBlock struct {
+	MaxBytes          cty.Value `hcl:"max_bytes,optional"`
+	MaxBytesRange     hcl.Range `hcl:"max_bytes,attr_name_range"`
+	MaxDownloads      cty.Value `hcl:"max_downloads,optional"`
+	MaxDownloadsRange hcl.Range `hcl:"max_downloads,attr_name_range"`
 }
 
 type pluginBlock struct {
@@ -133,6 +141,11 @@ func (f *file) apply(c *Config, dir string) hcl.Diagnostics {
 
 	if b := f.Storage; b != nil {
 		oneOf(&ck, &c.Storage.Sync, b.Sync, b.SyncRange, "storage.sync", "full", "normal")
+	}
+
+	if b := f.Files; b != nil {
+		intIn(&ck, &c.Files.MaxBytes, b.MaxBytes, b.MaxBytesRange, "files.max_bytes", 1, 1<<40)
+		intIn(&ck, &c.Files.MaxDownloads, b.MaxDownloads, b.MaxDownloadsRange, "files.max_downloads", 1, 1024)
 	}
 
 	first := make(map[string]hcl.Range, len(f.Plugins))
@@ -238,7 +251,7 @@ func oneOf(ck *checker, dst, v *string, at hcl.Range, name string, allowed ...st
 
 // intIn sets dst to v, a whole number within lo..hi; a null (or absent) v
 // leaves dst alone.
-func intIn[T ~int | ~uint8 | ~uint32](ck *checker, dst *T, v cty.Value, at hcl.Range, name string, lo, hi int64) {
+func intIn[T ~int | ~int64 | ~uint8 | ~uint32](ck *checker, dst *T, v cty.Value, at hcl.Range, name string, lo, hi int64) {
 	if v.IsNull() {
 		return
 	}

@@ -59,8 +59,12 @@ func (h *Hub) command(r *request) effect {
 		return h.password(s, me, r)
 	case wire.OpPseudo:
 		return h.pseudo(s, me, r)
-	case wire.OpGet, wire.OpNewFile, wire.OpFile, wire.OpEndFile:
-		return h.fail(s, c.Verb, "history and files are not available on this server yet")
+	case wire.OpGet:
+		return h.get(s, me, c.Addr, c.Name)
+	case wire.OpNewFile:
+		return h.newFile(r, me)
+	case wire.OpEndFile:
+		return h.endFile(r, me)
 	case wire.OpGame:
 		return h.fail(s, c.Verb, "unknown game")
 	}
@@ -282,7 +286,8 @@ func (h *Hub) delete(s *Session, me *user, a wire.Addr) effect {
 		}
 		delete(h.st.servers, srv.id)
 		h.st.removePlaceInvitations(srv.id, 0, true)
-		return o.then(h, func(tx *store.Tx) error { return tx.DeleteServer(a.Server) })
+		return h.removingBlobs(o.then(h, func(tx *store.Tx) error { return tx.DeleteServer(a.Server) }),
+			h.st.dropFiles(srv.id, 0, true))
 	}
 	ch := srv.chans[a.Channel]
 	if ch == nil {
@@ -294,7 +299,8 @@ func (h *Hub) delete(s *Session, me *user, a wire.Addr) effect {
 	o.users(withActor(ch.memberList(), me.id), line)
 	delete(srv.chans, ch.tag)
 	h.st.removePlaceInvitations(srv.id, ch.tag, false)
-	return o.then(h, func(tx *store.Tx) error { return tx.DeleteChannel(a.Server, a.Channel) })
+	return h.removingBlobs(o.then(h, func(tx *store.Tx) error { return tx.DeleteChannel(a.Server, a.Channel) }),
+		h.st.dropFiles(srv.id, ch.tag, false))
 }
 
 func (h *Hub) rename(s *Session, me *user, a wire.Addr, name string) effect {
@@ -499,7 +505,7 @@ func (h *Hub) enter(o *outbox, me *user, srv *server, ch *channel) {
 }
 
 func (h *Hub) message(s *Session, me *user, a wire.Addr, text string) effect {
-	msg := store.Message{AuthorID: me.id, Body: text, Kind: store.KindText}
+	msg := store.Message{ID: h.st.nextMessage, AuthorID: me.id, Body: text, Kind: store.KindText}
 	var to []int64
 	if a.IsUser() {
 		them := h.st.users[a.UserTag()]
@@ -522,6 +528,7 @@ func (h *Hub) message(s *Session, me *user, a wire.Addr, text string) effect {
 		to = ch.memberList()
 		msg.ServerID, msg.ChannelTag = a.Server, a.Channel
 	}
+	h.st.nextMessage++
 	line := wire.Msg(me.id, a, text)
 	return effect{
 		change:  func(tx *store.Tx) error { return tx.AddMessage(msg) },

@@ -7,6 +7,8 @@ package chat
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/salon-chat/salon/core/auth"
+	"github.com/salon-chat/salon/core/files"
 	"github.com/salon-chat/salon/core/store"
 	"github.com/salon-chat/salon/core/wire"
 )
@@ -27,6 +30,9 @@ type Options struct {
 	PendingPerSession int           // commands of one session queued before its reader waits
 	WriteTimeout      time.Duration // a write that takes longer drops the session
 	MaxBatch          int           // commands per commit
+	Files             *files.Store  // where uploaded files live
+	MaxFileBytes      int64         // the largest upload
+	MaxDownloads      int           // downloads (files and histories) streamed at once
 }
 
 func (o *Options) defaults() {
@@ -51,6 +57,12 @@ func (o *Options) defaults() {
 	if o.MaxBatch == 0 {
 		o.MaxBatch = 512
 	}
+	if o.MaxFileBytes == 0 {
+		o.MaxFileBytes = 25 << 20
+	}
+	if o.MaxDownloads == 0 {
+		o.MaxDownloads = 16
+	}
 }
 
 // Hub owns the state and the sessions.
@@ -58,12 +70,16 @@ type Hub struct {
 	opts     Options
 	log      hclog.Logger
 	store    *store.Store
+	files    *files.Store
 	hasher   *auth.Hasher
 	throttle *auth.Throttle
 
 	ctx    context.Context // cancelled at shutdown: ends password work
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the loop has stopped
+
+	downloads     sync.WaitGroup // downloads and blob removals under way
+	downloadSlots chan struct{}
 
 	qmu     sync.Mutex
 	queue   []*request
@@ -94,6 +110,8 @@ type request struct {
 	hash     string      // a new password hash (NEW USR, PSW)
 	verified string      // the stored hash the password was checked against
 	reply    chan lookupResult
+	line     []byte // a reply decided by the reader (FILE OK), delivered in order
+	blob     string // ENDFILE: the finished upload
 }
 
 type lookupResult struct {
@@ -111,23 +129,41 @@ type effect struct {
 	deliver func()
 }
 
-// New loads the state from st and starts the hub's loop.
+// New loads the state from st, sweeps the files store of what a crash left
+// behind, and starts the hub's loop.
 func New(st *store.Store, opts Options) (*Hub, error) {
 	opts.defaults()
+	if opts.Files == nil {
+		return nil, errors.New("chat: no files store")
+	}
 	snap, err := st.Load()
 	if err != nil {
 		return nil, err
+	}
+	known := make(map[string]bool, len(snap.Files))
+	for _, f := range snap.Files {
+		known[f.ID] = true
+	}
+	swept, err := opts.Files.Sweep(func(id string) bool { return known[id] })
+	if err != nil {
+		return nil, fmt.Errorf("chat: sweeping files: %w", err)
+	}
+	if swept > 0 {
+		opts.Log.Info("removed unfinished uploads and unrecorded blobs", "count", swept)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &Hub{
 		opts:     opts,
 		log:      opts.Log,
 		store:    st,
+		files:    opts.Files,
 		hasher:   auth.NewHasher(opts.Passwords, opts.MaxHashing),
 		throttle: auth.NewThrottle(3, 250*time.Millisecond, 8*time.Second, 15*time.Minute),
 		ctx:      ctx,
 		cancel:   cancel,
 		done:     make(chan struct{}),
+
+		downloadSlots: make(chan struct{}, opts.MaxDownloads),
 		wake:     make(chan struct{}, 1),
 		st:       newState(snap),
 		sessions: map[*Session]bool{},
@@ -152,12 +188,20 @@ func (h *Hub) Serve(conn net.Conn) {
 const opOpen wire.Op = -1
 
 // Shutdown says BYE to every session, stores everything already queued and
-// stops the loop. It returns when the loop has stopped or ctx is done.
+// stops the loop and the downloads. It returns when all have stopped or ctx
+// is done.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.submit(&request{kind: reqShutdown})
 	h.cancel()
 	select {
 	case <-h.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	stopped := make(chan struct{})
+	go func() { h.downloads.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -293,12 +337,25 @@ func (h *Hub) finish() {
 		if r.reply != nil {
 			r.reply <- lookupResult{fail: "server stopping"}
 		}
+		if r.blob != "" {
+			h.removeBlobs([]string{r.blob})
+		}
 	}
 }
 
 // handle applies one request to the state.
 func (h *Hub) handle(r *request) effect {
 	s := r.s
+	if r.reply != nil {
+		// A reader waiting for a verdict gets one even when the request is
+		// turned down before reaching its handler.
+		defer func() {
+			select {
+			case r.reply <- lookupResult{fail: "refused"}:
+			default:
+			}
+		}()
+	}
 	switch r.kind {
 	case reqShutdown:
 		h.stopping = true
@@ -322,6 +379,9 @@ func (h *Hub) handle(r *request) effect {
 		return effect{}
 	}
 	if s.leaving || h.stopping {
+		if r.blob != "" {
+			h.removeBlobs([]string{r.blob})
+		}
 		return effect{}
 	}
 	if s.uid == 0 && !allowedBeforeLogin(r) {
@@ -334,6 +394,9 @@ func (h *Hub) handle(r *request) effect {
 	if r.perr != nil {
 		e := r.perr
 		return effect{deliver: func() { s.push(e.Line()) }}
+	}
+	if r.line != nil {
+		return h.only(s, r.line)
 	}
 	return h.command(r)
 }

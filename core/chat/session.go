@@ -26,7 +26,11 @@ type Session struct {
 	uid     int64 // 0 until logged in
 	leaving bool  // BYE was handled: later commands are dropped
 
+	// Owned by the reader.
+	uploads map[uploadKey]*upload
+
 	mu       sync.Mutex
+	room     *sync.Cond // signalled when the queue shrinks or the session ends
 	out      [][]byte
 	outBytes int
 	flushing bool
@@ -39,7 +43,9 @@ func newSession(h *Hub, conn net.Conn) *Session {
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		addr = host
 	}
-	return &Session{hub: h, conn: conn, addr: addr, slots: make(chan struct{}, h.opts.PendingPerSession)}
+	s := &Session{hub: h, conn: conn, addr: addr, slots: make(chan struct{}, h.opts.PendingPerSession)}
+	s.room = sync.NewCond(&s.mu)
+	return s
 }
 
 // push queues a line. A session whose queue outgrows its limit is a reader
@@ -55,6 +61,7 @@ func (s *Session) push(line []byte) {
 		s.hub.log.Warn("disconnecting a session that does not read", "addr", s.addr, "user", s.uidForLog(), "queued", s.outBytes)
 		s.closed = true
 		s.out = nil
+		s.room.Broadcast()
 		go s.conn.Close()
 		return
 	}
@@ -64,6 +71,23 @@ func (s *Session) push(line []byte) {
 		s.flushing = true
 		go s.flush()
 	}
+}
+
+// pushWait queues a line once the queue is at most half full: downloads use
+// it so that a large file flows at the reader's pace instead of overflowing
+// the queue. It reports false once the session is ending.
+func (s *Session) pushWait(ctx context.Context, line []byte) bool {
+	s.mu.Lock()
+	for s.outBytes > 0 && s.outBytes+len(line) > s.hub.opts.SendQueueBytes/2 && !s.closed && !s.closing && ctx.Err() == nil {
+		s.room.Wait()
+	}
+	ending := s.closed || s.closing || ctx.Err() != nil
+	s.mu.Unlock()
+	if ending {
+		return false
+	}
+	s.push(line)
+	return true
 }
 
 // closedOrClosing reports whether the session is ending.
@@ -84,6 +108,7 @@ func (s *Session) closeAfterFlush() {
 		return
 	}
 	s.closing = true
+	s.room.Broadcast()
 	if !s.flushing {
 		s.closed = true
 		go s.conn.Close()
@@ -95,6 +120,7 @@ func (s *Session) flush() {
 		s.mu.Lock()
 		batch := s.out
 		s.out, s.outBytes = nil, 0
+		s.room.Broadcast()
 		if len(batch) == 0 || s.closed {
 			s.flushing = false
 			if s.closing && !s.closed {
@@ -110,6 +136,7 @@ func (s *Session) flush() {
 		if _, err := bufs.WriteTo(s.conn); err != nil {
 			s.mu.Lock()
 			s.closed, s.flushing, s.out = true, false, nil
+			s.room.Broadcast()
 			s.mu.Unlock()
 			s.conn.Close()
 			return
@@ -120,6 +147,7 @@ func (s *Session) flush() {
 // serve reads commands until the connection ends, then tells the hub.
 func (s *Session) serve() {
 	defer s.hub.submit(&request{kind: reqGone, s: s})
+	defer s.abortUploads()
 	r := wire.NewReader(s.conn)
 	for {
 		line, err := r.ReadLine()
@@ -143,8 +171,8 @@ func (s *Session) serve() {
 	}
 }
 
-// reply hands the hub a line-level error to deliver in order.
-func (s *Session) reply(e *wire.Error) { s.send(&request{kind: reqCommand, s: s, perr: e}) }
+// reply hands the hub an error to deliver in order.
+func (s *Session) reply(e *wire.Error) bool { return s.send(&request{kind: reqCommand, perr: e}) }
 
 // send hands a request to the hub once a slot is free. It reports false when
 // the hub has stopped.
@@ -169,6 +197,12 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 	ctx := s.hub.ctx
 	h := s.hub
 	switch cmd.Op {
+	case wire.OpNewFile:
+		return s.startUpload(cmd)
+	case wire.OpFile:
+		return s.uploadChunk(cmd)
+	case wire.OpEndFile:
+		return s.finishUpload(cmd)
 	case wire.OpRegister:
 		hash, err := h.hasher.Hash(ctx, cmd.Secret)
 		if err != nil {

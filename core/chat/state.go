@@ -76,22 +76,36 @@ func sortedKeys[V any](m map[int64]V) []int64 {
 
 // state is everything the hub knows.
 type state struct {
-	users      map[int64]*user
-	byPseudo   map[string]*user // by wire.FoldPseudo
-	servers    map[int64]*server
-	nextUser   int64
-	nextServer int64
-	nextInvite int64
+	users       map[int64]*user
+	byPseudo    map[string]*user // by wire.FoldPseudo
+	servers     map[int64]*server
+	nextUser    int64
+	nextServer  int64
+	nextInvite  int64
+	nextMessage int64 // message IDs are given here so that a history can be bounded to the moment it was asked for
+
+	files map[store.Conversation]map[string]*fileEntry // by conversation, then name
+}
+
+// fileEntry is an uploaded file: its blob and size.
+type fileEntry struct {
+	blob string
+	size int64
 }
 
 func newState(snap *store.Snapshot) *state {
 	st := &state{
-		users:      map[int64]*user{},
-		byPseudo:   map[string]*user{},
-		servers:    map[int64]*server{},
-		nextUser:   max(snap.Counters["user"], 1),
-		nextServer: max(snap.Counters["server"], 1),
-		nextInvite: 1,
+		users:       map[int64]*user{},
+		byPseudo:    map[string]*user{},
+		servers:     map[int64]*server{},
+		nextUser:    max(snap.Counters["user"], 1),
+		nextServer:  max(snap.Counters["server"], 1),
+		nextInvite:  1,
+		nextMessage: snap.LastMessage + 1,
+		files:       map[store.Conversation]map[string]*fileEntry{},
+	}
+	for _, f := range snap.Files {
+		st.addFile(f.Conversation(), f.Name, &fileEntry{blob: f.ID, size: f.Size})
 	}
 	for _, u := range snap.Users {
 		st.addUser(&user{id: u.ID, pseudo: u.Pseudo, hash: u.PassHash, bot: u.Bot})
@@ -213,6 +227,31 @@ func (st *state) removePlaceInvitations(srvID, tag int64, all bool) {
 			}
 		}
 	}
+}
+
+func (st *state) addFile(c store.Conversation, name string, f *fileEntry) {
+	names := st.files[c]
+	if names == nil {
+		names = map[string]*fileEntry{}
+		st.files[c] = names
+	}
+	names[name] = f
+}
+
+// dropFiles forgets the files of the channels of server srvID (one channel,
+// or all of them when all is true) and returns their blobs.
+func (st *state) dropFiles(srvID, tag int64, all bool) []string {
+	var blobs []string
+	for c, names := range st.files {
+		if c.ServerID != srvID || (!all && c.ChannelTag != tag) {
+			continue
+		}
+		for _, f := range names {
+			blobs = append(blobs, f.blob)
+		}
+		delete(st.files, c)
+	}
+	return blobs
 }
 
 // inviteRow is the database form of an invitation.

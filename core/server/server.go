@@ -15,6 +15,7 @@ import (
 	"github.com/salon-chat/salon/config"
 	"github.com/salon-chat/salon/core/auth"
 	"github.com/salon-chat/salon/core/chat"
+	"github.com/salon-chat/salon/core/files"
 	"github.com/salon-chat/salon/core/store"
 )
 
@@ -22,6 +23,7 @@ import (
 type Server struct {
 	log   hclog.Logger
 	store *store.Store
+	files *files.Store
 	hub   *chat.Hub
 	ln    net.Listener
 
@@ -37,6 +39,11 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	fs, err := files.Open(cfg.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	hub, err := chat.New(st, chat.Options{
 		Log: log.Named("hub"),
 		Passwords: auth.Params{
@@ -48,18 +55,23 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		SendQueueBytes:    cfg.Limits.SendQueueBytes,
 		PendingPerSession: cfg.Limits.PendingPerSession,
 		WriteTimeout:      cfg.Limits.WriteTimeout,
+		Files:             fs,
+		MaxFileBytes:      cfg.Files.MaxBytes,
+		MaxDownloads:      cfg.Files.MaxDownloads,
 	})
 	if err != nil {
+		fs.Close()
 		st.Close()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		hub.Shutdown(context.Background())
+		fs.Close()
 		st.Close()
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	return &Server{log: log, store: st, hub: hub, ln: ln, conns: map[net.Conn]bool{}}, nil
+	return &Server{log: log, store: st, files: fs, hub: hub, ln: ln, conns: map[net.Conn]bool{}}, nil
 }
 
 // Addr is the address the server listens on.
@@ -115,6 +127,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-finished
 	}
 	if cerr := s.store.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := s.files.Close(); err == nil {
 		err = cerr
 	}
 	return err

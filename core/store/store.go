@@ -102,6 +102,7 @@ type Snapshot struct {
 	Invitations []Invitation
 	Files       []File
 	Counters    map[string]int64
+	LastMessage int64 // the highest message ID
 }
 
 // Load reads everything the hub keeps in memory.
@@ -127,6 +128,9 @@ func (s *Store) Load() (*Snapshot, error) {
 	}
 	for _, c := range counters {
 		snap.Counters[c.Name] = c.Next
+	}
+	if err := s.db.Model(&Message{}).Select("COALESCE(MAX(id), 0)").Scan(&snap.LastMessage).Error; err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
 	}
 	return snap, nil
 }
