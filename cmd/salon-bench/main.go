@@ -21,7 +21,7 @@ type Result struct {
 	Seconds          float64 `json:"seconds"`
 	Messages         int64   `json:"messages"`
 	Deliveries       int64   `json:"deliveries"`
-	PerSecond        float64 `json:"deliveries_per_second"`
+	PerSecond        float64 `json:"per_second"` // deliveries, or messages exported
 	StoredPerSecond  float64 `json:"stored_per_second"`
 	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
 	PerCPUSecond     float64 `json:"deliveries_per_server_cpu_second"`
@@ -29,6 +29,7 @@ type Result struct {
 	LatencyP99Micros float64 `json:"latency_p99_us"`
 	LatencyMaxMicros float64 `json:"latency_max_us"`
 	ServerRSSKiB     int64   `json:"server_rss_kib"`
+	MiBPerSecond     float64 `json:"mib_per_second,omitempty"`
 }
 
 func main() {
@@ -36,7 +37,9 @@ func main() {
 	flag.StringVar(&o.salond, "salond", "bin/salond", "salond binary to start when -addr is empty")
 	flag.StringVar(&o.addr, "addr", "", "address of a running salond (loopback only); empty starts one")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
-	flag.StringVar(&o.scenarios, "scenarios", "fanout,store", "comma-separated scenarios: fanout, store")
+	flag.StringVar(&o.scenarios, "scenarios", "fanout,store,history,files", "comma-separated scenarios: fanout, store, history, files")
+	flag.IntVar(&o.historySize, "history-messages", 100000, "history: messages in the exported channel")
+	flag.IntVar(&o.fileMiB, "file-mib", 64, "files: MiB uploaded then downloaded")
 	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
 	flag.IntVar(&o.senders, "senders", 20, "fanout: members who send")
 	flag.IntVar(&o.storeSenders, "store-senders", 100, "store: concurrent senders")
@@ -56,6 +59,7 @@ type options struct {
 	salond, addr, cpu, scenarios, jsonOut string
 	members, senders, storeSenders        int
 	size, window                          int
+	historySize, fileMiB                  int
 	duration                              time.Duration
 }
 
@@ -68,18 +72,26 @@ func run(o options) error {
 	var results []Result
 	for _, name := range strings.Split(o.scenarios, ",") {
 		var r Result
+		var more []Result
 		switch strings.TrimSpace(name) {
 		case "fanout":
 			r, err = fanout(srv, o)
 		case "store":
 			r, err = storeScenario(srv, o)
+		case "history":
+			r, err = historyScenario(srv, o)
+		case "files":
+			more, err = filesScenario(srv, o)
 		default:
 			return fmt.Errorf("unknown scenario %q", name)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		results = append(results, r)
+		if more == nil {
+			more = []Result{r}
+		}
+		results = append(results, more...)
 	}
 	printTable(results)
 	if o.jsonOut != "" {
@@ -91,10 +103,11 @@ func run(o options) error {
 
 func printTable(results []Result) {
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "scenario\tparams\tmsgs\tdeliveries/s\tstored/s\tdeliv/CPU-s\tp50 µs\tp99 µs\tmax µs\tRSS KiB\t")
+	fmt.Fprintln(w, "scenario\tparams\tmsgs\tper s\tstored/s\tdeliv/CPU-s\tp50 µs\tp99 µs\tmax µs\tMiB/s\tsrv CPU s\tRSS KiB\t")
 	for _, r := range results {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t\n", r.Scenario, r.Params, r.Messages,
-			r.PerSecond, r.StoredPerSecond, r.PerCPUSecond, r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros, r.ServerRSSKiB)
+		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.2f\t%d\t\n", r.Scenario, r.Params, r.Messages,
+			r.PerSecond, r.StoredPerSecond, r.PerCPUSecond, r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros,
+			r.MiBPerSecond, r.ServerCPUSeconds, r.ServerRSSKiB)
 	}
 	w.Flush()
 }

@@ -41,7 +41,7 @@ func startServer(o options) (*server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n}\n",
+	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n}\nfiles {\n  max_bytes = 1099511627776\n}\n",
 		addr, filepath.Join(dir, "data"))
 	cfgFile := filepath.Join(dir, "bench.hcl")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
