@@ -11,7 +11,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
 	./core/history:FuzzParse ./core/files:FuzzSafeName
 
-.PHONY: all build run test vet fuzz bench clean
+.PHONY: all build run test vet fuzz bench generate clean
 
 all: build
 
@@ -45,6 +45,19 @@ BENCH_FLAGS ?=
 
 bench: build
 	$(PIN) $(BIN)/salon-bench -server-cpu 0 -json $(BIN)/bench.json $(BENCH_FLAGS)
+
+# Regenerates the gRPC code of the plugin protocol (committed, so a build
+# never needs protoc). protoc comes from Debian's protobuf-compiler.
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+
+generate:
+	@command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y protobuf-compiler"; exit 1; }
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install $(PROTOC_GEN_GO)
+	GOBIN=$(CURDIR)/$(BIN)/tools $(GO) install $(PROTOC_GEN_GO_GRPC)
+	cd sdk/pluginpb && PATH=$(CURDIR)/$(BIN)/tools:$$PATH protoc \
+		--go_out=. --go_opt=paths=source_relative \
+		--go-grpc_out=. --go-grpc_opt=paths=source_relative plugin.proto
 
 clean:
 	rm -rf $(BIN)
