@@ -1,0 +1,58 @@
+package pluginhost
+
+import "context"
+
+// Table is the routing table at one moment: which running plugin serves
+// which game, verb, hook, event and bot. It is never modified once
+// published; the host publishes a new one whenever a plugin starts, stops or
+// is reloaded, so the hub can read it without locks.
+type Table struct {
+	Games        map[string]*Plugin   // JEU game id -> plugin
+	Verbs        map[string]*Plugin   // claimed verb -> plugin
+	ChannelHooks []*Plugin            // hooks on channel messages, in configuration order
+	DirectHooks  []*Plugin            // hooks on direct messages, in configuration order
+	Events       map[string][]*Plugin // event kind -> plugins that asked for it
+	Bots         map[int64]*Plugin    // bot account tag -> its plugin
+}
+
+// Action is a hook's decision on a message.
+type Action int
+
+const (
+	Allow Action = iota
+	Reject
+	Replace
+)
+
+// Verdict is what a message hook decided.
+type Verdict struct {
+	Action Action
+	Reason string // Reject: told to the sender
+	Text   string // Replace: the new text
+}
+
+// Event is a notification to plugins: Kind is one of "online", "offline",
+// "joined", "left", "message", "invited" (see plugin.proto).
+type Event struct {
+	Kind         string
+	User         User
+	Conversation Conversation
+	Text         string
+	Bot          string
+}
+
+// The calls the hub makes on a running plugin. Each applies the host's
+// deadline for its kind of call; none blocks longer than that.
+//
+//	func (p *Plugin) Name() string
+//	func (p *Plugin) HandleGame(ctx context.Context, from User, game, payload string) error
+//	func (p *Plugin) HandleVerb(ctx context.Context, from User, verb, args string) error
+//	func (p *Plugin) HookMessage(ctx context.Context, author User, conv Conversation, text string) (Verdict, error)
+//	func (p *Plugin) Notify(e Event) // never blocks: queued, dropped (and logged) if the plugin lags
+var _ interface {
+	Name() string
+	HandleGame(ctx context.Context, from User, game, payload string) error
+	HandleVerb(ctx context.Context, from User, verb, args string) error
+	HookMessage(ctx context.Context, author User, conv Conversation, text string) (Verdict, error)
+	Notify(e Event)
+} = (*Plugin)(nil)
