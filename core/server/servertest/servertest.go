@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -301,17 +302,43 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
+// RemoveBinary deletes what Binary built; a TestMain calls it after the
+// tests.
+func RemoveBinary() {
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
 // Process is salond running as a child process.
 type Process struct {
 	Cmd  *exec.Cmd
 	Addr string
 	Log  *strings.Builder
 	mu   sync.Mutex
+
+	// Stdin is the write end of the process's standard input when it was
+	// started by StartProcessConsole, nil otherwise.
+	Stdin io.WriteCloser
 }
 
 // StartProcess runs the salond binary on dataDir with a free loopback port
 // and cheap password hashing, and waits until it accepts connections.
 func StartProcess(t testing.TB, dataDir string, extra ...string) *Process {
+	t.Helper()
+	return startProcess(t, dataDir, false, extra)
+}
+
+// StartProcessConsole is StartProcess with the process's standard input a
+// pipe, p.Stdin, through which the test types console commands ("EXT\n");
+// pass "-console" in extra for salond to read it. The pipe is closed when
+// the process has been waited for.
+func StartProcessConsole(t testing.TB, dataDir string, extra ...string) *Process {
+	t.Helper()
+	return startProcess(t, dataDir, true, extra)
+}
+
+func startProcess(t testing.TB, dataDir string, console bool, extra []string) *Process {
 	t.Helper()
 	cfgFile := filepath.Join(t.TempDir(), "salon.hcl")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -327,6 +354,11 @@ func StartProcess(t testing.TB, dataDir string, extra ...string) *Process {
 	p := &Process{Addr: addr, Log: &strings.Builder{}}
 	p.Cmd = exec.Command(Binary(t), append([]string{"-config", cfgFile}, extra...)...)
 	p.Cmd.Stderr = lockedWriter{p}
+	if console {
+		if p.Stdin, err = p.Cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := p.Cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
