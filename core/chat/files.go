@@ -26,10 +26,12 @@ const HistoryName = "save.txt"
 // characters).
 const chunkBytes = wire.MaxChunk / 4 * 3
 
-// conversation returns the stored conversation addr names for me, and
-// whether me may read and write it: a channel it is a member of, or a direct
-// conversation with another existing user.
-func (h *Hub) conversation(me *user, a wire.Addr) (store.Conversation, string) {
+// conversation returns the stored conversation addr names for me, or why
+// me may not use it: a channel needs membership; a direct conversation may
+// always be read by its two parties (their history stays theirs), but
+// writing to it (a file) needs what a message needs, a friendship or a
+// shared server.
+func (h *Hub) conversation(me *user, a wire.Addr, writing bool) (store.Conversation, string) {
 	if a.IsUser() {
 		them := h.st.users[a.UserTag()]
 		switch {
@@ -37,6 +39,8 @@ func (h *Hub) conversation(me *user, a wire.Addr) (store.Conversation, string) {
 			return store.Conversation{}, "no such user"
 		case them == me:
 			return store.Conversation{}, "you have no conversation with yourself"
+		case writing && !me.friends[them.id] && !sharesServer(me, them):
+			return store.Conversation{}, "you must be friends or share a server"
 		}
 		return store.Direct(me.id, them.id), ""
 	}
@@ -48,7 +52,7 @@ func (h *Hub) conversation(me *user, a wire.Addr) (store.Conversation, string) {
 
 // get answers GET: the history as save.txt, or a file.
 func (h *Hub) get(s *Session, me *user, a wire.Addr, name string) effect {
-	conv, why := h.conversation(me, a)
+	conv, why := h.conversation(me, a, false)
 	if why != "" {
 		return h.fail(s, "GET", why)
 	}
@@ -223,7 +227,7 @@ func (h *Hub) eachMessage(conv store.Conversation, upto int64, f func(history.En
 // for the verdict before it creates anything.
 func (h *Hub) newFile(r *request, me *user) effect {
 	s, c := r.s, r.cmd
-	_, why := h.conversation(me, c.Addr)
+	_, why := h.conversation(me, c.Addr, true)
 	if why == "" && c.Size > h.opts.MaxFileBytes {
 		why = "file too large: the limit is " + strconv.FormatInt(h.opts.MaxFileBytes, 10) + " bytes"
 	}
@@ -238,7 +242,7 @@ func (h *Hub) newFile(r *request, me *user) effect {
 // its message in one commit, then FILESENT goes to the conversation.
 func (h *Hub) endFile(r *request, me *user) effect {
 	s, c := r.s, r.cmd
-	conv, why := h.conversation(me, c.Addr)
+	conv, why := h.conversation(me, c.Addr, true)
 	if why != "" {
 		h.removeBlobs([]string{r.blob})
 		return h.fail(s, "ENDFILE", why)
