@@ -79,6 +79,23 @@ type Plugin struct {
 	// config block gets an empty body located at the plugin block, so that
 	// errors about missing settings still carry a file:line:col.
 	Body hcl.Body
+
+	// Where the block was written, for errors about the plugin that are
+	// found later, when salond starts it: Range is the block's label,
+	// CommandRange and SHA256Range those attributes (SHA256Range is zero
+	// when sha256 is not set).
+	Range        hcl.Range
+	CommandRange hcl.Range
+	SHA256Range  hcl.Range
+
+	// ConfigSource is the source text of the config block's body, between
+	// its braces, and ConfigStart where that text starts in the file. The
+	// plugin runs in another process and parses it there with its own
+	// schema; starting from ConfigStart, its errors carry the file's own
+	// line and column. Without a config block, ConfigSource is empty and
+	// ConfigStart is the start of the plugin block.
+	ConfigSource []byte
+	ConfigStart  hcl.Pos
 }
 
 // Defaults, in one place so that Default, the docs and the example file can
@@ -158,7 +175,7 @@ func Parse(src []byte, filename string) (*Config, error) {
 	}
 	c := Default()
 	c.File = filename
-	if diags := raw.apply(c, filepath.Dir(filename)); diags.HasErrors() {
+	if diags := raw.apply(c, filepath.Dir(filename), src); diags.HasErrors() {
 		return nil, newError(filename, diags)
 	}
 	return c, nil

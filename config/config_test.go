@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 func TestDefault(t *testing.T) {
@@ -508,5 +509,45 @@ func TestEmptyPluginBody(t *testing.T) {
 	}
 	if r := body.MissingItemRange(); r.Filename != "f.hcl" || r.Start.Line != 1 {
 		t.Errorf("MissingItemRange = %v", r)
+	}
+}
+
+// A plugin parses its config block's text in its own process: parsed from
+// ConfigStart, it must give the positions of the file itself.
+func TestPluginConfigSource(t *testing.T) {
+	src := "plugin \"a\" {\n  command = \"a\"\n  sha256 = \"" + strings.Repeat("ab", 32) + "\"\n  config {\n    sides = 20\n    names = [\"x\"]\n  }\n}\n\nplugin \"b\" {\n  command = \"b\"\n  config { n = 1 }\n}\n\nplugin \"c\" {\n  command = \"c\"\n}\n"
+	c, err := Parse([]byte(src), "f.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b, cc := c.Plugins[0], c.Plugins[1], c.Plugins[2]
+	if got := string(a.ConfigSource); got != "\n    sides = 20\n    names = [\"x\"]\n  " {
+		t.Errorf("a: ConfigSource = %q", got)
+	}
+	if a.ConfigStart != (hcl.Pos{Line: 4, Column: 11, Byte: len("plugin \"a\" {\n  command = \"a\"\n  sha256 = \"\"\n  config {") + 64}) {
+		t.Errorf("a: ConfigStart = %+v", a.ConfigStart)
+	}
+	if a.Range.Start.Line != 1 || a.Range.Start.Column != 8 || a.CommandRange.Start.Line != 2 || a.SHA256Range.Start.Line != 3 {
+		t.Errorf("a: ranges %v %v %v", a.Range, a.CommandRange, a.SHA256Range)
+	}
+	var strict struct {
+		Sides int `hcl:"sides"`
+	}
+	f, diags := hclsyntax.ParseConfig(a.ConfigSource, "f.hcl", a.ConfigStart)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	diags = gohcl.DecodeBody(f.Body, nil, &strict)
+	if got := newError("f.hcl", diags).Error(); !strings.HasPrefix(got, "f.hcl:6:5: Unsupported argument") {
+		t.Errorf("error from the cut source = %q, want it at 6:5", got)
+	}
+	if got := string(b.ConfigSource); got != " n = 1 " || b.ConfigStart.Line != 12 || b.ConfigStart.Column != 11 {
+		t.Errorf("b: ConfigSource = %q at %+v", got, b.ConfigStart)
+	}
+	if b.SHA256Range != (hcl.Range{}) {
+		t.Errorf("b: SHA256Range = %v, want zero", b.SHA256Range)
+	}
+	if cc.ConfigSource == nil || len(cc.ConfigSource) != 0 || cc.ConfigStart.Line != 15 || cc.ConfigStart.Column != 1 {
+		t.Errorf("c: ConfigSource = %q at %+v", cc.ConfigSource, cc.ConfigStart)
 	}
 }

@@ -1,12 +1,14 @@
 package config
 
 import (
+	"cmp"
 	"encoding/hex"
 	"fmt"
 	"math"
 	"math/big"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,12 +99,14 @@ type pluginBlock struct {
 // pluginConfigBlock keeps the plugin's own settings undecoded: the remain
 // tag with an otherwise empty schema hands back the whole body.
 type pluginConfigBlock struct {
-	Body hcl.Body `hcl:",remain"`
+	Body     hcl.Body  `hcl:",remain"`
+	DefRange hcl.Range `hcl:",def_range"`
 }
 
 // apply validates f and writes what it sets into c, leaving c's defaults
-// wherever f is silent. dir is the folder relative paths are resolved in.
-func (f *file) apply(c *Config, dir string) hcl.Diagnostics {
+// wherever f is silent. dir is the folder relative paths are resolved in;
+// src is the file's text, from which plugin config blocks are cut.
+func (f *file) apply(c *Config, dir string, src []byte) hcl.Diagnostics {
 	var ck checker
 
 	if f.Listen != nil {
@@ -148,6 +152,7 @@ func (f *file) apply(c *Config, dir string) hcl.Diagnostics {
 		intIn(&ck, &c.Files.MaxDownloads, b.MaxDownloads, b.MaxDownloadsRange, "files.max_downloads", 1, 1024)
 	}
 
+	text := &source{src: src, filename: c.File}
 	first := make(map[string]hcl.Range, len(f.Plugins))
 	for _, b := range f.Plugins {
 		if b.Name == "" {
@@ -159,7 +164,7 @@ func (f *file) apply(c *Config, dir string) hcl.Diagnostics {
 			continue
 		}
 		first[b.Name] = b.NameRange
-		if p, ok := b.apply(&ck, dir); ok {
+		if p, ok := b.apply(&ck, dir, text); ok {
 			c.Plugins = append(c.Plugins, p)
 		}
 	}
@@ -167,9 +172,9 @@ func (f *file) apply(c *Config, dir string) hcl.Diagnostics {
 	return ck.diags
 }
 
-func (b *pluginBlock) apply(ck *checker, dir string) (Plugin, bool) {
+func (b *pluginBlock) apply(ck *checker, dir string, src *source) (Plugin, bool) {
 	n := len(ck.diags)
-	p := Plugin{Name: b.Name}
+	p := Plugin{Name: b.Name, Range: b.NameRange, CommandRange: b.CommandRange}
 	if b.Command == "" {
 		ck.errorf(b.CommandRange, "plugin %s: command must not be empty", quote(b.Name))
 	} else {
@@ -189,10 +194,13 @@ func (b *pluginBlock) apply(ck *checker, dir string) (Plugin, bool) {
 			ck.errorf(b.SHA256Range, "plugin %s: sha256 %s is not 64 hexadecimal digits", quote(b.Name), quote(*b.SHA256))
 		} else {
 			p.SHA256 = hex.EncodeToString(sum)
+			p.SHA256Range = b.SHA256Range
 		}
 	}
+	p.ConfigStart = b.DefRange.Start
 	if b.Config != nil {
 		p.Body = b.Config.Body
+		p.ConfigSource, p.ConfigStart = src.inner(b.Config.DefRange)
 	} else {
 		p.Body = &hclsyntax.Body{
 			Attributes: hclsyntax.Attributes{},
@@ -200,7 +208,53 @@ func (b *pluginBlock) apply(ck *checker, dir string) (Plugin, bool) {
 			EndRange:   b.DefRange,
 		}
 	}
+	if p.ConfigSource == nil {
+		p.ConfigSource = []byte{}
+	}
 	return p, len(ck.diags) == n
+}
+
+// source is the file's text, lexed once when a plugin config block is to
+// be cut from it.
+type source struct {
+	src      []byte
+	filename string
+	toks     hclsyntax.Tokens
+	lexed    bool
+}
+
+// inner cuts the text between the braces of the block whose header ends at
+// def, and says where that text starts. The braces are found by lexing
+// rather than from the body's range because a one-line block's body range
+// is its attribute's, braces excluded.
+func (s *source) inner(def hcl.Range) ([]byte, hcl.Pos) {
+	if !s.lexed {
+		s.lexed = true
+		s.toks, _ = hclsyntax.LexConfig(s.src, s.filename, hcl.InitialPos)
+	}
+	i, _ := slices.BinarySearchFunc(s.toks, def.End.Byte, func(t hclsyntax.Token, b int) int {
+		return cmp.Compare(t.Range.Start.Byte, b)
+	})
+	depth := 0
+	var start hcl.Pos
+	for _, t := range s.toks[i:] {
+		switch t.Type {
+		case hclsyntax.TokenOBrace:
+			if depth == 0 {
+				start = t.Range.End
+			}
+			depth++
+		case hclsyntax.TokenCBrace:
+			depth--
+			if depth == 0 {
+				return append([]byte(nil), s.src[start.Byte:t.Range.Start.Byte]...), start
+			}
+			if depth < 0 {
+				return nil, def.Start
+			}
+		}
+	}
+	return nil, def.Start
 }
 
 // resolve interprets a path written in the file: relative paths are relative
