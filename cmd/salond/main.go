@@ -74,8 +74,29 @@ func run(args []string, stdin *os.File, stderr io.Writer) int {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGTERM, syscall.SIGINT)
 	go func() { stop <- (<-signals).String() }()
+	reload := func() {
+		if *configFile == "" {
+			log.Info("no configuration file to reload")
+			return
+		}
+		next, err := config.Load(*configFile)
+		if err != nil {
+			log.Error("configuration not reloaded", "error", err)
+			return
+		}
+		if srv.Reload(next) {
+			log.Info("configuration reloaded: plugins updated")
+		}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			reload()
+		}
+	}()
 	if *console || isTerminal(stdin) {
-		go readConsole(stdin, stop, log)
+		go readConsole(stdin, stop, reload, srv, stderr)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
@@ -96,17 +117,28 @@ func run(args []string, stdin *os.File, stderr io.Writer) int {
 	return 0
 }
 
-// readConsole reads operator commands: EXT stops the server.
-func readConsole(in io.Reader, stop chan<- string, log hclog.Logger) {
+// readConsole reads operator commands: EXT stops the server, RELOAD reloads
+// the configuration (as SIGHUP does), PLUGINS lists the plugins' states.
+func readConsole(in io.Reader, stop chan<- string, reload func(), srv *server.Server, out io.Writer) {
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		switch cmd := strings.TrimSpace(sc.Text()); cmd {
 		case "EXT":
 			stop <- "EXT on the console"
 			return
+		case "RELOAD":
+			reload()
+		case "PLUGINS":
+			list := srv.PluginStatus()
+			if len(list) == 0 {
+				fmt.Fprintln(out, "no plugins")
+			}
+			for _, p := range list {
+				fmt.Fprintf(out, "%s\t%s\trestarts=%d\t%s\n", p.Name, p.State, p.Restarts, p.LastError)
+			}
 		case "":
 		default:
-			log.Warn("unknown console command (EXT stops the server)", "command", cmd)
+			fmt.Fprintf(out, "unknown console command %q: EXT stops the server, RELOAD reloads the configuration, PLUGINS lists plugins\n", cmd)
 		}
 	}
 }

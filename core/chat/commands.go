@@ -2,6 +2,8 @@ package chat
 
 import (
 	"cmp"
+
+	"github.com/salon-chat/salon/core/pluginhost"
 	"slices"
 	"strconv"
 
@@ -54,7 +56,7 @@ func (h *Hub) command(r *request) effect {
 	case wire.OpJoin:
 		return h.join(s, me, c.Addr)
 	case wire.OpMsg:
-		return h.message(s, me, c.Addr, c.Text)
+		return h.message(r, me)
 	case wire.OpPassword:
 		return h.password(s, me, r)
 	case wire.OpPseudo:
@@ -66,9 +68,9 @@ func (h *Hub) command(r *request) effect {
 	case wire.OpEndFile:
 		return h.endFile(r, me)
 	case wire.OpGame:
-		return h.fail(s, c.Verb, "unknown game")
+		return h.game(s, me, c)
 	}
-	return h.fail(s, c.Verb, "unknown command")
+	return h.verb(s, me, c)
 }
 
 // only is an effect that sends lines to the session alone.
@@ -122,7 +124,7 @@ func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
 		watchers = h.st.onlineOthers(h.st.canSee(u), u.id)
 	}
 	on := wire.Add(true, u.id, u.pseudo)
-	uid := u.id
+	uid, first, who := u.id, u.logins == 1, pluginUser(u)
 	return effect{change: change, deliver: func() {
 		for _, l := range burst {
 			s.push(l)
@@ -131,6 +133,9 @@ func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
 			u.sessions = append(u.sessions, s)
 		}
 		h.sendAll(watchers, on)
+		if first {
+			h.notify(pluginhost.Event{Kind: "online", User: who})
+		}
 	}}
 }
 
@@ -337,6 +342,7 @@ func (h *Hub) leave(s *Session, me *user, a wire.Addr) effect {
 	line := wire.Line("BYE", wire.User(me.id), a)
 	var o outbox
 	o.users(ch.memberList(), line)
+	o.event(pluginhost.Event{Kind: "left", User: pluginUser(me), Conversation: pluginConversation(a)})
 	uid := me.id
 	if a.Channel > 0 {
 		ch.remove(me.id)
@@ -412,6 +418,9 @@ func (h *Hub) invite(s *Session, me *user, c wire.Command) effect {
 	if them.invIn[place] != nil {
 		return h.fail(s, "INV", "already invited")
 	}
+	if them.bot {
+		return h.inviteBot(me, them, place)
+	}
 	i := &invitation{id: h.st.nextInvite, from: me.id, to: them.id, place: place}
 	h.st.nextInvite++
 	h.st.addInvitation(i)
@@ -453,20 +462,9 @@ func (h *Hub) join(s *Session, me *user, a wire.Addr) effect {
 			return tx.AddFriendship(a, b)
 		})
 	}
-	srv, ch := h.st.channelOf(a)
-	var adds []wire.Addr
-	if me.servers[srv.id] == nil {
-		if si := me.invIn[wire.Addr{Server: srv.id}]; si != nil {
-			h.st.removeInvitation(si)
-			ids = append(ids, si.id)
-		}
-		h.enter(&o, me, srv, srv.chans[0])
-		me.servers[srv.id] = srv
-		adds = append(adds, wire.Addr{Server: srv.id})
-	}
-	if ch.tag > 0 {
-		h.enter(&o, me, srv, ch)
-		adds = append(adds, a)
+	adds := h.admit(&o, me, a)
+	for _, si := range h.usedUp(me, a) {
+		ids = append(ids, si)
 	}
 	uid := me.id
 	return o.then(h, func(tx *store.Tx) error {
@@ -484,12 +482,39 @@ func (h *Hub) join(s *Session, me *user, a wire.Addr) effect {
 	})
 }
 
+// usedUp drops u's pending invitation to the server of a, which joining a
+// channel of it has made pointless, and returns its id.
+func (h *Hub) usedUp(u *user, a wire.Addr) []int64 {
+	if si := u.invIn[wire.Addr{Server: a.Server}]; si != nil && a.Channel > 0 {
+		h.st.removeInvitation(si)
+		return []int64{si.id}
+	}
+	return nil
+}
+
+// admit makes u a member of a (joining its server first when needed),
+// queues the lines of section 8, and returns the memberships to store.
+func (h *Hub) admit(o *outbox, u *user, a wire.Addr) []wire.Addr {
+	srv, ch := h.st.channelOf(a)
+	var adds []wire.Addr
+	if u.servers[srv.id] == nil {
+		h.enter(o, u, srv, srv.chans[0])
+		u.servers[srv.id] = srv
+		adds = append(adds, wire.Addr{Server: srv.id})
+	}
+	if ch.tag > 0 {
+		h.enter(o, u, srv, ch)
+		adds = append(adds, a)
+	}
+	return adds
+}
+
 // enter adds me to ch and queues what section 8 says a join sends: ADD of
 // the newcomer to the members and of every member to the newcomer, JOIN to
 // all, then (for a server, TAG and) GRP to the newcomer.
 func (h *Hub) enter(o *outbox, me *user, srv *server, ch *channel) {
 	members := ch.memberList()
-	o.users(members, wire.Add(true, me.id, me.pseudo))
+	o.users(members, wire.Add(me.online(), me.id, me.pseudo))
 	for _, id := range members {
 		m := h.st.users[id]
 		o.user(me.id, wire.Add(m.online(), m.id, m.pseudo))
@@ -502,38 +527,84 @@ func (h *Hub) enter(o *outbox, me *user, srv *server, ch *channel) {
 	for _, l := range groupLines(srv, ch) {
 		o.user(me.id, l)
 	}
+	o.event(pluginhost.Event{Kind: "joined", User: pluginUser(me),
+		Conversation: pluginhost.Conversation{Server: srv.id, Channel: ch.tag}})
 }
 
-func (h *Hub) message(s *Session, me *user, a wire.Addr, text string) effect {
-	msg := store.Message{ID: h.st.nextMessage, AuthorID: me.id, Body: text, Kind: store.KindText}
-	var to []int64
+// message handles MSG from a session. When plugins hook this kind of
+// message and the hooks have not run yet, the command is parked (see
+// hooks.go) and comes back here with their verdict.
+func (h *Hub) message(r *request, me *user) effect {
+	s, a, text := r.s, r.cmd.Addr, r.cmd.Text
+	if r.verdict == nil {
+		if hooks := h.hooksFor(a, ""); len(hooks) > 0 {
+			if _, why := h.checkPost(me, a); why != "" {
+				return h.fail(s, "MSG", why)
+			}
+			return h.park(r, me, hooks)
+		}
+	} else {
+		switch r.verdict.Action {
+		case pluginhost.Reject:
+			return h.fail(s, "MSG", r.verdict.Reason)
+		case pluginhost.Replace:
+			text = r.verdict.Text
+		}
+	}
+	e, why := h.post(me, a, text, "")
+	if why != "" {
+		return h.fail(s, "MSG", why)
+	}
+	return e
+}
+
+// checkPost says whether author may post to a, and who receives it.
+func (h *Hub) checkPost(author *user, a wire.Addr) ([]int64, string) {
 	if a.IsUser() {
 		them := h.st.users[a.UserTag()]
 		switch {
 		case them == nil:
-			return h.fail(s, "MSG", "no such user")
-		case them == me:
-			return h.fail(s, "MSG", "you cannot message yourself")
-		case !me.friends[them.id] && !sharesServer(me, them):
-			return h.fail(s, "MSG", "you must be friends or share a server")
+			return nil, "no such user"
+		case them == author:
+			return nil, "you cannot message yourself"
+		case !author.friends[them.id] && !sharesServer(author, them):
+			return nil, "you must be friends or share a server"
 		}
-		to = []int64{me.id, them.id}
-		c := store.Direct(me.id, them.id)
+		return []int64{author.id, them.id}, ""
+	}
+	_, ch, ok := h.member(author, a)
+	if !ok {
+		return nil, "you are not a member of that channel"
+	}
+	return ch.memberList(), ""
+}
+
+// post stores a message and delivers it once stored: MSG to the
+// recipients, and a "message" event to the plugins whose bots are among
+// them (but never to the plugin that posted it). It returns the reason the
+// message is refused, if it is.
+func (h *Hub) post(author *user, a wire.Addr, text, byPlugin string) (effect, string) {
+	to, why := h.checkPost(author, a)
+	if why != "" {
+		return effect{}, why
+	}
+	msg := store.Message{ID: h.st.nextMessage, AuthorID: author.id, Body: text, Kind: store.KindText}
+	if a.IsUser() {
+		c := store.Direct(author.id, a.UserTag())
 		msg.PeerLow, msg.PeerHigh = c.PeerLow, c.PeerHigh
 	} else {
-		_, ch, ok := h.member(me, a)
-		if !ok {
-			return h.fail(s, "MSG", "you are not a member of that channel")
-		}
-		to = ch.memberList()
 		msg.ServerID, msg.ChannelTag = a.Server, a.Channel
 	}
 	h.st.nextMessage++
-	line := wire.Msg(me.id, a, text)
+	line := wire.Msg(author.id, a, text)
+	notify := h.botEvents(author, to, a, text, byPlugin)
 	return effect{
-		change:  func(tx *store.Tx) error { return tx.AddMessage(msg) },
-		deliver: func() { h.sendAll(to, line) },
-	}
+		change: func(tx *store.Tx) error { return tx.AddMessage(msg) },
+		deliver: func() {
+			h.sendAll(to, line)
+			notify()
+		},
+	}, ""
 }
 
 func sharesServer(a, b *user) bool {

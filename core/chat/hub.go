@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/salon-chat/salon/core/auth"
 	"github.com/salon-chat/salon/core/files"
+	"github.com/salon-chat/salon/core/pluginhost"
 	"github.com/salon-chat/salon/core/store"
 	"github.com/salon-chat/salon/core/wire"
 )
@@ -33,6 +35,7 @@ type Options struct {
 	Files             *files.Store  // where uploaded files live
 	MaxFileBytes      int64         // the largest upload
 	MaxDownloads      int           // downloads (files and histories) streamed at once
+	InitialChips      int64         // the wallet balance an account opens with
 }
 
 func (o *Options) defaults() {
@@ -63,6 +66,9 @@ func (o *Options) defaults() {
 	if o.MaxDownloads == 0 {
 		o.MaxDownloads = 16
 	}
+	if o.InitialChips == 0 {
+		o.InitialChips = 1000
+	}
 }
 
 // Hub owns the state and the sessions.
@@ -81,12 +87,15 @@ type Hub struct {
 	downloads     sync.WaitGroup // downloads and blob removals under way
 	downloadSlots chan struct{}
 
+	table atomic.Pointer[pluginhost.Table] // the plugins' routing, replaced whole by the plugin host
+
 	qmu     sync.Mutex
 	queue   []*request
 	wake    chan struct{}
 	stopped bool
 
 	// Owned by the loop.
+	ready    []*request // unparked requests to handle in the current batch
 	st       *state
 	sessions map[*Session]bool
 	stopping bool
@@ -99,6 +108,8 @@ const (
 	reqLookup          // the password hash a session's reader must check
 	reqGone            // the connection ended
 	reqShutdown
+	reqPlugin // a plugin's call: run in the loop, done answered after delivery
+	reqHooked // the verdict of the hooks on a parked message
 )
 
 type request struct {
@@ -110,8 +121,11 @@ type request struct {
 	hash     string      // a new password hash (NEW USR, PSW)
 	verified string      // the stored hash the password was checked against
 	reply    chan lookupResult
-	line     []byte // a reply decided by the reader (FILE OK), delivered in order
-	blob     string // ENDFILE: the finished upload
+	line     []byte                 // a reply decided by the reader (FILE OK), delivered in order
+	blob     string                 // ENDFILE: the finished upload
+	verdict  *pluginhost.Verdict    // MSG: what the hooks decided (nil: not asked yet)
+	run      func() (effect, error) // reqPlugin
+	done     chan error             // reqPlugin
 }
 
 type lookupResult struct {
@@ -127,6 +141,7 @@ type lookupResult struct {
 type effect struct {
 	change  store.Change
 	deliver func()
+	parked  bool // the request waits for hooks: its slot stays taken
 }
 
 // New loads the state from st, sweeps the files store of what a crash left
@@ -164,9 +179,9 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		done:     make(chan struct{}),
 
 		downloadSlots: make(chan struct{}, opts.MaxDownloads),
-		wake:     make(chan struct{}, 1),
-		st:       newState(snap),
-		sessions: map[*Session]bool{},
+		wake:          make(chan struct{}, 1),
+		st:            newState(snap),
+		sessions:      map[*Session]bool{},
 	}
 	go h.loop()
 	return h, nil
@@ -254,15 +269,19 @@ func (h *Hub) loop() {
 	}
 }
 
-// runBatch handles, commits and delivers one batch.
+// runBatch handles, commits and delivers one batch. Requests released by
+// hooks join the batch as they are released.
 func (h *Hub) runBatch(batch []*request) {
-	effects := make([]effect, len(batch))
+	effects := make([]effect, 0, len(batch))
 	var changes []store.Change
-	for i, r := range batch {
-		effects[i] = h.handle(r)
-		if effects[i].change != nil {
-			changes = append(changes, effects[i].change)
+	for i := 0; i < len(batch); i++ {
+		e := h.handle(batch[i])
+		effects = append(effects, e)
+		if e.change != nil {
+			changes = append(changes, e.change)
 		}
+		batch = append(batch, h.ready...)
+		h.ready = h.ready[:0]
 	}
 	if len(changes) > 0 {
 		t0 := time.Now()
@@ -275,8 +294,14 @@ func (h *Hub) runBatch(batch []*request) {
 		if effects[i].deliver != nil {
 			effects[i].deliver()
 		}
-		if r.slot {
+		if r.slot && !effects[i].parked {
 			<-r.s.slots
+		}
+		if r.done != nil {
+			select {
+			case r.done <- nil:
+			default: // an error was sent first
+			}
 		}
 	}
 }
@@ -296,6 +321,11 @@ func (h *Hub) recover(batch []*request, effects []effect, err error) {
 		if err := h.store.Commit([]store.Change{e.change}); err != nil {
 			h.log.Error("change not stored", "verb", r.cmd.Verb, "error", err)
 			failed = true
+			if r.done != nil {
+				done := r.done
+				e.deliver = func() { done <- fmt.Errorf("not stored: %w", err) }
+				continue
+			}
 			s, verb := r.s, r.cmd.Verb
 			e.deliver = func() { s.push(wire.Err(verb, "could not be stored, try again")) }
 		}
@@ -369,6 +399,21 @@ func (h *Hub) handle(r *request) effect {
 				s.closeAfterFlush()
 			}
 		}}
+	case reqPlugin:
+		e, err := r.run()
+		if err != nil {
+			r.done <- err
+		}
+		return e
+	case reqHooked:
+		return h.hooked(r)
+	}
+	if len(s.held) > 0 {
+		// Behind a message waiting for hooks: keep the session's order.
+		s.held = append(s.held, r)
+		return effect{parked: true}
+	}
+	switch r.kind {
 	case reqGone:
 		return h.gone(s)
 	case reqLookup:
@@ -461,16 +506,20 @@ func (h *Hub) gone(s *Session) effect {
 	}
 	u.logins--
 	var watchers []int64
-	if !u.online() {
+	last := !u.online()
+	if last {
 		watchers = h.st.onlineOthers(h.st.canSee(u), uid)
 	}
-	line := wire.Line("BYE", wire.User(uid))
+	line, who := wire.Line("BYE", wire.User(uid)), pluginUser(u)
 	return effect{deliver: func() {
 		s.closeAfterFlush()
 		if u := h.st.users[uid]; u != nil {
 			u.sessions = removeSession(u.sessions, s)
 		}
 		h.sendAll(watchers, line)
+		if last {
+			h.notify(pluginhost.Event{Kind: "offline", User: who})
+		}
 	}}
 }
 

@@ -1,11 +1,14 @@
 package chat
 
+import "github.com/salon-chat/salon/core/pluginhost"
+
 // outbox collects the lines one command produces, with their recipients,
 // while the command is handled; deliver sends them after the commit. The
 // recipients are user tags: the sessions are looked up at delivery, so that
 // a session attached by an earlier delivery of the batch receives them.
 type outbox struct {
-	items []outItem
+	items  []outItem
+	events []pluginhost.Event // for plugins, after the lines
 }
 
 type outItem struct {
@@ -29,6 +32,9 @@ func (o *outbox) session(s *Session, lines ...[]byte) {
 	}
 }
 
+// event queues a notification for the plugins that want its kind.
+func (o *outbox) event(e pluginhost.Event) { o.events = append(o.events, e) }
+
 func (o *outbox) deliver(h *Hub) {
 	for _, it := range o.items {
 		if it.to == nil {
@@ -36,5 +42,8 @@ func (o *outbox) deliver(h *Hub) {
 			continue
 		}
 		h.sendAll(it.to, it.line)
+	}
+	for _, e := range o.events {
+		h.notify(e)
 	}
 }

@@ -23,8 +23,9 @@ type Session struct {
 	slots chan struct{} // commands handed to the hub and not yet delivered
 
 	// Owned by the hub's loop.
-	uid     int64 // 0 until logged in
-	leaving bool  // BYE was handled: later commands are dropped
+	uid     int64      // 0 until logged in
+	leaving bool       // BYE was handled: later commands are dropped
+	held    []*request // parked behind a message waiting for hooks (see hooks.go)
 
 	// Owned by the reader.
 	uploads map[uploadKey]*upload
@@ -58,7 +59,7 @@ func (s *Session) push(line []byte) {
 		return
 	}
 	if s.outBytes+len(line) > s.hub.opts.SendQueueBytes {
-		s.hub.log.Warn("disconnecting a session that does not read", "addr", s.addr, "user", s.uidForLog(), "queued", s.outBytes)
+		s.hub.log.Warn("disconnecting a session that does not read", "addr", s.addr, "queued", s.outBytes)
 		s.closed = true
 		s.out = nil
 		s.room.Broadcast()
@@ -96,9 +97,6 @@ func (s *Session) closedOrClosing() bool {
 	defer s.mu.Unlock()
 	return s.closed || s.closing
 }
-
-// uidForLog is only for log lines: it may race with the loop.
-func (s *Session) uidForLog() int64 { return s.uid }
 
 // closeAfterFlush ends the session once what is queued has been written.
 func (s *Session) closeAfterFlush() {

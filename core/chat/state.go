@@ -12,10 +12,11 @@ import (
 // with every committed change) so that checks and fan-out never query.
 
 type user struct {
-	id     int64
-	pseudo string
-	hash   string
-	bot    bool
+	id       int64
+	pseudo   string
+	hash     string
+	bot      bool
+	botOwner string // the plugin a bot belongs to
 
 	friends map[int64]bool
 	servers map[int64]*server
@@ -108,7 +109,7 @@ func newState(snap *store.Snapshot) *state {
 		st.addFile(f.Conversation(), f.Name, &fileEntry{blob: f.ID, size: f.Size})
 	}
 	for _, u := range snap.Users {
-		st.addUser(&user{id: u.ID, pseudo: u.Pseudo, hash: u.PassHash, bot: u.Bot})
+		st.addUser(&user{id: u.ID, pseudo: u.Pseudo, hash: u.PassHash, bot: u.Bot, botOwner: u.BotOwner})
 		st.nextUser = max(st.nextUser, u.ID+1)
 	}
 	for _, s := range snap.Servers {

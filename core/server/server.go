@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,16 +17,18 @@ import (
 	"github.com/salon-chat/salon/core/auth"
 	"github.com/salon-chat/salon/core/chat"
 	"github.com/salon-chat/salon/core/files"
+	"github.com/salon-chat/salon/core/pluginhost"
 	"github.com/salon-chat/salon/core/store"
 )
 
 // Server is a running salond.
 type Server struct {
-	log   hclog.Logger
-	store *store.Store
-	files *files.Store
-	hub   *chat.Hub
-	ln    net.Listener
+	log     hclog.Logger
+	store   *store.Store
+	files   *files.Store
+	hub     *chat.Hub
+	plugins *pluginhost.Host
+	ln      net.Listener
 
 	mu    sync.Mutex
 	conns map[net.Conn]bool
@@ -71,8 +74,29 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	return &Server{log: log, store: st, files: fs, hub: hub, ln: ln, conns: map[net.Conn]bool{}}, nil
+	s := &Server{log: log, store: st, files: fs, hub: hub, ln: ln, conns: map[net.Conn]bool{}}
+	s.plugins = pluginhost.New(pluginhost.Options{Log: log.Named("plugins"), API: hub})
+	s.Reload(cfg)
+	return s, nil
 }
+
+// Reload starts, stops and restarts plugins to match cfg. A plugin that
+// cannot start is logged with the file:line of its block and left out; the
+// server keeps serving. It reports whether every plugin started.
+func (s *Server) Reload(cfg *config.Config) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.plugins.Apply(ctx, cfg.Plugins); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			s.log.Error("plugin problem", "error", line)
+		}
+		return false
+	}
+	return true
+}
+
+// PluginStatus describes every plugin, for the operator's console.
+func (s *Server) PluginStatus() []pluginhost.Status { return s.plugins.Status() }
 
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
@@ -113,6 +137,9 @@ func (s *Server) Serve() error {
 // closes them) and closes the database.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.ln.Close()
+	// Plugins first: calls in flight to them then fail at once instead of
+	// holding the hub's shutdown until their deadlines.
+	s.plugins.Shutdown(ctx)
 	err := s.hub.Shutdown(ctx)
 	finished := make(chan struct{})
 	go func() { s.wg.Wait(); close(finished) }()

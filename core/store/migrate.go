@@ -23,6 +23,9 @@ var migrations = []migration{
 	{2, "uploaded files", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&File{})
 	}},
+	{3, "plugins: bot owners, key/value store, wallet and ledger", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&User{}, &KVEntry{}, &Wallet{}, &LedgerEntry{})
+	}},
 }
 
 // schemaVersion records the migrations applied.

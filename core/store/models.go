@@ -11,7 +11,8 @@ type User struct {
 	PseudoKey string `gorm:"not null;uniqueIndex"` // wire.FoldPseudo(Pseudo)
 	PassHash  string `gorm:"not null"`
 	Bot       bool   `gorm:"not null;default:false"`
-	CreatedAt int64  `gorm:"not null"` // unix nanoseconds
+	BotOwner  string `gorm:"not null;default:''"` // the plugin a bot belongs to
+	CreatedAt int64  `gorm:"not null"`            // unix nanoseconds
 }
 
 // Server is a community. NextChannel is the tag its next channel gets.
@@ -119,3 +120,36 @@ type File struct {
 func (f File) Conversation() Conversation {
 	return Conversation{ServerID: f.ServerID, ChannelTag: f.ChannelTag, PeerLow: f.PeerLow, PeerHigh: f.PeerHigh}
 }
+
+// KVEntry is one key of a plugin's key/value store.
+type KVEntry struct {
+	Plugin string `gorm:"primaryKey"`
+	Key    string `gorm:"primaryKey"`
+	Value  []byte `gorm:"not null"`
+}
+
+// TableName keeps the table's name short and stable.
+func (KVEntry) TableName() string { return "plugin_kv" }
+
+// Wallet is a user's balance of chips, shared by every game.
+type Wallet struct {
+	UserID  int64 `gorm:"primaryKey;autoIncrement:false"`
+	Balance int64 `gorm:"not null"`
+}
+
+// LedgerEntry records one change of a balance: every credit and debit, with
+// its reason and the plugin that made it, written in the same transaction
+// as the balance.
+type LedgerEntry struct {
+	ID           int64  `gorm:"primaryKey;autoIncrement"`
+	UserID       int64  `gorm:"not null;index"`
+	Delta        int64  `gorm:"not null"`
+	Balance      int64  `gorm:"not null"` // after the change
+	Plugin       string `gorm:"not null"`
+	Reason       string `gorm:"not null"`
+	Counterparty int64  `gorm:"not null"` // the other account of a transfer, else 0
+	At           int64  `gorm:"not null"` // unix nanoseconds
+}
+
+// TableName names the ledger table.
+func (LedgerEntry) TableName() string { return "ledger" }

@@ -27,13 +27,17 @@ func TestRoundTripThroughReopen(t *testing.T) {
 	dir := t.TempDir()
 	s := open(t, dir)
 	commit(t, s,
-		func(tx *Tx) error { return tx.CreateUser(User{ID: 1, Pseudo: "Alice", PseudoKey: "alice", PassHash: "h1"}) },
+		func(tx *Tx) error {
+			return tx.CreateUser(User{ID: 1, Pseudo: "Alice", PseudoKey: "alice", PassHash: "h1"})
+		},
 		func(tx *Tx) error { return tx.CreateUser(User{ID: 2, Pseudo: "bob", PseudoKey: "bob", PassHash: "h2"}) },
 		func(tx *Tx) error { return tx.CreateServer(1, "club", 1) },
 		func(tx *Tx) error { return tx.CreateChannel(1, 1, "games", 1) },
 		func(tx *Tx) error { return tx.AddMember(1, 0, 2) },
 		func(tx *Tx) error { return tx.AddFriendship(2, 1) },
-		func(tx *Tx) error { return tx.AddInvitation(Invitation{ID: 7, FromID: 1, ToID: 2, ServerID: 1, ChannelTag: 1}) },
+		func(tx *Tx) error {
+			return tx.AddInvitation(Invitation{ID: 7, FromID: 1, ToID: 2, ServerID: 1, ChannelTag: 1})
+		},
 		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, AuthorID: 1, Body: "first"}) },
 		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, AuthorID: 2, Body: "second"}) },
 		func(tx *Tx) error { return tx.RenameServer(1, "salon") },
@@ -101,9 +105,13 @@ func TestMessagesKeepTheirPlaceInTheBatch(t *testing.T) {
 		func(tx *Tx) error { return tx.CreateUser(User{ID: 1, Pseudo: "a", PseudoKey: "a"}) },
 		func(tx *Tx) error { return tx.CreateServer(1, "s", 1) },
 		func(tx *Tx) error { return tx.CreateChannel(1, 1, "c", 1) },
-		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, ChannelTag: 1, AuthorID: 1, Body: "gone"}) },
+		func(tx *Tx) error {
+			return tx.AddMessage(Message{ServerID: 1, ChannelTag: 1, AuthorID: 1, Body: "gone"})
+		},
 		func(tx *Tx) error { return tx.DeleteChannel(1, 1) },
-		func(tx *Tx) error { return tx.AddMessage(Message{ServerID: 1, ChannelTag: 0, AuthorID: 1, Body: "kept"}) },
+		func(tx *Tx) error {
+			return tx.AddMessage(Message{ServerID: 1, ChannelTag: 0, AuthorID: 1, Body: "kept"})
+		},
 	)
 	if n, _ := s.CountMessages(ChannelConversation(1, 1)); n != 0 {
 		t.Fatalf("%d messages survived their channel's deletion", n)

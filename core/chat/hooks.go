@@ -1,0 +1,117 @@
+package chat
+
+import (
+	"github.com/salon-chat/salon/core/pluginhost"
+	"github.com/salon-chat/salon/core/wire"
+)
+
+// Message hooks run in plugins, which may be slow, so neither a session's
+// reader nor the loop may wait for them. A hooked MSG is parked instead: the
+// hooks run in a goroutine of their own, and until their verdict comes back
+// to the loop every later request of the same session is parked behind it,
+// so the session's commands are still handled, and answered, in the order
+// they were sent. Other sessions are not held up at all.
+
+// hooksFor returns the hooks that apply to a message to a, leaving out the
+// plugin that posts it (a plugin never hooks its own bots' messages).
+func (h *Hub) hooksFor(a wire.Addr, byPlugin string) []*pluginhost.Plugin {
+	t := h.table.Load()
+	if t == nil {
+		return nil
+	}
+	hooks := t.ChannelHooks
+	if a.IsUser() {
+		hooks = t.DirectHooks
+	}
+	if byPlugin == "" || len(hooks) == 0 {
+		return hooks
+	}
+	var out []*pluginhost.Plugin
+	for _, p := range hooks {
+		if p.Name() != byPlugin {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// park holds r until hooks have judged it.
+func (h *Hub) park(r *request, me *user, hooks []*pluginhost.Plugin) effect {
+	s := r.s
+	s.held = append(s.held, r)
+	author, conv, text := pluginUser(me), pluginConversation(r.cmd.Addr), r.cmd.Text
+	h.async(func() {
+		v := runHooks(h, hooks, author, conv, text)
+		h.submit(&request{kind: reqHooked, s: s, verdict: &v})
+	})
+	return effect{parked: true}
+}
+
+// hooked resumes a parked session: its MSG first, with the verdict, then
+// whatever queued up behind it (which may park again).
+func (h *Hub) hooked(r *request) effect {
+	s := r.s
+	if len(s.held) == 0 {
+		return effect{}
+	}
+	first := s.held[0]
+	first.verdict = r.verdict
+	h.ready = append(h.ready, s.held...)
+	s.held = nil
+	return effect{}
+}
+
+// runHooks asks each hook in turn; each sees the text as the previous one
+// left it, and a rejection ends the round. A hook that fails or times out
+// lets the message through (the host logs it).
+func runHooks(h *Hub, hooks []*pluginhost.Plugin, author pluginhost.User, conv pluginhost.Conversation, text string) pluginhost.Verdict {
+	original := text
+	for _, p := range hooks {
+		v, err := p.HookMessage(h.ctx, author, conv, text)
+		if err != nil {
+			continue
+		}
+		switch v.Action {
+		case pluginhost.Reject:
+			if v.Reason == "" || !wire.ValidText(v.Reason) || len(v.Reason) > 200 {
+				v.Reason = "refused by " + p.Name()
+			}
+			return v
+		case pluginhost.Replace:
+			if validMessage(v.Text) {
+				text = v.Text
+			} else {
+				h.log.Warn("a hook's replacement text is not a valid message: ignored", "plugin", p.Name())
+			}
+		}
+	}
+	if text != original {
+		return pluginhost.Verdict{Action: pluginhost.Replace, Text: text}
+	}
+	return pluginhost.Verdict{Action: pluginhost.Allow}
+}
+
+// validMessage reports whether text may be a message: 1 to 4000 bytes of
+// line text.
+func validMessage(text string) bool {
+	return text != "" && len(text) <= wire.MaxText && wire.ValidText(text)
+}
+
+func pluginUser(u *user) pluginhost.User {
+	return pluginhost.User{Tag: u.id, Pseudo: u.pseudo, Online: u.online(), Bot: u.bot}
+}
+
+func pluginConversation(a wire.Addr) pluginhost.Conversation {
+	if a.IsUser() {
+		return pluginhost.Conversation{Peer: a.UserTag()}
+	}
+	return pluginhost.Conversation{Server: a.Server, Channel: a.Channel}
+}
+
+// addrOf is the address a plugin's conversation names, or false.
+func addrOf(c pluginhost.Conversation) (wire.Addr, bool) {
+	if c.Server == 0 {
+		return wire.User(c.Peer), c.Peer > 0 && c.Channel == 0
+	}
+	return wire.Addr{Server: c.Server, Channel: c.Channel}, c.Server > 0 && c.Channel >= 0 && c.Peer == 0
+}
