@@ -15,10 +15,19 @@ FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse 
 
 all: build
 
+# Plugins and games: every folder under plugins/ and games/ is a plugin,
+# built as bin/salon-<folder>.
+PLUGINS := $(notdir $(wildcard plugins/* games/*))
+
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/salond ./cmd/salond
 	$(GO) build -o $(BIN)/salon-bench ./cmd/salon-bench
+	@for p in $(PLUGINS); do \
+		dir=plugins/$$p; [ -d $$dir ] || dir=games/$$p; \
+		echo "$(GO) build -o $(BIN)/salon-$$p ./$$dir"; \
+		$(GO) build -o $(BIN)/salon-$$p ./$$dir || exit 1; \
+	done
 
 run: build
 	$(BIN)/salond -config config/salon.hcl

@@ -19,9 +19,9 @@ import (
 
 // Limits on what a plugin may hand the Host API, beyond the protocol's own.
 const (
-	maxKey    = 512     // bytes of a KV key (and prefix)
-	maxValue  = 1 << 20 // bytes of a KV value
-	maxReason = 200     // bytes of a wallet reason, and of a hook's rejection reason
+	maxKey    = 256      // bytes of a KV key (and prefix); the hub enforces the same
+	maxValue  = 64 << 10 // bytes of a KV value; the hub enforces the same
+	maxReason = 200      // bytes of a wallet reason, and of a hook's rejection reason
 )
 
 // hostServer is the Host service one plugin process calls back through the
