@@ -454,9 +454,20 @@ func TestExample(t *testing.T) {
 		t.Errorf("DataDir = %q (%s), want %s", c.DataDir, got, want)
 	}
 
-	// Apart from data_dir it documents the defaults; keep them in step.
+	// It enables the bundled plugins, built by make into the repository's
+	// bin folder.
+	var names []string
+	for _, p := range c.Plugins {
+		names = append(names, p.Name+"="+filepath.ToSlash(filepath.Clean(p.Command)))
+	}
+	if got := strings.Join(names, " "); got != "dice=../bin/salon-dice wordfilter=../bin/salon-wordfilter" {
+		t.Errorf("plugins: %s", got)
+	}
+
+	// Apart from data_dir and plugins it documents the defaults; keep them
+	// in step.
 	def := Default()
-	def.File, def.DataDir = c.File, c.DataDir
+	def.File, def.DataDir, def.Plugins = c.File, c.DataDir, c.Plugins
 	if !reflect.DeepEqual(c, def) {
 		t.Errorf("salon.hcl drifted from the defaults:\n got %+v\nwant %+v", c, def)
 	}

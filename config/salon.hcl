@@ -73,13 +73,26 @@ files {
   max_downloads = 16
 }
 
-# Plugins (mini-games, bots) are declared like this; nothing runs them yet.
-#
-# plugin "dice" {
-#   command = "../bin/dice"  # relative to this file's folder
-#   args    = []
-#   sha256  = "..."          # optional: refuse the binary if it changed
-#   config {
-#     # the plugin's own settings, checked by the plugin
-#   }
-# }
+# Plugins: games, bots and moderation run as separate programs, restarted if
+# they crash. `command` is relative to this file's folder; `sha256`, when
+# given, refuses a binary that changed; `config` is the plugin's own block,
+# checked by the plugin. `make build` builds the bundled ones into bin/.
+# SIGHUP (or RELOAD on the console) applies changes to this list.
+
+# A bot that answers "!roll 2d6+1" in the channels it is invited to, and a
+# verb "ROLL 2d6+1" that answers the roller alone.
+plugin "dice" {
+  command = "../bin/salon-dice"
+  config {
+    bot = "dice"
+  }
+}
+
+# Masks (or, with mode = "reject", refuses) messages with these words.
+plugin "wordfilter" {
+  command = "../bin/salon-wordfilter"
+  config {
+    words = ["frack", "smeg"]
+    mode  = "mask"
+  }
+}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/hcl/v2"
@@ -37,6 +38,9 @@ func (h *Host) start(ctx context.Context, u *unit) (_ *Plugin, err error) {
 	}
 
 	cmd := exec.Command(cfg.Command, cfg.Args...)
+	// A process group of its own: Ctrl-C in the operator's terminal reaches
+	// salond, which stops its plugins in order, not the plugins directly.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		Plugins:          map[string]plugin.Plugin{sdk.PluginName: grpcPlugin{}},

@@ -123,6 +123,9 @@ func roll(terms []term, intn func(n int) int) (total int, detail string) {
 			parts = append(parts, signed(sign, v, len(parts) == 0))
 		}
 	}
+	if len(parts) == 1 {
+		return total, parts[0]
+	}
 	return total, strings.Join(parts, " ") + " = " + strconv.Itoa(total)
 }
 

@@ -62,6 +62,10 @@ func TestRollDetail(t *testing.T) {
 	if total != 8 || detail != "3 + 5 + 1 - 1 = 8" {
 		t.Fatalf("roll = %d %q", total, detail)
 	}
+	terms, _ = parseRoll("d20")
+	if total, detail := roll(terms, func(int) int { return 10 }); total != 11 || detail != "11" {
+		t.Fatalf("one die: %d %q", total, detail)
+	}
 }
 
 // Every face comes up, and only faces that exist, with a seeded source.
