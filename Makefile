@@ -53,6 +53,7 @@ PIN := $(shell command -v taskset >/dev/null 2>&1 && echo "taskset -c 1")
 BENCH_FLAGS ?=
 
 bench: build
+	$(GO) build -o $(BIN)/salon-bench-echo ./cmd/salon-bench/echo
 	$(PIN) $(BIN)/salon-bench -server-cpu 0 -json $(BIN)/bench.json $(BENCH_FLAGS)
 
 # Regenerates the gRPC code of the plugin protocol (committed, so a build

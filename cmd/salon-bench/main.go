@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -37,7 +38,10 @@ func main() {
 	flag.StringVar(&o.salond, "salond", "bin/salond", "salond binary to start when -addr is empty")
 	flag.StringVar(&o.addr, "addr", "", "address of a running salond (loopback only); empty starts one")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
-	flag.StringVar(&o.scenarios, "scenarios", "fanout,store,history,files", "comma-separated scenarios: fanout, store, history, files")
+	flag.StringVar(&o.scenarios, "scenarios", "fanout,fanout-hook,store,history,files,rtt", "comma-separated scenarios: fanout, fanout-hook, store, history, files, rtt")
+	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
+	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
+	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
 	flag.IntVar(&o.historySize, "history-messages", 100000, "history: messages in the exported channel")
 	flag.IntVar(&o.fileMiB, "file-mib", 64, "files: MiB uploaded then downloaded")
 	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
@@ -59,12 +63,16 @@ type options struct {
 	salond, addr, cpu, scenarios, jsonOut string
 	members, senders, storeSenders        int
 	size, window                          int
-	historySize, fileMiB                  int
+	historySize, fileMiB, rounds          int
+	echo, wordfilter                      string
 	duration                              time.Duration
 }
 
 func run(o options) error {
-	srv, err := startServer(o)
+	// One server for most scenarios, with the echo plugin; fanout-hook gets
+	// one of its own with a message hook, so that the two fan-outs differ
+	// only by the hook.
+	srv, err := startServer(o, pluginBlock("echo", o.echo, ""))
 	if err != nil {
 		return err
 	}
@@ -76,6 +84,17 @@ func run(o options) error {
 		switch strings.TrimSpace(name) {
 		case "fanout":
 			r, err = fanout(srv, o)
+		case "fanout-hook":
+			var hooked *server
+			hooked, err = startServer(o, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
+			if err != nil {
+				return err
+			}
+			r, err = fanout(hooked, o)
+			r.Scenario = "fanout-hook"
+			hooked.stop()
+		case "rtt":
+			more, err = rtt(srv, o)
 		case "store":
 			r, err = storeScenario(srv, o)
 		case "history":
@@ -99,6 +118,15 @@ func run(o options) error {
 		return os.WriteFile(o.jsonOut, append(b, '\n'), 0o644)
 	}
 	return nil
+}
+
+// pluginBlock is the HCL declaring a plugin for the server under test.
+func pluginBlock(name, command, config string) string {
+	abs, err := filepath.Abs(command)
+	if err != nil {
+		abs = command
+	}
+	return fmt.Sprintf("plugin %q {\n  command = %q\n  config {\n%s  }\n}\n", name, abs, config)
 }
 
 func printTable(results []Result) {

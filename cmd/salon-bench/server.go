@@ -23,7 +23,7 @@ type server struct {
 // startServer starts salond on a fresh data folder and a free loopback port,
 // pinned to o.cpu, with cheap password hashing (logins are not what these
 // scenarios measure).
-func startServer(o options) (*server, error) {
+func startServer(o options, plugins string) (*server, error) {
 	if o.addr != "" {
 		host, _, err := net.SplitHostPort(o.addr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
@@ -41,8 +41,8 @@ func startServer(o options) (*server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n}\nfiles {\n  max_bytes = 1099511627776\n}\n",
-		addr, filepath.Join(dir, "data"))
+	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n}\nfiles {\n  max_bytes = 1099511627776\n}\n%s",
+		addr, filepath.Join(dir, "data"), plugins)
 	cfgFile := filepath.Join(dir, "bench.hcl")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		return nil, err
