@@ -164,6 +164,22 @@ func (w *grpcWallet) DebitIfAtLeast(ctx context.Context, user, amount int64, rea
 	return r.Ok, r.Balance, nil
 }
 
+func (w *grpcWallet) DebitOnce(ctx context.Context, key string, user, amount int64, reason string) (bool, int64, error) {
+	r, err := w.h.c.WalletDebitIfAtLeast(ctx, &pluginpb.WalletRequest{User: user, Amount: amount, Reason: reason, Once: key})
+	if err != nil {
+		return false, 0, hostErr("WalletDebitIfAtLeast", err)
+	}
+	return r.GetOk(), r.GetBalance(), nil
+}
+
+func (w *grpcWallet) CreditOnce(ctx context.Context, key string, user, amount int64, reason string) (int64, error) {
+	r, err := w.h.c.WalletCredit(ctx, &pluginpb.WalletRequest{User: user, Amount: amount, Reason: reason, Once: key})
+	if err != nil {
+		return 0, hostErr("WalletCredit", err)
+	}
+	return r.GetBalance(), nil
+}
+
 func (w *grpcWallet) Transfer(ctx context.Context, from, to, amount int64, reason string) (bool, error) {
 	r, err := w.h.c.WalletTransfer(ctx, &pluginpb.WalletRequest{User: from, To: to, Amount: amount, Reason: reason})
 	if err != nil {

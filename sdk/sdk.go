@@ -170,6 +170,13 @@ type Wallet interface {
 	// Transfer moves amount from one user to another in one step, or does
 	// nothing (ok false) if from has fewer than amount chips.
 	Transfer(ctx context.Context, from, to int64, amount int64, reason string) (ok bool, err error)
+	// DebitOnce and CreditOnce are DebitIfAtLeast and Credit applied at
+	// most once per key (per plugin, forever): a call whose key was used
+	// already changes nothing and reports success with the balance now.
+	// A game keys a bet's stake and its settlement with the bet's id, so
+	// that replaying them after a crash never charges or pays twice.
+	DebitOnce(ctx context.Context, key string, user int64, amount int64, reason string) (ok bool, balance int64, err error)
+	CreditOnce(ctx context.Context, key string, user int64, amount int64, reason string) (balance int64, err error)
 }
 
 var (

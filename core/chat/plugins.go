@@ -350,7 +350,7 @@ func (h *Hub) KVCompareAndSwap(ctx context.Context, plugin, key string, old []by
 // Wallet implements pluginhost.API.
 func (h *Hub) Wallet(ctx context.Context, plugin string, op pluginhost.WalletOp) (pluginhost.WalletResult, error) {
 	w := &store.WalletChange{User: op.User, To: op.To, Amount: op.Amount, Plugin: plugin,
-		Reason: op.Reason, Initial: h.opts.InitialChips}
+		Reason: op.Reason, Once: op.Once, Initial: h.opts.InitialChips}
 	switch op.Kind {
 	case pluginhost.WalletBalance:
 		w.Amount = 0
@@ -365,8 +365,8 @@ func (h *Hub) Wallet(ctx context.Context, plugin string, op pluginhost.WalletOp)
 	if op.Kind != pluginhost.WalletBalance && op.Amount <= 0 {
 		return pluginhost.WalletResult{}, refused("an amount is positive")
 	}
-	if len(op.Reason) > 200 || !utf8.ValidString(op.Reason) {
-		return pluginhost.WalletResult{}, refused("a reason is at most 200 bytes of UTF-8")
+	if len(op.Reason) > 200 || !utf8.ValidString(op.Reason) || len(op.Once) > maxKVKey || !utf8.ValidString(op.Once) {
+		return pluginhost.WalletResult{}, refused("a reason is at most 200 bytes of UTF-8, a once key %d", maxKVKey)
 	}
 	err := h.call(ctx, func() (effect, error) {
 		if h.st.users[op.User] == nil || (w.Transfer && (h.st.users[op.To] == nil || op.To == op.User)) {

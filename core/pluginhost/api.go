@@ -46,6 +46,7 @@ type WalletOp struct {
 	To     int64 // the payee of a transfer
 	Amount int64 // > 0 except for balance
 	Reason string
+	Once   string // if set, at most one operation of the plugin with this key is ever applied
 }
 
 // WalletKind says which operation a WalletOp is.

@@ -278,7 +278,7 @@ func (s *hostServer) wallet(ctx context.Context, kind WalletKind, r *pluginpb.Wa
 		return nil, err
 	}
 	defer done()
-	op := WalletOp{Kind: kind, User: r.GetUser(), Amount: r.GetAmount(), Reason: r.GetReason()}
+	op := WalletOp{Kind: kind, User: r.GetUser(), Amount: r.GetAmount(), Reason: r.GetReason(), Once: r.GetOnce()}
 	switch {
 	case op.User <= 0:
 		return nil, status.Error(codes.InvalidArgument, "the account is a user tag > 0")

@@ -26,6 +26,9 @@ var migrations = []migration{
 	{3, "plugins: bot owners, key/value store, wallet and ledger", func(tx *gorm.DB) error {
 		return tx.AutoMigrate(&User{}, &KVEntry{}, &Wallet{}, &LedgerEntry{})
 	}},
+	{4, "at-most-once wallet operations", func(tx *gorm.DB) error {
+		return tx.AutoMigrate(&LedgerEntry{})
+	}},
 }
 
 // schemaVersion records the migrations applied.

@@ -145,10 +145,11 @@ type LedgerEntry struct {
 	UserID       int64  `gorm:"not null;index"`
 	Delta        int64  `gorm:"not null"`
 	Balance      int64  `gorm:"not null"` // after the change
-	Plugin       string `gorm:"not null"`
+	Plugin       string `gorm:"not null;index:idx_ledger_once,priority:1"`
 	Reason       string `gorm:"not null"`
-	Counterparty int64  `gorm:"not null"` // the other account of a transfer, else 0
-	At           int64  `gorm:"not null"` // unix nanoseconds
+	Counterparty int64  `gorm:"not null"`                                             // the other account of a transfer, else 0
+	At           int64  `gorm:"not null"`                                             // unix nanoseconds
+	Once         string `gorm:"not null;default:'';index:idx_ledger_once,priority:2"` // the operation's at-most-once key
 }
 
 // TableName names the ledger table.

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"gorm.io/gorm"
@@ -99,9 +100,10 @@ type WalletChange struct {
 	Transfer bool   // move Amount from User to To if User's balance allows
 	Plugin   string // who asks
 	Reason   string
-	Initial  int64 // the balance of an account seen for the first time
-	OK       bool  // result: false when the balance was too low
-	Balance  int64 // result: User's balance afterwards
+	Once     string // if set: applied only if no ledger entry of Plugin has this key
+	Initial  int64  // the balance of an account seen for the first time
+	OK       bool   // result: false when the balance was too low
+	Balance  int64  // result: User's balance afterwards
 }
 
 // Wallet applies a wallet operation: reads the balances and writes them
@@ -114,6 +116,15 @@ func (t *Tx) Wallet(w *WalletChange) error {
 			return err
 		}
 		w.Balance, w.OK = bal, true
+		if w.Once != "" {
+			var n int64
+			if err := db.Model(&LedgerEntry{}).Where("plugin = ? AND once = ?", w.Plugin, w.Once).Limit(1).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil // done before: report success, change nothing
+			}
+		}
 		switch {
 		case w.Amount == 0:
 			return nil
@@ -126,21 +137,29 @@ func (t *Tx) Wallet(w *WalletChange) error {
 			if err != nil {
 				return err
 			}
-			if err := move(db, w.User, -w.Amount, bal-w.Amount, w.Plugin, w.Reason, w.To); err != nil {
+			if to > math.MaxInt64-w.Amount {
+				w.OK = false
+				return nil
+			}
+			if err := move(db, w.User, -w.Amount, bal-w.Amount, w.Plugin, w.Reason, w.To, w.Once); err != nil {
 				return err
 			}
 			w.Balance = bal - w.Amount
-			return move(db, w.To, w.Amount, to+w.Amount, w.Plugin, w.Reason, w.User)
+			return move(db, w.To, w.Amount, to+w.Amount, w.Plugin, w.Reason, w.User, "")
 		case w.Debit:
 			if bal < w.Amount {
 				w.OK = false
 				return nil
 			}
 			w.Balance = bal - w.Amount
-			return move(db, w.User, -w.Amount, w.Balance, w.Plugin, w.Reason, 0)
+			return move(db, w.User, -w.Amount, w.Balance, w.Plugin, w.Reason, 0, w.Once)
 		default:
+			if bal > math.MaxInt64-w.Amount {
+				w.OK = false // a balance never overflows
+				return nil
+			}
 			w.Balance = bal + w.Amount
-			return move(db, w.User, w.Amount, w.Balance, w.Plugin, w.Reason, 0)
+			return move(db, w.User, w.Amount, w.Balance, w.Plugin, w.Reason, 0, w.Once)
 		}
 	})
 }
@@ -163,12 +182,12 @@ func balance(db *gorm.DB, user, initial int64) (int64, error) {
 		Plugin: "salond", Reason: "opening balance", At: now()}).Error
 }
 
-func move(db *gorm.DB, user, delta, after int64, plugin, reason string, counterparty int64) error {
+func move(db *gorm.DB, user, delta, after int64, plugin, reason string, counterparty int64, once string) error {
 	if err := mustChange(db.Model(&Wallet{}).Where("user_id = ?", user).Update("balance", after)); err != nil {
 		return err
 	}
 	return db.Create(&LedgerEntry{UserID: user, Delta: delta, Balance: after, Plugin: plugin,
-		Reason: reason, Counterparty: counterparty, At: now()}).Error
+		Reason: reason, Counterparty: counterparty, At: now(), Once: once}).Error
 }
 
 // Ledger returns a user's ledger entries, oldest first.

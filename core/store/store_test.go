@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -168,5 +169,81 @@ func TestMigrationsRunOnce(t *testing.T) {
 	}
 	if len(versions) != len(migrations) || versions[len(versions)-1].Version != migrations[len(migrations)-1].version {
 		t.Fatalf("schema versions %+v", versions)
+	}
+}
+
+func TestWallet(t *testing.T) {
+	s := open(t, t.TempDir())
+	do := func(w WalletChange) WalletChange {
+		t.Helper()
+		w.Plugin, w.Initial = "casino", 100
+		commit(t, s, func(tx *Tx) error { return tx.Wallet(&w) })
+		return w
+	}
+	if w := do(WalletChange{User: 1}); !w.OK || w.Balance != 100 {
+		t.Fatalf("opening balance %+v", w)
+	}
+	if w := do(WalletChange{User: 1, Amount: 150, Debit: true}); w.OK || w.Balance != 100 {
+		t.Fatalf("a debit over the balance went through: %+v", w)
+	}
+	if w := do(WalletChange{User: 1, Amount: 30, Debit: true, Once: "bet-1"}); !w.OK || w.Balance != 70 {
+		t.Fatalf("debit %+v", w)
+	}
+	if w := do(WalletChange{User: 1, Amount: 30, Debit: true, Once: "bet-1"}); !w.OK || w.Balance != 70 {
+		t.Fatalf("a replayed debit was applied again: %+v", w)
+	}
+	if w := do(WalletChange{User: 1, To: 2, Amount: 50, Transfer: true}); !w.OK || w.Balance != 20 {
+		t.Fatalf("transfer %+v", w)
+	}
+	if w := do(WalletChange{User: 2}); w.Balance != 150 {
+		t.Fatalf("payee balance %d, want 150", w.Balance)
+	}
+	if w := do(WalletChange{User: 1, To: 2, Amount: 21, Transfer: true}); w.OK || w.Balance != 20 {
+		t.Fatalf("a transfer over the balance went through: %+v", w)
+	}
+	if w := do(WalletChange{User: 2, Amount: math.MaxInt64}); w.OK || w.Balance != 150 {
+		t.Fatalf("an overflowing credit went through: %+v", w)
+	}
+	// Every change is in the ledger, with the balance after it.
+	ledger, err := s.Ledger(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var deltas []int64
+	for _, e := range ledger {
+		deltas = append(deltas, e.Delta)
+	}
+	if fmt.Sprint(deltas) != "[100 -30 -50]" || ledger[2].Balance != 20 || ledger[2].Counterparty != 2 {
+		t.Fatalf("ledger %+v", ledger)
+	}
+}
+
+func TestKV(t *testing.T) {
+	s := open(t, t.TempDir())
+	var swapped bool
+	commit(t, s,
+		func(tx *Tx) error { return tx.KVSet("p", "a/1", []byte("x")) },
+		func(tx *Tx) error { return tx.KVSet("p", "a/2", []byte("y")) },
+		func(tx *Tx) error { return tx.KVSet("p", "b", []byte("z")) },
+		func(tx *Tx) error { return tx.KVSet("q", "a/3", []byte("other plugin")) },
+		func(tx *Tx) error { return tx.KVCompareAndSwap("p", "a/1", []byte("x"), true, []byte("x2"), &swapped) },
+	)
+	if !swapped {
+		t.Fatal("compare-and-swap with the right old value failed")
+	}
+	commit(t, s, func(tx *Tx) error { return tx.KVCompareAndSwap("p", "b", nil, false, []byte("no"), &swapped) })
+	if swapped {
+		t.Fatal("compare-and-swap on a present key expected absent went through")
+	}
+	list, _ := s.KVList("p", "a/", 10)
+	if len(list) != 2 || string(list[0].Value) != "x2" || list[1].Key != "a/2" {
+		t.Fatalf("list %+v", list)
+	}
+	commit(t, s, func(tx *Tx) error { return tx.KVDelete("p", "a/2") })
+	if _, found, _ := s.KVGet("p", "a/2"); found {
+		t.Fatal("deleted key still there")
+	}
+	if v, found, _ := s.KVGet("q", "a/3"); !found || string(v) != "other plugin" {
+		t.Fatal("plugins' stores are not separate")
 	}
 }

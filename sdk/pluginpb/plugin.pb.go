@@ -1279,11 +1279,18 @@ func (x *KVSwapResult) GetSwapped() bool {
 }
 
 type WalletRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	User          int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`     // the account (the payer in a transfer)
-	To            int64                  `protobuf:"varint,2,opt,name=to,proto3" json:"to,omitempty"`         // transfer: the payee
-	Amount        int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"` // > 0
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`  // written in the ledger
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	User   int64                  `protobuf:"varint,1,opt,name=user,proto3" json:"user,omitempty"`     // the account (the payer in a transfer)
+	To     int64                  `protobuf:"varint,2,opt,name=to,proto3" json:"to,omitempty"`         // transfer: the payee
+	Amount int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"` // > 0
+	Reason string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`  // written in the ledger
+	// once, when set, makes the operation happen at most once per plugin: if
+	// the ledger already holds an operation of this plugin with this key,
+	// nothing changes and the result reports it as done (ok true) with the
+	// current balance. A game keys a bet's debit and its settlement with the
+	// bet's id, so that replaying them after a crash neither charges twice
+	// nor pays twice.
+	Once          string `protobuf:"bytes,5,opt,name=once,proto3" json:"once,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1342,6 +1349,13 @@ func (x *WalletRequest) GetAmount() int64 {
 func (x *WalletRequest) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *WalletRequest) GetOnce() string {
+	if x != nil {
+		return x.Once
 	}
 	return ""
 }
@@ -1486,12 +1500,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\told_found\x18\x03 \x01(\bR\boldFound\x12\x10\n" +
 	"\x03new\x18\x04 \x01(\fR\x03new\"(\n" +
 	"\fKVSwapResult\x12\x18\n" +
-	"\aswapped\x18\x01 \x01(\bR\aswapped\"c\n" +
+	"\aswapped\x18\x01 \x01(\bR\aswapped\"w\n" +
 	"\rWalletRequest\x12\x12\n" +
 	"\x04user\x18\x01 \x01(\x03R\x04user\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\x03R\x02to\x12\x16\n" +
 	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"8\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04once\x18\x05 \x01(\tR\x04once\"8\n" +
 	"\fWalletResult\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x18\n" +
 	"\abalance\x18\x02 \x01(\x03R\abalance2\xef\x02\n" +

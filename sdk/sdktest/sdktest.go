@@ -98,6 +98,7 @@ type Harness struct {
 	kv             map[string][]byte
 	balances       map[int64]int64
 	ledger         []LedgerEntry
+	onceKeys       map[string]bool // wallet keys used (DebitOnce, CreditOnce)
 	logs           []string
 	refusals       []error
 	expectRefusals bool
@@ -842,6 +843,51 @@ func (w fakeWallet) DebitIfAtLeast(ctx context.Context, user, amount int64, reas
 	}
 	w.h.apply(user, -amount, reason)
 	return true, w.h.balances[user], nil
+}
+
+func (w fakeWallet) DebitOnce(ctx context.Context, key string, user, amount int64, reason string) (bool, int64, error) {
+	if done, bal, err := w.once(ctx, key, user); done || err != nil {
+		return err == nil, bal, err
+	}
+	ok, bal, err := w.DebitIfAtLeast(ctx, user, amount, reason)
+	if ok {
+		w.markOnce(key)
+	}
+	return ok, bal, err
+}
+
+func (w fakeWallet) CreditOnce(ctx context.Context, key string, user, amount int64, reason string) (int64, error) {
+	if done, bal, err := w.once(ctx, key, user); done || err != nil {
+		return bal, err
+	}
+	bal, err := w.Credit(ctx, user, amount, reason)
+	if err == nil {
+		w.markOnce(key)
+	}
+	return bal, err
+}
+
+// once reports whether key was used already (with user's balance), as the
+// real host does from its ledger.
+func (w fakeWallet) once(ctx context.Context, key string, user int64) (bool, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return false, 0, err
+	}
+	w.h.mu.Lock()
+	defer w.h.mu.Unlock()
+	if key == "" || len(key) > 256 {
+		return false, 0, w.h.refuse("wallet: a once key is 1 to 256 bytes")
+	}
+	return w.h.onceKeys[key], w.h.balances[user], nil
+}
+
+func (w fakeWallet) markOnce(key string) {
+	w.h.mu.Lock()
+	defer w.h.mu.Unlock()
+	if w.h.onceKeys == nil {
+		w.h.onceKeys = map[string]bool{}
+	}
+	w.h.onceKeys[key] = true
 }
 
 func (w fakeWallet) Transfer(ctx context.Context, from, to, amount int64, reason string) (bool, error) {

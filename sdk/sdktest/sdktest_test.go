@@ -505,3 +505,26 @@ func equalLines(a, b []sdktest.Line) bool {
 		return x.To == y.To && x.Conversation == y.Conversation && x.Line == y.Line && slices.Equal(x.Recipients, y.Recipients)
 	})
 }
+
+// The fake wallet applies a keyed operation once, as the real one does.
+func TestWalletOnce(t *testing.T) {
+	h := newParlor(t)
+	h.SetBalance(1, 100)
+	w, ctx := h.Host().Wallet(), context.Background()
+	for range 2 {
+		if ok, bal, err := w.DebitOnce(ctx, "bet-7", 1, 30, "stake"); !ok || bal != 70 || err != nil {
+			t.Fatalf("DebitOnce = %v %d %v", ok, bal, err)
+		}
+	}
+	for range 2 {
+		if bal, err := w.CreditOnce(ctx, "settle-7", 1, 60, "payout"); bal != 130 || err != nil {
+			t.Fatalf("CreditOnce = %d %v", bal, err)
+		}
+	}
+	if ok, bal, _ := w.DebitOnce(ctx, "bet-8", 1, 500, "stake"); ok || bal != 130 {
+		t.Fatalf("a short keyed debit went through: %v %d", ok, bal)
+	}
+	if ok, _, _ := w.DebitOnce(ctx, "bet-8", 1, 100, "stake"); !ok {
+		t.Fatal("a failed keyed debit used up its key")
+	}
+}
