@@ -31,6 +31,7 @@ type Result struct {
 	LatencyMaxMicros float64 `json:"latency_max_us"`
 	ServerRSSKiB     int64   `json:"server_rss_kib"`
 	MiBPerSecond     float64 `json:"mib_per_second,omitempty"`
+	KiBPerConnection float64 `json:"kib_per_idle_connection,omitempty"`
 }
 
 func main() {
@@ -38,10 +39,12 @@ func main() {
 	flag.StringVar(&o.salond, "salond", "bin/salond", "salond binary to start when -addr is empty")
 	flag.StringVar(&o.addr, "addr", "", "address of a running salond (loopback only); empty starts one")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
-	flag.StringVar(&o.scenarios, "scenarios", "fanout,fanout-hook,store,history,files,rtt", "comma-separated scenarios: fanout, fanout-hook, store, history, files, rtt")
+	flag.StringVar(&o.scenarios, "scenarios", "fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
+	flag.IntVar(&o.rate, "rate", 0, "fanout: deliveries per second to aim at (0: as fast as possible); fanout-rate always uses 400000")
+	flag.IntVar(&o.idle, "idle", 2000, "idle: connections held open, logged in")
 	flag.IntVar(&o.historySize, "history-messages", 100000, "history: messages in the exported channel")
 	flag.IntVar(&o.fileMiB, "file-mib", 64, "files: MiB uploaded then downloaded")
 	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
@@ -64,6 +67,7 @@ type options struct {
 	members, senders, storeSenders        int
 	size, window                          int
 	historySize, fileMiB, rounds          int
+	rate, idle                            int
 	echo, wordfilter                      string
 	duration                              time.Duration
 }
@@ -84,6 +88,18 @@ func run(o options) error {
 		switch strings.TrimSpace(name) {
 		case "fanout":
 			r, err = fanout(srv, o)
+		case "fanout-rate":
+			fixed := o
+			fixed.rate = 400000
+			var own *server
+			if own, err = startServer(o, ""); err != nil {
+				return err
+			}
+			r, err = fanout(own, fixed)
+			r.Scenario = "fanout-rate"
+			own.stop()
+		case "idle":
+			r, err = idleScenario(srv, o)
 		case "fanout-hook":
 			var hooked *server
 			hooked, err = startServer(o, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
@@ -131,11 +147,11 @@ func pluginBlock(name, command, config string) string {
 
 func printTable(results []Result) {
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "scenario\tparams\tmsgs\tper s\tstored/s\tdeliv/CPU-s\tp50 µs\tp99 µs\tmax µs\tMiB/s\tsrv CPU s\tRSS KiB\t")
+	fmt.Fprintln(w, "scenario\tparams\tmsgs\tper s\tstored/s\tdeliv/CPU-s\tp50 µs\tp99 µs\tmax µs\tMiB/s\tsrv CPU s\tRSS KiB\tKiB/conn\t")
 	for _, r := range results {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.2f\t%d\t\n", r.Scenario, r.Params, r.Messages,
+		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.2f\t%d\t%.1f\t\n", r.Scenario, r.Params, r.Messages,
 			r.PerSecond, r.StoredPerSecond, r.PerCPUSecond, r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros,
-			r.MiBPerSecond, r.ServerCPUSeconds, r.ServerRSSKiB)
+			r.MiBPerSecond, r.ServerCPUSeconds, r.ServerRSSKiB, r.KiBPerConnection)
 	}
 	w.Flush()
 }

@@ -78,6 +78,14 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 	for _, c := range receivers {
 		c.received.Store(0)
 	}
+	// At a fixed rate of deliveries, each sender sends rate/receivers/senders
+	// messages a second.
+	var interval time.Duration
+	if o.rate > 0 && name != "store" {
+		perSender := float64(o.rate) / float64(len(receivers)) / float64(len(senders))
+		interval = time.Duration(float64(time.Second) / perSender)
+		params += fmt.Sprintf(" rate=%d/s", o.rate)
+	}
 	cpu0 := srv.cpuSeconds()
 	start := time.Now()
 	stop := make(chan struct{})
@@ -87,7 +95,7 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent[i] = s.sendLoop(target(i), o.size, stop)
+			sent[i] = s.sendLoop(target(i), o.size, interval, stop)
 		}()
 	}
 	time.Sleep(o.duration)

@@ -63,8 +63,8 @@ func parseRoll(expr string) ([]term, error) {
 			if s, err = number(sides); err != nil {
 				return nil, err
 			}
-			if n < 1 || s < 2 || s > maxSides {
-				return nil, fmt.Errorf("dice are 1 or more dice of 2 to %d sides", maxSides)
+			if n < 1 || s < 1 || s > maxSides {
+				return nil, fmt.Errorf("dice are 1 or more dice of 1 to %d sides", maxSides)
 			}
 			dice += n
 			t.count, t.sides = n, s

@@ -28,8 +28,8 @@ func TestParseRoll(t *testing.T) {
 	bad := map[string]string{
 		"":             "nothing to roll",
 		"5":            "at least one die",
-		"2d1":          "2 to 1000 sides",
-		"2d1001":       "2 to 1000 sides",
+		"2d0":          "1 to 1000 sides",
+		"2d1001":       "1 to 1000 sides",
 		"0d6":          "1 or more dice",
 		"101d6":        "at most 100 dice",
 		"60d6+41d6":    "at most 100 dice",

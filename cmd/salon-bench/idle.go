@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+// idleScenario measures what an idle, logged-in connection costs the
+// server: it registers o.idle accounts first (accounts live in memory
+// whether or not they are connected), then logs each in on a connection of
+// its own, leaves them all idle and divides the growth of the server's
+// resident memory by their number.
+func idleScenario(srv *server, o options) (Result, error) {
+	settle := func() int64 {
+		// Give the server's runtime time to return what the set-up used.
+		time.Sleep(3 * time.Second)
+		return srv.rssKiB()
+	}
+	for i := 0; i < o.idle; i++ {
+		c, err := register(srv.addr, fmt.Sprintf("idle%d", i), 1)
+		if err != nil {
+			return Result{}, err
+		}
+		c.conn.Close()
+	}
+	before := settle()
+	var clients []*client
+	defer func() {
+		for _, c := range clients {
+			c.conn.Close()
+		}
+	}()
+	for i := 0; i < o.idle; i++ {
+		c, err := dial(srv.addr, 1)
+		if err != nil {
+			return Result{}, err
+		}
+		clients = append(clients, c)
+		if err := c.send(fmt.Sprintf("IAM idle%d bench-password", i)); err != nil {
+			return Result{}, err
+		}
+		if _, err := c.expect("GRP 0 "); err != nil {
+			return Result{}, err
+		}
+		c.drain()
+	}
+	after := settle()
+	r := Result{Scenario: "idle", Params: fmt.Sprintf("connections=%d", o.idle), ServerRSSKiB: after,
+		Messages: int64(o.idle)}
+	if o.idle > 0 {
+		r.KiBPerConnection = float64(after-before) / float64(o.idle)
+	}
+	return r, nil
+}
+
