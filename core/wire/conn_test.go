@@ -1,0 +1,67 @@
+package wire
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// On a real connection the Reader waits for data without a buffer; it must
+// still never wait while the socket holds unread bytes (more than one
+// buffer's worth arrives at once), and must return lines that arrive in
+// pieces.
+func TestReaderOnConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	r := NewReader(server)
+	if r.raw == nil {
+		t.Fatal("a TCP connection gave no RawConn to wait on")
+	}
+
+	long := strings.Repeat("x", MaxLine-2)
+	var batch strings.Builder
+	for range 20 {
+		batch.WriteString(long + "\r\n")
+	}
+	go client.Write([]byte(batch.String()))
+	for i := range 20 {
+		server.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := r.ReadLine()
+		if err != nil || line != long {
+			t.Fatalf("line %d: %d bytes, %v", i, len(line), err)
+		}
+	}
+	if r.buf != nil {
+		t.Fatal("the reader kept its buffer with nothing pending")
+	}
+
+	// A line in two pieces, with a pause between them.
+	go func() {
+		client.Write([]byte("PING "))
+		time.Sleep(50 * time.Millisecond)
+		client.Write([]byte("tok\r\n"))
+	}()
+	if line, err := r.ReadLine(); err != nil || line != "PING tok" {
+		t.Fatalf("split line: %q, %v", line, err)
+	}
+
+	// The deadline applies to the wait.
+	server.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if _, err := r.ReadLine(); err == nil {
+		t.Fatal("ReadLine returned without data before its deadline")
+	}
+}
