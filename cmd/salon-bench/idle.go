@@ -52,4 +52,3 @@ func idleScenario(srv *server, o options) (Result, error) {
 	}
 	return r, nil
 }
-

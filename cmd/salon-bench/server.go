@@ -48,6 +48,10 @@ func startServer(o options, plugins string) (*server, error) {
 		return nil, err
 	}
 	args := []string{o.salond, "-config", cfgFile}
+	if o.pprof != "" && plugins != "" {
+		// Only the main server profiles: two cannot share the address.
+		args = append(args, "-pprof", o.pprof)
+	}
 	if o.cpu != "" {
 		if path, err := exec.LookPath("taskset"); err == nil {
 			args = append([]string{path, "-c", o.cpu}, args...)

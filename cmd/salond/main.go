@@ -34,6 +34,7 @@ func run(args []string, stdin *os.File, stderr io.Writer) int {
 	dataDir := fs.String("data", "", "data `folder` (overrides the file)")
 	console := fs.Bool("console", false, "read console commands (EXT) from standard input even when it is not a terminal")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiler (net/http/pprof) on this loopback `address`, for performance work")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -63,6 +64,12 @@ func run(args []string, stdin *os.File, stderr io.Writer) int {
 		JSONFormat: cfg.Log.Format == "json",
 		Output:     stderr,
 	})
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr); err != nil {
+			log.Error("cannot serve the profiler", "error", err)
+			return 1
+		}
+	}
 	srv, err := server.Start(cfg, log)
 	if err != nil {
 		log.Error("cannot start", "error", err)
