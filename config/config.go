@@ -27,6 +27,7 @@ type Config struct {
 	Limits    Limits
 	Storage   Storage
 	Files     Files
+	TLS       TLS
 
 	// Plugins are parsed and checked for shape, but nothing runs them yet.
 	Plugins []Plugin
@@ -53,7 +54,29 @@ type Limits struct {
 	SendQueueBytes    int           // per session, default 1<<20, 4096..1<<30; over it the session is disconnected
 	PendingPerSession int           // commands of one session awaiting commit, default 64, 1..4096
 	WriteTimeout      time.Duration // default 30s, written in HCL as a string "30s"; >= 1s
-	LoginTimeout      time.Duration // unused for now but parsed: default 60s; >= 1s
+	LoginTimeout      time.Duration // a connection must log in within it, default 60s; >= 1s
+
+	ConnectionsPerAddress int           // open connections from one IP address, default 32, 1..100000
+	RegistrationsPerHour  int           // new accounts from one IP address per hour, default 10, 1..100000
+	IdleTimeout           time.Duration // silence after which the server sends PING, default 5m; >= 1s
+	PingTimeout           time.Duration // silence after that PING before disconnecting, default 1m; >= 1s
+	MessagesPerSecond     int           // sustained MSG rate of one user, default 10, 1..100000
+	MessageBurst          int           // MSG lines one user may send at once, default 30, 1..100000
+	FloodDelay            time.Duration // how far behind a flooding user may fall before it is disconnected, default 10s; >= 1s
+	MembersPerChannel     int           // members of one channel (general included), default 10000, 2..10000000
+	ServersPerUser        int           // servers one user owns, default 20, 1..100000
+	ChannelsPerUser       int           // channels one user created (still existing), default 100, 1..100000
+}
+
+// TLS configures the TLS listener. It is off unless Listen is set.
+type TLS struct {
+	Listen string // TCP address of the TLS listener, "" for none
+	Cert   string // PEM certificate chain file; relative paths are resolved against the file's folder
+	Key    string // PEM private key file
+
+	// PlaintextLoopbackOnly refuses a plaintext listen address that is not
+	// on a loopback interface: with it, remote clients can only use TLS.
+	PlaintextLoopbackOnly bool
 }
 
 // Storage configures the embedded database.
@@ -115,6 +138,16 @@ const (
 	defaultLoginTimeout      = 60 * time.Second
 	defaultSync              = "full"
 	defaultFileMaxBytes      = 25 << 20
+	defaultConnsPerAddress   = 32
+	defaultRegistrationsHour = 10
+	defaultIdleTimeout       = 5 * time.Minute
+	defaultPingTimeout       = time.Minute
+	defaultMessagesPerSecond = 10
+	defaultMessageBurst      = 30
+	defaultFloodDelay        = 10 * time.Second
+	defaultMembersPerChannel = 10000
+	defaultServersPerUser    = 20
+	defaultChannelsPerUser   = 100
 	defaultMaxDownloads      = 16
 )
 
@@ -138,6 +171,17 @@ func Default() *Config {
 			PendingPerSession: defaultPendingPerSession,
 			WriteTimeout:      defaultWriteTimeout,
 			LoginTimeout:      defaultLoginTimeout,
+
+			ConnectionsPerAddress: defaultConnsPerAddress,
+			RegistrationsPerHour:  defaultRegistrationsHour,
+			IdleTimeout:           defaultIdleTimeout,
+			PingTimeout:           defaultPingTimeout,
+			MessagesPerSecond:     defaultMessagesPerSecond,
+			MessageBurst:          defaultMessageBurst,
+			FloodDelay:            defaultFloodDelay,
+			MembersPerChannel:     defaultMembersPerChannel,
+			ServersPerUser:        defaultServersPerUser,
+			ChannelsPerUser:       defaultChannelsPerUser,
 		},
 		Storage: Storage{
 			Sync: defaultSync,

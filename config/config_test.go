@@ -26,6 +26,17 @@ func TestDefault(t *testing.T) {
 			PendingPerSession: 64,
 			WriteTimeout:      30 * time.Second,
 			LoginTimeout:      60 * time.Second,
+
+			ConnectionsPerAddress: 32,
+			RegistrationsPerHour:  10,
+			IdleTimeout:           5 * time.Minute,
+			PingTimeout:           time.Minute,
+			MessagesPerSecond:     10,
+			MessageBurst:          30,
+			FloodDelay:            10 * time.Second,
+			MembersPerChannel:     10000,
+			ServersPerUser:        20,
+			ChannelsPerUser:       100,
 		},
 		Storage: Storage{Sync: "full"},
 		Files:   Files{MaxBytes: 25 << 20, MaxDownloads: 16},
@@ -79,6 +90,23 @@ limits {
   pending_per_session = 16
   write_timeout       = "1m30s"
   login_timeout       = "2m"
+
+  connections_per_address = 4
+  registrations_per_hour  = 2
+  idle_timeout            = "10m"
+  ping_timeout            = "30s"
+  messages_per_second     = 5
+  message_burst           = 8
+  flood_delay             = "3s"
+  members_per_channel     = 500
+  servers_per_user        = 3
+  channels_per_user       = 7
+}
+
+tls {
+  listen = "0.0.0.0:7001"
+  cert   = "tls/cert.pem"
+  key    = "/etc/salon/key.pem"
 }
 
 storage {
@@ -124,7 +152,19 @@ plugin "echo" {
 			PendingPerSession: 16,
 			WriteTimeout:      90 * time.Second,
 			LoginTimeout:      2 * time.Minute,
+
+			ConnectionsPerAddress: 4,
+			RegistrationsPerHour:  2,
+			IdleTimeout:           10 * time.Minute,
+			PingTimeout:           30 * time.Second,
+			MessagesPerSecond:     5,
+			MessageBurst:          8,
+			FloodDelay:            3 * time.Second,
+			MembersPerChannel:     500,
+			ServersPerUser:        3,
+			ChannelsPerUser:       7,
 		},
+		TLS: TLS{Listen: "0.0.0.0:7001", Cert: "/etc/salon/tls/cert.pem", Key: "/etc/salon/key.pem"},
 		Storage: Storage{Sync: "normal"},
 		Files:   Files{MaxBytes: 1 << 30, MaxDownloads: 4},
 	}
@@ -165,8 +205,8 @@ plugin "echo" {
 		Sides int `hcl:"sides"`
 	}
 	diags := gohcl.DecodeBody(dice.Body, nil, &strict)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:39:5: Unsupported argument; An argument named \"names\"") {
-		t.Errorf("plugin's own schema error = %q, want it at 39:5", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:56:5: Unsupported argument; An argument named \"names\"") {
+		t.Errorf("plugin's own schema error = %q, want it at 56:5", got)
 	}
 
 	// Without a config block, the body is empty but still points at the
@@ -175,8 +215,8 @@ plugin "echo" {
 		Token string `hcl:"token"`
 	}
 	diags = gohcl.DecodeBody(echo.Body, nil, &required)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:46:1: Missing required argument") {
-		t.Errorf("missing setting in empty plugin config = %q, want it at 46:1", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:63:1: Missing required argument") {
+		t.Errorf("missing setting in empty plugin config = %q, want it at 63:1", got)
 	}
 }
 
@@ -200,7 +240,8 @@ limits {
   login_timeout       = "1000ms"
 }`, func(c *Config) bool {
 			return c.Passwords == Passwords{1, 64, 1, 1} &&
-				c.Limits == Limits{4096, 1, time.Second, time.Second}
+				c.Limits.SendQueueBytes == 4096 && c.Limits.PendingPerSession == 1 &&
+				c.Limits.WriteTimeout == time.Second && c.Limits.LoginTimeout == time.Second
 		}},
 		{"high", `
 passwords {
@@ -216,7 +257,8 @@ limits {
   login_timeout       = "1h"
 }`, func(c *Config) bool {
 			return c.Passwords == Passwords{16, 4 << 20, 16, 256} &&
-				c.Limits == Limits{1 << 30, 4096, 24 * time.Hour, time.Hour}
+				c.Limits.SendQueueBytes == 1<<30 && c.Limits.PendingPerSession == 4096 &&
+				c.Limits.WriteTimeout == 24*time.Hour && c.Limits.LoginTimeout == time.Hour
 		}},
 		// HCL converts between numbers and strings where it can.
 		{"converted", "listen = \":0\"\npasswords {\n  time = \"3\"\n}\n", func(c *Config) bool {
@@ -460,7 +502,7 @@ func TestExample(t *testing.T) {
 	for _, p := range c.Plugins {
 		names = append(names, p.Name+"="+filepath.ToSlash(filepath.Clean(p.Command)))
 	}
-	if got := strings.Join(names, " "); got != "dice=../bin/salon-dice wordfilter=../bin/salon-wordfilter" {
+	if got := strings.Join(names, " "); got != "dice=../bin/salon-dice wordfilter=../bin/salon-wordfilter roulette=../bin/salon-roulette blackjack=../bin/salon-blackjack holdem=../bin/salon-holdem" {
 		t.Errorf("plugins: %s", got)
 	}
 
@@ -560,5 +602,27 @@ func TestPluginConfigSource(t *testing.T) {
 	}
 	if cc.ConfigSource == nil || len(cc.ConfigSource) != 0 || cc.ConfigStart.Line != 15 || cc.ConfigStart.Column != 1 {
 		t.Errorf("c: ConfigSource = %q at %+v", cc.ConfigSource, cc.ConfigStart)
+	}
+}
+
+func TestTLSErrors(t *testing.T) {
+	for _, tt := range []struct{ src, want string }{
+		{"tls {\n  listen = \"0.0.0.0:7778\"\n}\n",
+			"t.hcl:1:1: tls.cert: required with tls.listen\nt.hcl:1:1: tls.key: required with tls.listen"},
+		{"tls {\n  listen = \"x\"\n  cert = \"\"\n  key = \"k\"\n}\n",
+			"t.hcl:2:3: tls.listen: \"x\" is not a host:port address\nt.hcl:3:3: tls.cert: must not be empty"},
+		{"listen = \"0.0.0.0:7777\"\ntls {\n  plaintext_loopback_only = true\n}\n",
+			"t.hcl:3:3: tls.plaintext_loopback_only: listen = \"0.0.0.0:7777\" is not a loopback address"},
+		{"limits {\n  messages_per_second = 0\n  idle_timeout = \"10ms\"\n}\n",
+			"t.hcl:2:3: limits.messages_per_second: 0 is out of range 1..100000\nt.hcl:3:3: limits.idle_timeout: \"10ms\" is less than the minimum, 1s"},
+	} {
+		_, err := Parse([]byte(tt.src), "t.hcl")
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q):\n got %v\nwant %s", tt.src, err, tt.want)
+		}
+	}
+	c, err := Parse([]byte("listen = \"[::1]:7777\"\ntls {\n  plaintext_loopback_only = true\n}\n"), "t.hcl")
+	if err != nil || !c.TLS.PlaintextLoopbackOnly {
+		t.Fatalf("loopback-only with a loopback address: %v", err)
 	}
 }

@@ -35,6 +35,7 @@ type file struct {
 	Limits    *limitsBlock    `hcl:"limits,block"`
 	Storage   *storageBlock   `hcl:"storage,block"`
 	Files     *filesBlock     `hcl:"files,block"`
+	TLS       *tlsBlock       `hcl:"tls,block"`
 	Plugins   []pluginBlock   `hcl:"plugin,block"`
 }
 
@@ -68,6 +69,39 @@ type limitsBlock struct {
 	WriteTimeoutRange      hcl.Range `hcl:"write_timeout,attr_name_range"`
 	LoginTimeout           *string   `hcl:"login_timeout"`
 	LoginTimeoutRange      hcl.Range `hcl:"login_timeout,attr_name_range"`
+
+	ConnectionsPerAddress      cty.Value `hcl:"connections_per_address,optional"`
+	ConnectionsPerAddressRange hcl.Range `hcl:"connections_per_address,attr_name_range"`
+	RegistrationsPerHour       cty.Value `hcl:"registrations_per_hour,optional"`
+	RegistrationsPerHourRange  hcl.Range `hcl:"registrations_per_hour,attr_name_range"`
+	IdleTimeout                *string   `hcl:"idle_timeout"`
+	IdleTimeoutRange           hcl.Range `hcl:"idle_timeout,attr_name_range"`
+	PingTimeout                *string   `hcl:"ping_timeout"`
+	PingTimeoutRange           hcl.Range `hcl:"ping_timeout,attr_name_range"`
+	MessagesPerSecond          cty.Value `hcl:"messages_per_second,optional"`
+	MessagesPerSecondRange     hcl.Range `hcl:"messages_per_second,attr_name_range"`
+	MessageBurst               cty.Value `hcl:"message_burst,optional"`
+	MessageBurstRange          hcl.Range `hcl:"message_burst,attr_name_range"`
+	FloodDelay                 *string   `hcl:"flood_delay"`
+	FloodDelayRange            hcl.Range `hcl:"flood_delay,attr_name_range"`
+	MembersPerChannel          cty.Value `hcl:"members_per_channel,optional"`
+	MembersPerChannelRange     hcl.Range `hcl:"members_per_channel,attr_name_range"`
+	ServersPerUser             cty.Value `hcl:"servers_per_user,optional"`
+	ServersPerUserRange        hcl.Range `hcl:"servers_per_user,attr_name_range"`
+	ChannelsPerUser            cty.Value `hcl:"channels_per_user,optional"`
+	ChannelsPerUserRange       hcl.Range `hcl:"channels_per_user,attr_name_range"`
+}
+
+type tlsBlock struct {
+	Listen                     *string   `hcl:"listen"`
+	ListenRange                hcl.Range `hcl:"listen,attr_name_range"`
+	Cert                       *string   `hcl:"cert"`
+	CertRange                  hcl.Range `hcl:"cert,attr_name_range"`
+	Key                        *string   `hcl:"key"`
+	KeyRange                   hcl.Range `hcl:"key,attr_name_range"`
+	PlaintextLoopbackOnly      *bool     `hcl:"plaintext_loopback_only"`
+	PlaintextLoopbackOnlyRange hcl.Range `hcl:"plaintext_loopback_only,attr_name_range"`
+	DefRange                   hcl.Range `hcl:",def_range"`
 }
 
 type storageBlock struct {
@@ -141,6 +175,20 @@ func (f *file) apply(c *Config, dir string, src []byte) hcl.Diagnostics {
 		intIn(&ck, &c.Limits.PendingPerSession, b.PendingPerSession, b.PendingPerSessionRange, "limits.pending_per_session", 1, 4096)
 		durationAtLeast(&ck, &c.Limits.WriteTimeout, b.WriteTimeout, b.WriteTimeoutRange, "limits.write_timeout", time.Second)
 		durationAtLeast(&ck, &c.Limits.LoginTimeout, b.LoginTimeout, b.LoginTimeoutRange, "limits.login_timeout", time.Second)
+		intIn(&ck, &c.Limits.ConnectionsPerAddress, b.ConnectionsPerAddress, b.ConnectionsPerAddressRange, "limits.connections_per_address", 1, 100000)
+		intIn(&ck, &c.Limits.RegistrationsPerHour, b.RegistrationsPerHour, b.RegistrationsPerHourRange, "limits.registrations_per_hour", 1, 100000)
+		durationAtLeast(&ck, &c.Limits.IdleTimeout, b.IdleTimeout, b.IdleTimeoutRange, "limits.idle_timeout", time.Second)
+		durationAtLeast(&ck, &c.Limits.PingTimeout, b.PingTimeout, b.PingTimeoutRange, "limits.ping_timeout", time.Second)
+		intIn(&ck, &c.Limits.MessagesPerSecond, b.MessagesPerSecond, b.MessagesPerSecondRange, "limits.messages_per_second", 1, 100000)
+		intIn(&ck, &c.Limits.MessageBurst, b.MessageBurst, b.MessageBurstRange, "limits.message_burst", 1, 100000)
+		durationAtLeast(&ck, &c.Limits.FloodDelay, b.FloodDelay, b.FloodDelayRange, "limits.flood_delay", time.Second)
+		intIn(&ck, &c.Limits.MembersPerChannel, b.MembersPerChannel, b.MembersPerChannelRange, "limits.members_per_channel", 2, 10000000)
+		intIn(&ck, &c.Limits.ServersPerUser, b.ServersPerUser, b.ServersPerUserRange, "limits.servers_per_user", 1, 100000)
+		intIn(&ck, &c.Limits.ChannelsPerUser, b.ChannelsPerUser, b.ChannelsPerUserRange, "limits.channels_per_user", 1, 100000)
+	}
+
+	if b := f.TLS; b != nil {
+		b.apply(&ck, c, dir)
 	}
 
 	if b := f.Storage; b != nil {
@@ -275,6 +323,52 @@ func checkListen(addr string) error {
 		return fmt.Errorf("the port of %s is not a number from 0 to 65535", quote(addr))
 	}
 	return nil
+}
+
+// apply checks the tls block: a listener needs both files; plaintext
+// limited to loopback needs a loopback plaintext address.
+func (b *tlsBlock) apply(ck *checker, c *Config, dir string) {
+	if b.Listen != nil {
+		if err := checkListen(*b.Listen); err != nil {
+			ck.errorf(b.ListenRange, "tls.listen: %v", err)
+		} else {
+			c.TLS.Listen = *b.Listen
+		}
+	}
+	for _, f := range []struct {
+		v   *string
+		at  hcl.Range
+		dst *string
+		n   string
+	}{{b.Cert, b.CertRange, &c.TLS.Cert, "tls.cert"}, {b.Key, b.KeyRange, &c.TLS.Key, "tls.key"}} {
+		switch {
+		case f.v == nil && b.Listen != nil:
+			ck.errorf(b.DefRange, "%s: required with tls.listen", f.n)
+		case f.v != nil && *f.v == "":
+			ck.errorf(f.at, "%s: must not be empty", f.n)
+		case f.v != nil:
+			*f.dst = resolve(dir, *f.v)
+		}
+	}
+	if b.PlaintextLoopbackOnly != nil {
+		c.TLS.PlaintextLoopbackOnly = *b.PlaintextLoopbackOnly
+		if *b.PlaintextLoopbackOnly && !loopback(c.Listen) {
+			ck.errorf(b.PlaintextLoopbackOnlyRange, "tls.plaintext_loopback_only: listen = %s is not a loopback address", quote(c.Listen))
+		}
+	}
+}
+
+// loopback reports whether a listen address is on a loopback interface.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checker collects validation errors so that one run reports all of them.

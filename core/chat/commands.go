@@ -37,7 +37,16 @@ func (h *Hub) command(r *request) effect {
 		}
 		return h.only(s, wire.Add(u.online(), u.id, u.pseudo))
 	}
+	if c.Verb == "PONG" {
+		return effect{} // the answer to the server's keep-alive: nothing to say
+	}
 	me := h.st.users[s.uid]
+	switch c.Op {
+	case wire.OpMsg, wire.OpGame:
+		if !h.spend(s, me) {
+			return effect{}
+		}
+	}
 	switch c.Op {
 	case wire.OpNewServer:
 		return h.newServer(s, me, c.Name)
@@ -94,6 +103,9 @@ func (h *Hub) register(r *request) effect {
 	if h.st.byPseudo[wire.FoldPseudo(c.Name)] != nil {
 		return h.fail(s, c.Verb, "pseudo already taken")
 	}
+	if !h.mayRegister(s.addr) {
+		return h.fail(s, c.Verb, "too many new accounts from your address: try again later")
+	}
 	u := &user{id: h.st.nextUser, pseudo: c.Name, hash: r.hash}
 	h.st.nextUser++
 	h.st.addUser(u)
@@ -117,6 +129,7 @@ func (h *Hub) login(r *request) effect {
 // first session, ADD ON to everyone online who can see u.
 func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
 	s.uid = u.id
+	s.loggedIn.Store(true)
 	u.logins++
 	burst := h.burst(u)
 	var watchers []int64
@@ -224,6 +237,9 @@ func (h *Hub) member(u *user, a wire.Addr) (*server, *channel, bool) {
 }
 
 func (h *Hub) newServer(s *Session, me *user, name string) effect {
+	if n := h.opts.ServersPerUser; h.ownedServers(me) >= n {
+		return h.fail(s, "NEW", limitReason("you own too many servers", n))
+	}
 	id := h.st.nextServer
 	h.st.nextServer++
 	general := &channel{tag: 0, name: wire.GeneralName, creator: me.id, members: map[int64]bool{}}
@@ -244,6 +260,9 @@ func (h *Hub) newChannel(s *Session, me *user, sid int64, name string) effect {
 	srv := me.servers[sid]
 	if srv == nil {
 		return h.fail(s, "NEW", "no such server")
+	}
+	if n := h.opts.ChannelsPerUser; h.createdChannels(me) >= n {
+		return h.fail(s, "NEW", limitReason("you created too many channels", n))
 	}
 	tag := srv.nextChan
 	srv.nextChan++
@@ -404,6 +423,8 @@ func (h *Hub) invite(s *Session, me *user, c wire.Command) effect {
 			return h.fail(s, "INV", "you are not a member of that channel")
 		case ch.members[them.id]:
 			return h.fail(s, "INV", "already a member")
+		case h.full(ch) || (them.servers[place.Server] == nil && h.full(h.st.servers[place.Server].chans[0])):
+			return h.fail(s, "INV", limitReason("that channel is full", h.opts.MembersPerChannel))
 		}
 	} else {
 		switch {
@@ -445,6 +466,9 @@ func (h *Hub) join(s *Session, me *user, a wire.Addr) effect {
 		}
 		if ch.members[me.id] {
 			return h.fail(s, "JOIN", "already a member")
+		}
+		if h.full(ch) || (me.servers[srv.id] == nil && h.full(srv.chans[0])) {
+			return h.fail(s, "JOIN", limitReason("that channel is full", h.opts.MembersPerChannel))
 		}
 	}
 	h.st.removeInvitation(i)

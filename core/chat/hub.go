@@ -36,6 +36,17 @@ type Options struct {
 	MaxFileBytes      int64         // the largest upload
 	MaxDownloads      int           // downloads (files and histories) streamed at once
 	InitialChips      int64         // the wallet balance an account opens with
+
+	LoginTimeout         time.Duration // to log in after connecting
+	IdleTimeout          time.Duration // of silence before the server sends PING
+	PingTimeout          time.Duration // of silence after that PING before disconnecting
+	RegistrationsPerHour int           // new accounts per address per hour
+	MessagesPerSecond    int           // sustained rate of MSG and JEU per user
+	MessageBurst         int           // how many at once
+	FloodDelay           time.Duration // how far behind a flooding user may fall before it is disconnected
+	MembersPerChannel    int
+	ServersPerUser       int // servers a user owns
+	ChannelsPerUser      int // channels a user created
 }
 
 func (o *Options) defaults() {
@@ -69,6 +80,23 @@ func (o *Options) defaults() {
 	if o.InitialChips == 0 {
 		o.InitialChips = 1000
 	}
+	setDefault(&o.LoginTimeout, time.Minute)
+	setDefault(&o.IdleTimeout, 5*time.Minute)
+	setDefault(&o.PingTimeout, time.Minute)
+	setDefault(&o.RegistrationsPerHour, 10)
+	setDefault(&o.MessagesPerSecond, 10)
+	setDefault(&o.MessageBurst, 30)
+	setDefault(&o.FloodDelay, 10*time.Second)
+	setDefault(&o.MembersPerChannel, 10000)
+	setDefault(&o.ServersPerUser, 20)
+	setDefault(&o.ChannelsPerUser, 100)
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // Hub owns the state and the sessions.
@@ -95,10 +123,12 @@ type Hub struct {
 	stopped bool
 
 	// Owned by the loop.
-	ready    []*request // unparked requests to handle in the current batch
-	st       *state
-	sessions map[*Session]bool
-	stopping bool
+	ready         []*request             // unparked requests to handle in the current batch
+	buckets       map[int64]*bucket      // message allowances, by user
+	registrations map[string][]time.Time // recent registrations, by address
+	st            *state
+	sessions      map[*Session]bool
+	stopping      bool
 }
 
 type reqKind int
@@ -182,6 +212,8 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		wake:          make(chan struct{}, 1),
 		st:            newState(snap),
 		sessions:      map[*Session]bool{},
+		buckets:       map[int64]*bucket{},
+		registrations: map[string][]time.Time{},
 	}
 	go h.loop()
 	return h, nil
@@ -255,6 +287,8 @@ func (h *Hub) take() []*request {
 
 func (h *Hub) loop() {
 	defer close(h.done)
+	tidy := time.NewTicker(time.Minute)
+	defer tidy.Stop()
 	for {
 		batch := h.take()
 		if len(batch) == 0 {
@@ -262,7 +296,14 @@ func (h *Hub) loop() {
 				h.finish()
 				return
 			}
-			<-h.wake
+			select {
+			case <-h.wake:
+			case <-tidy.C:
+				h.forgetBuckets()
+				if len(h.registrations) > 10000 {
+					h.registrations = map[string][]time.Time{}
+				}
+			}
 			continue
 		}
 		h.runBatch(batch)
@@ -460,7 +501,7 @@ func allowedBeforeLogin(r *request) bool {
 	case wire.OpRegister, wire.OpLogin, wire.OpQuit, wire.OpPing:
 		return true
 	}
-	return false
+	return r.cmd.Verb == "PONG" // the answer to the server's keep-alive
 }
 
 // fail is an effect that only answers ERR to the session.

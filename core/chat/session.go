@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/salon-chat/salon/core/wire"
@@ -29,6 +30,9 @@ type Session struct {
 
 	// Owned by the reader.
 	uploads map[uploadKey]*upload
+
+	loggedIn   atomic.Bool  // set by the loop at login: the reader's timeouts change
+	pauseUntil atomic.Int64 // unix ns: the reader waits until then before reading on (flood control)
 
 	mu       sync.Mutex
 	room     *sync.Cond // signalled when the queue shrinks or the session ends
@@ -147,8 +151,45 @@ func (s *Session) serve() {
 	defer s.hub.submit(&request{kind: reqGone, s: s})
 	defer s.abortUploads()
 	r := wire.NewReader(s.conn)
+	opts := &s.hub.opts
+	// Before login the connection has LoginTimeout in all; after, each
+	// silence of IdleTimeout is answered by a PING, and PingTimeout more of
+	// it ends the connection.
+	loginBy := time.Now().Add(opts.LoginTimeout)
+	pinged := false
 	for {
+		if until := time.Unix(0, s.pauseUntil.Load()); time.Now().Before(until) {
+			// Flooding: the hub asked for a pause before the next line.
+			select {
+			case <-time.After(time.Until(until)):
+			case <-s.hub.done:
+				return
+			}
+		}
+		deadline := loginBy
+		if s.loggedIn.Load() {
+			deadline = time.Now().Add(opts.IdleTimeout)
+			if pinged {
+				deadline = time.Now().Add(opts.PingTimeout)
+			}
+		}
+		s.conn.SetReadDeadline(deadline)
 		line, err := r.ReadLine()
+		if isTimeout(err) {
+			switch {
+			case !s.loggedIn.Load():
+				s.hub.log.Info("disconnecting: no login in time", "addr", s.addr)
+				s.reply(wire.Errorf("LINE", "login timeout"))
+				return
+			case pinged:
+				s.hub.log.Info("disconnecting: no answer to PING", "addr", s.addr)
+				return
+			}
+			pinged = true
+			s.send(&request{kind: reqCommand, line: serverPing})
+			continue
+		}
+		pinged = false
 		switch {
 		case errors.Is(err, wire.ErrLineTooLong):
 			s.reply(wire.Errorf("LINE", "line too long"))
@@ -167,6 +208,13 @@ func (s *Session) serve() {
 			return
 		}
 	}
+}
+
+var serverPing = wire.Line("PING", "salond")
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }
 
 // reply hands the hub an error to deliver in order.

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"github.com/salon-chat/salon/core/files"
 	"github.com/salon-chat/salon/core/pluginhost"
 	"github.com/salon-chat/salon/core/store"
+	"github.com/salon-chat/salon/core/wire"
 )
 
 // Server is a running salond.
@@ -30,9 +32,14 @@ type Server struct {
 	plugins *pluginhost.Host
 	ln      net.Listener
 
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup // one per connection
+	tlsLn net.Listener // nil without a tls block
+	certs *certificates
+
+	mu       sync.Mutex
+	conns    map[net.Conn]bool
+	perIP    map[string]int // open connections by remote address
+	maxPerIP int
+	wg       sync.WaitGroup // one per connection
 }
 
 // Start opens the data folder, loads the state and listens. It does not
@@ -61,6 +68,17 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		Files:             fs,
 		MaxFileBytes:      cfg.Files.MaxBytes,
 		MaxDownloads:      cfg.Files.MaxDownloads,
+
+		LoginTimeout:         cfg.Limits.LoginTimeout,
+		IdleTimeout:          cfg.Limits.IdleTimeout,
+		PingTimeout:          cfg.Limits.PingTimeout,
+		RegistrationsPerHour: cfg.Limits.RegistrationsPerHour,
+		MessagesPerSecond:    cfg.Limits.MessagesPerSecond,
+		MessageBurst:         cfg.Limits.MessageBurst,
+		FloodDelay:           cfg.Limits.FloodDelay,
+		MembersPerChannel:    cfg.Limits.MembersPerChannel,
+		ServersPerUser:       cfg.Limits.ServersPerUser,
+		ChannelsPerUser:      cfg.Limits.ChannelsPerUser,
 	})
 	if err != nil {
 		fs.Close()
@@ -74,7 +92,23 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s := &Server{log: log, store: st, files: fs, hub: hub, ln: ln, conns: map[net.Conn]bool{}}
+	s := &Server{log: log, store: st, files: fs, hub: hub, ln: ln, conns: map[net.Conn]bool{},
+		perIP: map[string]int{}, maxPerIP: cfg.Limits.ConnectionsPerAddress}
+	if cfg.TLS.Listen != "" {
+		if s.certs, err = loadCertificates(cfg.TLS.Cert, cfg.TLS.Key); err == nil {
+			s.tlsLn, err = tls.Listen("tcp", cfg.TLS.Listen, &tls.Config{
+				GetCertificate: s.certs.get,
+				MinVersion:     tls.VersionTLS12,
+			})
+		}
+		if err != nil {
+			ln.Close()
+			hub.Shutdown(context.Background())
+			fs.Close()
+			st.Close()
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+	}
 	s.plugins = pluginhost.New(pluginhost.Options{Log: log.Named("plugins"), API: hub})
 	s.Reload(cfg)
 	return s, nil
@@ -86,6 +120,13 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 func (s *Server) Reload(cfg *config.Config) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if s.certs != nil {
+		// New certificates apply to new connections; a bad pair keeps the
+		// old one serving.
+		if err := s.certs.reload(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			s.log.Error("certificate not reloaded", "error", err)
+		}
+	}
 	if err := s.plugins.Apply(ctx, cfg.Plugins); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			s.log.Error("plugin problem", "error", line)
@@ -98,14 +139,36 @@ func (s *Server) Reload(cfg *config.Config) bool {
 // PluginStatus describes every plugin, for the operator's console.
 func (s *Server) PluginStatus() []pluginhost.Status { return s.plugins.Status() }
 
+// TLSAddr is the address of the TLS listener, nil without one.
+func (s *Server) TLSAddr() net.Addr {
+	if s.tlsLn == nil {
+		return nil
+	}
+	return s.tlsLn.Addr()
+}
+
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// Serve accepts connections until Shutdown. It returns nil after Shutdown.
+// Serve accepts connections, on the plaintext listener and the TLS one
+// when configured, until Shutdown. It returns nil after Shutdown.
 func (s *Server) Serve() error {
+	if s.tlsLn == nil {
+		return s.accept(s.ln)
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- s.accept(s.tlsLn) }()
+	err := s.accept(s.ln)
+	if err2 := <-errs; err == nil {
+		err = err2
+	}
+	return err
+}
+
+func (s *Server) accept(ln net.Listener) error {
 	var delay time.Duration
 	for {
-		conn, err := s.ln.Accept()
+		conn, err := ln.Accept()
 		if errors.Is(err, net.ErrClosed) {
 			return nil
 		}
@@ -117,7 +180,17 @@ func (s *Server) Serve() error {
 			continue
 		}
 		delay = 0
+		ip := remoteIP(conn)
 		s.mu.Lock()
+		if s.perIP[ip] >= s.maxPerIP {
+			s.mu.Unlock()
+			s.log.Info("refusing a connection: too many from its address", "addr", ip)
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			conn.Write(tooMany)
+			conn.Close()
+			continue
+		}
+		s.perIP[ip]++
 		s.conns[conn] = true
 		s.wg.Add(1)
 		s.mu.Unlock()
@@ -127,9 +200,22 @@ func (s *Server) Serve() error {
 			conn.Close()
 			s.mu.Lock()
 			delete(s.conns, conn)
+			if s.perIP[ip]--; s.perIP[ip] == 0 {
+				delete(s.perIP, ip)
+			}
 			s.mu.Unlock()
 		}()
 	}
+}
+
+var tooMany = wire.Err("LINE", "too many connections from your address")
+
+func remoteIP(c net.Conn) string {
+	addr := c.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 // Shutdown stops accepting, says BYE to every session, stores everything
@@ -137,6 +223,9 @@ func (s *Server) Serve() error {
 // closes them) and closes the database.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.ln.Close()
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
 	// Plugins first: calls in flight to them then fail at once instead of
 	// holding the hub's shutdown until their deadlines.
 	s.plugins.Shutdown(ctx)

@@ -59,9 +59,15 @@ func TestReaderOnConnection(t *testing.T) {
 		t.Fatalf("split line: %q, %v", line, err)
 	}
 
-	// The deadline applies to the wait.
+	// The deadline applies to the wait, and the reader stays usable after
+	// it (the server pings an idle client rather than dropping it).
 	server.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 	if _, err := r.ReadLine(); err == nil {
 		t.Fatal("ReadLine returned without data before its deadline")
+	}
+	server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	client.Write([]byte("PONG salond\r\n"))
+	if line, err := r.ReadLine(); err != nil || line != "PONG salond" {
+		t.Fatalf("after a timeout: %q, %v", line, err)
 	}
 }

@@ -63,6 +63,11 @@ func (r *Reader) ReadLine() (string, error) {
 			return "", r.err
 		}
 		if err := r.fill(); err != nil {
+			if isTimeout(err) {
+				// A deadline passing is the caller's business (an idle
+				// check); the connection stays readable.
+				return "", err
+			}
 			r.err = err
 		}
 	}
@@ -127,6 +132,11 @@ func (r *Reader) fill() error {
 		r.release()
 	}
 	return err
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }
 
 func (r *Reader) release() {

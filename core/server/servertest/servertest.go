@@ -36,6 +36,12 @@ func Config(dataDir string) *config.Config {
 	cfg.Passwords.Time = 1
 	cfg.Passwords.MemoryKiB = 64
 	cfg.Storage.Sync = "normal"
+	// Tests drive many clients from one address at machine speed: the abuse
+	// limits would throttle them. Tests of the limits set their own.
+	cfg.Limits.MessagesPerSecond = 100000
+	cfg.Limits.MessageBurst = 100000
+	cfg.Limits.RegistrationsPerHour = 100000
+	cfg.Limits.ConnectionsPerAddress = 100000
 	return cfg
 }
 
@@ -310,6 +316,15 @@ func RemoveBinary() {
 	}
 }
 
+// generousLimits lifts the abuse limits for the binary, as Config does.
+const generousLimits = `limits {
+  messages_per_second     = 100000
+  message_burst           = 100000
+  registrations_per_hour  = 100000
+  connections_per_address = 100000
+}
+`
+
 // Process is salond running as a child process.
 type Process struct {
 	Cmd  *exec.Cmd
@@ -347,7 +362,7 @@ func startProcess(t testing.TB, dataDir string, console bool, extra []string) *P
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	hcl := fmt.Sprintf("listen = %q\ndata_dir = %q\npasswords {\n  time = 1\n  memory_kib = 64\n}\n", addr, dataDir)
+	hcl := fmt.Sprintf("listen = %q\ndata_dir = %q\npasswords {\n  time = 1\n  memory_kib = 64\n}\n%s", addr, dataDir, generousLimits)
 	if err := os.WriteFile(cfgFile, []byte(hcl), 0o600); err != nil {
 		t.Fatal(err)
 	}
