@@ -96,3 +96,44 @@ plugin "wordfilter" {
     mode  = "mask"
   }
 }
+
+# European roulette, a table per conversation: the first bet opens a betting
+# window of betting_window, then the wheel spins and pays. See
+# docs/games/roulette.md.
+plugin "roulette" {
+  command = "../bin/salon-roulette"
+  config {
+    betting_window = "30s"
+  }
+}
+
+# Blackjack, a table of 6 seats per conversation: the first bet opens a
+# betting window, then every seat plays its hand in turn against the dealer.
+# A player idle past turn_timeout is skipped. See docs/games/blackjack.md.
+plugin "blackjack" {
+  command = "../bin/salon-blackjack"
+  config {
+    betting_window      = "15s"
+    turn_timeout        = "20s"
+    decks               = 6
+    dealer_hits_soft_17 = false # the dealer stands on soft 17
+    min_bet             = 10
+    max_bet             = 500
+  }
+}
+
+# No-limit Texas hold'em, a table of 2 to 9 seats per conversation. Players
+# buy in from their wallet; a hand starts start_delay after two are ready. A
+# player idle past turn_timeout checks or folds and sits out. See
+# docs/games/holdem.md.
+plugin "holdem" {
+  command = "../bin/salon-holdem"
+  config {
+    small_blind  = 5
+    big_blind    = 10
+    min_buy_in   = 200 # 20 big blinds
+    max_buy_in   = 1000
+    turn_timeout = "30s"
+    start_delay  = "5s"
+  }
+}
