@@ -158,6 +158,10 @@ func start(t testing.TB, p sdk.Plugin, body string) (*Harness, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Under the lock: a plugin may already be sending from a goroutine it
+	// started in Configure, and the fake host reads the manifest.
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.inst, h.m = inst, inst.Manifest()
 	for i, b := range h.m.Bots {
 		tag := int64(botTags + i + 1)
