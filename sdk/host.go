@@ -25,8 +25,7 @@ func (h *grpcHost) KV() KV            { return &h.kv }
 func (h *grpcHost) Wallet() Wallet    { return &h.wallet }
 
 func (h *grpcHost) SendToUser(ctx context.Context, user int64, line string) error {
-	_, err := h.c.Send(ctx, &pluginpb.SendRequest{User: user, Line: line})
-	return hostErr("Send", err)
+	return h.sendOrKeep(ctx, &pluginpb.SendRequest{User: user, Line: line})
 }
 
 func (h *grpcHost) SendToConversation(ctx context.Context, c Conversation, line string) error {
@@ -37,8 +36,7 @@ func (h *grpcHost) SendToConversation(ctx context.Context, c Conversation, line 
 		// A direct conversation, from the plugin's side, is its peer.
 		return h.SendToUser(ctx, c.Peer, line)
 	}
-	_, err := h.c.Send(ctx, &pluginpb.SendRequest{Conversation: convToPB(c), Line: line})
-	return hostErr("Send", err)
+	return h.sendOrKeep(ctx, &pluginpb.SendRequest{Conversation: convToPB(c), Line: line})
 }
 
 func (h *grpcHost) SendGame(ctx context.Context, user int64, game, payload string) error {

@@ -50,22 +50,29 @@ func TestProcess(t *testing.T) {
 	if err != nil || resp.Error != "" || len(resp.Games) != 1 || resp.Games[0] != "coin" {
 		t.Fatalf("Configure = %v, %v", resp, err)
 	}
-	if _, err := pc.HandleGame(ctx, &pluginpb.GameRequest{From: &pluginpb.User{Tag: 3, Pseudo: "carol"}, Game: "coin"}); err != nil {
-		t.Fatalf("HandleGame: %v", err)
+	// The lines a handler sends with its context come back with its
+	// answer, not through Host.Send.
+	var sends []*pluginpb.SendRequest
+	game := func(tag int64, pseudo, payload string) {
+		t.Helper()
+		r, err := pc.HandleGame(ctx, &pluginpb.GameRequest{From: &pluginpb.User{Tag: tag, Pseudo: pseudo}, Game: "coin", Payload: payload})
+		if err != nil {
+			t.Fatalf("HandleGame: %v", err)
+		}
+		sends = append(sends, r.GetSends()...)
 	}
-	if _, err := pc.HandleGame(ctx, &pluginpb.GameRequest{From: &pluginpb.User{Tag: 3}, Game: "coin", Payload: "flip"}); err != nil {
-		t.Fatalf("HandleGame: %v", err)
-	}
-	sends, _ := host.snapshot()
+	game(3, "carol", "")
+	game(3, "", "flip")
 	if len(sends) != 2 || sends[0].User != 3 || sends[0].Line != "JEU coin hello Pile ou face ?" ||
 		(sends[1].Line != "JEU coin heads" && sends[1].Line != "JEU coin tails") {
 		t.Errorf("sends = %v", sends)
 	}
-	if _, err := pc.HandleGame(ctx, &pluginpb.GameRequest{From: &pluginpb.User{Tag: 3}, Game: "coin", Payload: "stats"}); err != nil {
-		t.Fatalf("HandleGame: %v", err)
+	game(3, "", "stats")
+	if len(sends) != 3 || sends[2].Line != "JEU coin flips 1" {
+		t.Errorf("stats: %v", sends)
 	}
-	if sends, _ := host.snapshot(); sends[2].Line != "JEU coin flips 1" {
-		t.Errorf("stats: %v", sends[2])
+	if viaHost, _ := host.snapshot(); len(viaHost) != 0 {
+		t.Errorf("a handler's lines also went through Host.Send: %v", viaHost)
 	}
 
 	// The plugin's log entry arrived structured: its message, and its

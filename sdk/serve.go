@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -107,6 +108,7 @@ type server struct {
 	mu   sync.RWMutex
 	inst *Instance
 	conn *grpc.ClientConn
+	host *grpcHost
 }
 
 func (s *server) Configure(ctx context.Context, req *pluginpb.ConfigureRequest) (*pluginpb.ConfigureResponse, error) {
@@ -130,7 +132,7 @@ func (s *server) Configure(ctx context.Context, req *pluginpb.ConfigureRequest) 
 
 	s.mu.Lock()
 	old := s.conn
-	s.inst, s.conn = inst, conn
+	s.inst, s.conn, s.host = inst, conn, host
 	s.mu.Unlock()
 	if old != nil {
 		_ = old.Close()
@@ -156,22 +158,39 @@ func (s *server) instance() (*Instance, error) {
 	return s.inst, nil
 }
 
-func (s *server) HandleGame(ctx context.Context, req *pluginpb.GameRequest) (*pluginpb.Empty, error) {
-	inst, err := s.instance()
-	if err != nil {
-		return nil, err
-	}
-	err = inst.HandleGame(ctx, GameCall{From: userFromPB(req.From), Game: req.Game, Payload: req.Payload})
-	return &pluginpb.Empty{}, handlerStatus(err)
+func (s *server) HandleGame(ctx context.Context, req *pluginpb.GameRequest) (*pluginpb.Replies, error) {
+	return s.handle(ctx, func(ctx context.Context, inst *Instance) error {
+		return inst.HandleGame(ctx, GameCall{From: userFromPB(req.From), Game: req.Game, Payload: req.Payload})
+	})
 }
 
-func (s *server) HandleVerb(ctx context.Context, req *pluginpb.VerbRequest) (*pluginpb.Empty, error) {
+func (s *server) HandleVerb(ctx context.Context, req *pluginpb.VerbRequest) (*pluginpb.Replies, error) {
+	return s.handle(ctx, func(ctx context.Context, inst *Instance) error {
+		return inst.HandleVerb(ctx, VerbCall{From: userFromPB(req.From), Verb: req.Verb, Args: req.Args})
+	})
+}
+
+// handle runs a game or verb handler, collecting the lines it sends with
+// its context to return them with its answer (see replies.go).
+func (s *server) handle(ctx context.Context, run func(context.Context, *Instance) error) (*pluginpb.Replies, error) {
 	inst, err := s.instance()
 	if err != nil {
 		return nil, err
 	}
-	err = inst.HandleVerb(ctx, VerbCall{From: userFromPB(req.From), Verb: req.Verb, Args: req.Args})
-	return &pluginpb.Empty{}, handlerStatus(err)
+	s.mu.RLock()
+	host := s.host
+	s.mu.RUnlock()
+	rctx, r := withReplies(ctx)
+	err = run(rctx, inst)
+	sends := r.take()
+	if err != nil {
+		// An error answer cannot carry lines: send them on their own.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		host.flush(fctx, sends)
+		return nil, handlerStatus(err)
+	}
+	return &pluginpb.Replies{Sends: sends}, nil
 }
 
 func (s *server) HookMessage(ctx context.Context, req *pluginpb.HookRequest) (*pluginpb.HookResponse, error) {

@@ -212,12 +212,14 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("Configure = %+v", resp)
 	}
 
-	// A JEU line goes to the plugin, which calls back Host.Send.
+	// A JEU line goes to the plugin, whose answer (sent with the handler's
+	// context) rides back with the call's result.
 	from := &pluginpb.User{Tag: 7, Pseudo: "bob", Online: true}
-	if _, err := pc.HandleGame(ctx, &pluginpb.GameRequest{From: from, Game: "echo", Payload: "hello there"}); err != nil {
+	r, err := pc.HandleGame(ctx, &pluginpb.GameRequest{From: from, Game: "echo", Payload: "hello there"})
+	if err != nil {
 		t.Fatalf("HandleGame: %v", err)
 	}
-	sends, _ := host.snapshot()
+	sends := r.GetSends()
 	if len(sends) != 1 || sends[0].User != 7 || sends[0].Line != "JEU echo > hello there" || sends[0].Conversation != nil {
 		t.Errorf("sends = %v", sends)
 	}
@@ -247,19 +249,19 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	// A verb, sent to a channel.
-	if _, err := pc.HandleVerb(ctx, &pluginpb.VerbRequest{From: from, Verb: "ECHO", Args: "3 4"}); err != nil {
-		t.Fatalf("HandleVerb: %v", err)
+	verb := func(args string) *pluginpb.SendRequest {
+		t.Helper()
+		r, err := pc.HandleVerb(ctx, &pluginpb.VerbRequest{From: from, Verb: "ECHO", Args: args})
+		if err != nil || len(r.GetSends()) != 1 {
+			t.Fatalf("HandleVerb(%q) = %v, %v", args, r, err)
+		}
+		return r.GetSends()[0]
 	}
-	sends, _ = host.snapshot()
-	if last := sends[len(sends)-1]; last.Line != "ECHO bob" || last.Conversation.GetServer() != 3 || last.Conversation.GetChannel() != 4 {
+	if last := verb("3 4"); last.Line != "ECHO bob" || last.Conversation.GetServer() != 3 || last.Conversation.GetChannel() != 4 {
 		t.Errorf("verb sent %v", last)
 	}
 	// To a direct conversation: a send to the peer.
-	if _, err := pc.HandleVerb(ctx, &pluginpb.VerbRequest{From: from, Verb: "ECHO", Args: "0 9"}); err != nil {
-		t.Fatalf("HandleVerb: %v", err)
-	}
-	sends, _ = host.snapshot()
-	if last := sends[len(sends)-1]; last.User != 9 || last.Conversation != nil {
+	if last := verb("0 9"); last.User != 9 || last.Conversation != nil {
 		t.Errorf("verb sent %v", last)
 	}
 

@@ -75,19 +75,35 @@ func (p *Plugin) Name() string { return p.name }
 // HandleGame hands a `JEU game payload` line to the plugin, within the
 // host's CallTimeout.
 func (p *Plugin) HandleGame(ctx context.Context, from User, game, payload string) error {
-	return p.call(ctx, p.h.opts.CallTimeout, "HandleGame", func(ctx context.Context) error {
-		_, err := p.rpc.HandleGame(ctx, &pluginpb.GameRequest{From: userPB(from), Game: game, Payload: payload}, grpc.MaxCallRecvMsgSize(maxMessage))
+	var r *pluginpb.Replies
+	err := p.call(ctx, p.h.opts.CallTimeout, "HandleGame", func(ctx context.Context) (err error) {
+		r, err = p.rpc.HandleGame(ctx, &pluginpb.GameRequest{From: userPB(from), Game: game, Payload: payload}, grpc.MaxCallRecvMsgSize(maxMessage))
 		return err
 	})
+	p.deliverReplies(ctx, r)
+	return err
 }
 
 // HandleVerb hands a line with one of the plugin's verbs to the plugin,
 // within the host's CallTimeout.
 func (p *Plugin) HandleVerb(ctx context.Context, from User, verb, args string) error {
-	return p.call(ctx, p.h.opts.CallTimeout, "HandleVerb", func(ctx context.Context) error {
-		_, err := p.rpc.HandleVerb(ctx, &pluginpb.VerbRequest{From: userPB(from), Verb: verb, Args: args}, grpc.MaxCallRecvMsgSize(maxMessage))
+	var r *pluginpb.Replies
+	err := p.call(ctx, p.h.opts.CallTimeout, "HandleVerb", func(ctx context.Context) (err error) {
+		r, err = p.rpc.HandleVerb(ctx, &pluginpb.VerbRequest{From: userPB(from), Verb: verb, Args: args}, grpc.MaxCallRecvMsgSize(maxMessage))
 		return err
 	})
+	p.deliverReplies(ctx, r)
+	return err
+}
+
+// deliverReplies sends the lines a handler returned with its answer,
+// checked exactly as if they had come through Host.Send.
+func (p *Plugin) deliverReplies(ctx context.Context, r *pluginpb.Replies) {
+	for _, s := range r.GetSends() {
+		if _, err := p.host.Send(ctx, s); err != nil {
+			p.log.Warn("a line returned by a handler was refused", "error", err)
+		}
+	}
 }
 
 // HookMessage asks the plugin what to do with a message, within the host's

@@ -76,7 +76,7 @@ func (x HookResponse_Action) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HookResponse_Action.Descriptor instead.
 func (HookResponse_Action) EnumDescriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{8, 0}
+	return file_plugin_proto_rawDescGZIP(), []int{9, 0}
 }
 
 type Empty struct {
@@ -496,6 +496,54 @@ func (x *GameRequest) GetPayload() string {
 	return ""
 }
 
+// Replies are the lines a handler sent with its own context: they ride back
+// with its answer instead of costing a call each, which halves the time a
+// player waits for an answer. The host checks and delivers them, in order,
+// exactly as if they had come through Host.Send.
+type Replies struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sends         []*SendRequest         `protobuf:"bytes,1,rep,name=sends,proto3" json:"sends,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Replies) Reset() {
+	*x = Replies{}
+	mi := &file_plugin_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Replies) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Replies) ProtoMessage() {}
+
+func (x *Replies) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Replies.ProtoReflect.Descriptor instead.
+func (*Replies) Descriptor() ([]byte, []int) {
+	return file_plugin_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Replies) GetSends() []*SendRequest {
+	if x != nil {
+		return x.Sends
+	}
+	return nil
+}
+
 type VerbRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	From          *User                  `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
@@ -507,7 +555,7 @@ type VerbRequest struct {
 
 func (x *VerbRequest) Reset() {
 	*x = VerbRequest{}
-	mi := &file_plugin_proto_msgTypes[6]
+	mi := &file_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +567,7 @@ func (x *VerbRequest) String() string {
 func (*VerbRequest) ProtoMessage() {}
 
 func (x *VerbRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[6]
+	mi := &file_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +580,7 @@ func (x *VerbRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerbRequest.ProtoReflect.Descriptor instead.
 func (*VerbRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{6}
+	return file_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *VerbRequest) GetFrom() *User {
@@ -567,7 +615,7 @@ type HookRequest struct {
 
 func (x *HookRequest) Reset() {
 	*x = HookRequest{}
-	mi := &file_plugin_proto_msgTypes[7]
+	mi := &file_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -579,7 +627,7 @@ func (x *HookRequest) String() string {
 func (*HookRequest) ProtoMessage() {}
 
 func (x *HookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[7]
+	mi := &file_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -592,7 +640,7 @@ func (x *HookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookRequest.ProtoReflect.Descriptor instead.
 func (*HookRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{7}
+	return file_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *HookRequest) GetAuthor() *User {
@@ -627,7 +675,7 @@ type HookResponse struct {
 
 func (x *HookResponse) Reset() {
 	*x = HookResponse{}
-	mi := &file_plugin_proto_msgTypes[8]
+	mi := &file_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +687,7 @@ func (x *HookResponse) String() string {
 func (*HookResponse) ProtoMessage() {}
 
 func (x *HookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[8]
+	mi := &file_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +700,7 @@ func (x *HookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HookResponse.ProtoReflect.Descriptor instead.
 func (*HookResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{8}
+	return file_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *HookResponse) GetAction() HookResponse_Action {
@@ -695,7 +743,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +755,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[9]
+	mi := &file_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +768,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{9}
+	return file_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Event) GetKind() string {
@@ -769,7 +817,7 @@ type SendRequest struct {
 
 func (x *SendRequest) Reset() {
 	*x = SendRequest{}
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -781,7 +829,7 @@ func (x *SendRequest) String() string {
 func (*SendRequest) ProtoMessage() {}
 
 func (x *SendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[10]
+	mi := &file_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -794,7 +842,7 @@ func (x *SendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SendRequest.ProtoReflect.Descriptor instead.
 func (*SendRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{10}
+	return file_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SendRequest) GetUser() int64 {
@@ -829,7 +877,7 @@ type PostRequest struct {
 
 func (x *PostRequest) Reset() {
 	*x = PostRequest{}
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -841,7 +889,7 @@ func (x *PostRequest) String() string {
 func (*PostRequest) ProtoMessage() {}
 
 func (x *PostRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[11]
+	mi := &file_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -854,7 +902,7 @@ func (x *PostRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PostRequest.ProtoReflect.Descriptor instead.
 func (*PostRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{11}
+	return file_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PostRequest) GetBot() string {
@@ -887,7 +935,7 @@ type Users struct {
 
 func (x *Users) Reset() {
 	*x = Users{}
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -899,7 +947,7 @@ func (x *Users) String() string {
 func (*Users) ProtoMessage() {}
 
 func (x *Users) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[12]
+	mi := &file_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -912,7 +960,7 @@ func (x *Users) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Users.ProtoReflect.Descriptor instead.
 func (*Users) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{12}
+	return file_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Users) GetUsers() []*User {
@@ -932,7 +980,7 @@ type LookupRequest struct {
 
 func (x *LookupRequest) Reset() {
 	*x = LookupRequest{}
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +992,7 @@ func (x *LookupRequest) String() string {
 func (*LookupRequest) ProtoMessage() {}
 
 func (x *LookupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[13]
+	mi := &file_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1005,7 @@ func (x *LookupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupRequest.ProtoReflect.Descriptor instead.
 func (*LookupRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{13}
+	return file_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *LookupRequest) GetTag() int64 {
@@ -983,7 +1031,7 @@ type KVKey struct {
 
 func (x *KVKey) Reset() {
 	*x = KVKey{}
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -995,7 +1043,7 @@ func (x *KVKey) String() string {
 func (*KVKey) ProtoMessage() {}
 
 func (x *KVKey) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[14]
+	mi := &file_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1008,7 +1056,7 @@ func (x *KVKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVKey.ProtoReflect.Descriptor instead.
 func (*KVKey) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{14}
+	return file_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *KVKey) GetKey() string {
@@ -1028,7 +1076,7 @@ type KVValue struct {
 
 func (x *KVValue) Reset() {
 	*x = KVValue{}
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1040,7 +1088,7 @@ func (x *KVValue) String() string {
 func (*KVValue) ProtoMessage() {}
 
 func (x *KVValue) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[15]
+	mi := &file_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1053,7 +1101,7 @@ func (x *KVValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVValue.ProtoReflect.Descriptor instead.
 func (*KVValue) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{15}
+	return file_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *KVValue) GetValue() []byte {
@@ -1080,7 +1128,7 @@ type KVEntry struct {
 
 func (x *KVEntry) Reset() {
 	*x = KVEntry{}
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1140,7 @@ func (x *KVEntry) String() string {
 func (*KVEntry) ProtoMessage() {}
 
 func (x *KVEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[16]
+	mi := &file_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1153,7 @@ func (x *KVEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVEntry.ProtoReflect.Descriptor instead.
 func (*KVEntry) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{16}
+	return file_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *KVEntry) GetKey() string {
@@ -1131,7 +1179,7 @@ type KVEntries struct {
 
 func (x *KVEntries) Reset() {
 	*x = KVEntries{}
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1143,7 +1191,7 @@ func (x *KVEntries) String() string {
 func (*KVEntries) ProtoMessage() {}
 
 func (x *KVEntries) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[17]
+	mi := &file_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1156,7 +1204,7 @@ func (x *KVEntries) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVEntries.ProtoReflect.Descriptor instead.
 func (*KVEntries) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{17}
+	return file_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *KVEntries) GetEntries() []*KVEntry {
@@ -1178,7 +1226,7 @@ type KVSwap struct {
 
 func (x *KVSwap) Reset() {
 	*x = KVSwap{}
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1190,7 +1238,7 @@ func (x *KVSwap) String() string {
 func (*KVSwap) ProtoMessage() {}
 
 func (x *KVSwap) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[18]
+	mi := &file_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1203,7 +1251,7 @@ func (x *KVSwap) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVSwap.ProtoReflect.Descriptor instead.
 func (*KVSwap) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{18}
+	return file_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *KVSwap) GetKey() string {
@@ -1243,7 +1291,7 @@ type KVSwapResult struct {
 
 func (x *KVSwapResult) Reset() {
 	*x = KVSwapResult{}
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1303,7 @@ func (x *KVSwapResult) String() string {
 func (*KVSwapResult) ProtoMessage() {}
 
 func (x *KVSwapResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[19]
+	mi := &file_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1316,7 @@ func (x *KVSwapResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KVSwapResult.ProtoReflect.Descriptor instead.
 func (*KVSwapResult) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{19}
+	return file_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *KVSwapResult) GetSwapped() bool {
@@ -1297,7 +1345,7 @@ type WalletRequest struct {
 
 func (x *WalletRequest) Reset() {
 	*x = WalletRequest{}
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1357,7 @@ func (x *WalletRequest) String() string {
 func (*WalletRequest) ProtoMessage() {}
 
 func (x *WalletRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[20]
+	mi := &file_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1370,7 @@ func (x *WalletRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WalletRequest.ProtoReflect.Descriptor instead.
 func (*WalletRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{20}
+	return file_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WalletRequest) GetUser() int64 {
@@ -1370,7 +1418,7 @@ type WalletResult struct {
 
 func (x *WalletResult) Reset() {
 	*x = WalletResult{}
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1382,7 +1430,7 @@ func (x *WalletResult) String() string {
 func (*WalletResult) ProtoMessage() {}
 
 func (x *WalletResult) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_proto_msgTypes[21]
+	mi := &file_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1395,7 +1443,7 @@ func (x *WalletResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WalletResult.ProtoReflect.Descriptor instead.
 func (*WalletResult) Descriptor() ([]byte, []int) {
-	return file_plugin_proto_rawDescGZIP(), []int{21}
+	return file_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WalletResult) GetOk() bool {
@@ -1447,7 +1495,9 @@ const file_plugin_proto_rawDesc = "" +
 	"\vGameRequest\x12)\n" +
 	"\x04from\x18\x01 \x01(\v2\x15.salon.plugin.v1.UserR\x04from\x12\x12\n" +
 	"\x04game\x18\x02 \x01(\tR\x04game\x12\x18\n" +
-	"\apayload\x18\x03 \x01(\tR\apayload\"`\n" +
+	"\apayload\x18\x03 \x01(\tR\apayload\"=\n" +
+	"\aReplies\x122\n" +
+	"\x05sends\x18\x01 \x03(\v2\x1c.salon.plugin.v1.SendRequestR\x05sends\"`\n" +
 	"\vVerbRequest\x12)\n" +
 	"\x04from\x18\x01 \x01(\v2\x15.salon.plugin.v1.UserR\x04from\x12\x12\n" +
 	"\x04verb\x18\x02 \x01(\tR\x04verb\x12\x12\n" +
@@ -1509,13 +1559,13 @@ const file_plugin_proto_rawDesc = "" +
 	"\x04once\x18\x05 \x01(\tR\x04once\"8\n" +
 	"\fWalletResult\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x18\n" +
-	"\abalance\x18\x02 \x01(\x03R\abalance2\xef\x02\n" +
+	"\abalance\x18\x02 \x01(\x03R\abalance2\xf3\x02\n" +
 	"\x06Plugin\x12R\n" +
-	"\tConfigure\x12!.salon.plugin.v1.ConfigureRequest\x1a\".salon.plugin.v1.ConfigureResponse\x12B\n" +
+	"\tConfigure\x12!.salon.plugin.v1.ConfigureRequest\x1a\".salon.plugin.v1.ConfigureResponse\x12D\n" +
 	"\n" +
-	"HandleGame\x12\x1c.salon.plugin.v1.GameRequest\x1a\x16.salon.plugin.v1.Empty\x12B\n" +
+	"HandleGame\x12\x1c.salon.plugin.v1.GameRequest\x1a\x18.salon.plugin.v1.Replies\x12D\n" +
 	"\n" +
-	"HandleVerb\x12\x1c.salon.plugin.v1.VerbRequest\x1a\x16.salon.plugin.v1.Empty\x12J\n" +
+	"HandleVerb\x12\x1c.salon.plugin.v1.VerbRequest\x1a\x18.salon.plugin.v1.Replies\x12J\n" +
 	"\vHookMessage\x12\x1c.salon.plugin.v1.HookRequest\x1a\x1d.salon.plugin.v1.HookResponse\x12=\n" +
 	"\vHandleEvent\x12\x16.salon.plugin.v1.Event\x1a\x16.salon.plugin.v1.Empty2\x93\a\n" +
 	"\x04Host\x12<\n" +
@@ -1547,7 +1597,7 @@ func file_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
+var file_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_plugin_proto_goTypes = []any{
 	(HookResponse_Action)(0),  // 0: salon.plugin.v1.HookResponse.Action
 	(*Empty)(nil),             // 1: salon.plugin.v1.Empty
@@ -1556,76 +1606,78 @@ var file_plugin_proto_goTypes = []any{
 	(*ConfigureRequest)(nil),  // 4: salon.plugin.v1.ConfigureRequest
 	(*ConfigureResponse)(nil), // 5: salon.plugin.v1.ConfigureResponse
 	(*GameRequest)(nil),       // 6: salon.plugin.v1.GameRequest
-	(*VerbRequest)(nil),       // 7: salon.plugin.v1.VerbRequest
-	(*HookRequest)(nil),       // 8: salon.plugin.v1.HookRequest
-	(*HookResponse)(nil),      // 9: salon.plugin.v1.HookResponse
-	(*Event)(nil),             // 10: salon.plugin.v1.Event
-	(*SendRequest)(nil),       // 11: salon.plugin.v1.SendRequest
-	(*PostRequest)(nil),       // 12: salon.plugin.v1.PostRequest
-	(*Users)(nil),             // 13: salon.plugin.v1.Users
-	(*LookupRequest)(nil),     // 14: salon.plugin.v1.LookupRequest
-	(*KVKey)(nil),             // 15: salon.plugin.v1.KVKey
-	(*KVValue)(nil),           // 16: salon.plugin.v1.KVValue
-	(*KVEntry)(nil),           // 17: salon.plugin.v1.KVEntry
-	(*KVEntries)(nil),         // 18: salon.plugin.v1.KVEntries
-	(*KVSwap)(nil),            // 19: salon.plugin.v1.KVSwap
-	(*KVSwapResult)(nil),      // 20: salon.plugin.v1.KVSwapResult
-	(*WalletRequest)(nil),     // 21: salon.plugin.v1.WalletRequest
-	(*WalletResult)(nil),      // 22: salon.plugin.v1.WalletResult
+	(*Replies)(nil),           // 7: salon.plugin.v1.Replies
+	(*VerbRequest)(nil),       // 8: salon.plugin.v1.VerbRequest
+	(*HookRequest)(nil),       // 9: salon.plugin.v1.HookRequest
+	(*HookResponse)(nil),      // 10: salon.plugin.v1.HookResponse
+	(*Event)(nil),             // 11: salon.plugin.v1.Event
+	(*SendRequest)(nil),       // 12: salon.plugin.v1.SendRequest
+	(*PostRequest)(nil),       // 13: salon.plugin.v1.PostRequest
+	(*Users)(nil),             // 14: salon.plugin.v1.Users
+	(*LookupRequest)(nil),     // 15: salon.plugin.v1.LookupRequest
+	(*KVKey)(nil),             // 16: salon.plugin.v1.KVKey
+	(*KVValue)(nil),           // 17: salon.plugin.v1.KVValue
+	(*KVEntry)(nil),           // 18: salon.plugin.v1.KVEntry
+	(*KVEntries)(nil),         // 19: salon.plugin.v1.KVEntries
+	(*KVSwap)(nil),            // 20: salon.plugin.v1.KVSwap
+	(*KVSwapResult)(nil),      // 21: salon.plugin.v1.KVSwapResult
+	(*WalletRequest)(nil),     // 22: salon.plugin.v1.WalletRequest
+	(*WalletResult)(nil),      // 23: salon.plugin.v1.WalletResult
 }
 var file_plugin_proto_depIdxs = []int32{
 	2,  // 0: salon.plugin.v1.GameRequest.from:type_name -> salon.plugin.v1.User
-	2,  // 1: salon.plugin.v1.VerbRequest.from:type_name -> salon.plugin.v1.User
-	2,  // 2: salon.plugin.v1.HookRequest.author:type_name -> salon.plugin.v1.User
-	3,  // 3: salon.plugin.v1.HookRequest.conversation:type_name -> salon.plugin.v1.Conversation
-	0,  // 4: salon.plugin.v1.HookResponse.action:type_name -> salon.plugin.v1.HookResponse.Action
-	2,  // 5: salon.plugin.v1.Event.user:type_name -> salon.plugin.v1.User
-	3,  // 6: salon.plugin.v1.Event.conversation:type_name -> salon.plugin.v1.Conversation
-	3,  // 7: salon.plugin.v1.SendRequest.conversation:type_name -> salon.plugin.v1.Conversation
-	3,  // 8: salon.plugin.v1.PostRequest.conversation:type_name -> salon.plugin.v1.Conversation
-	2,  // 9: salon.plugin.v1.Users.users:type_name -> salon.plugin.v1.User
-	17, // 10: salon.plugin.v1.KVEntries.entries:type_name -> salon.plugin.v1.KVEntry
-	4,  // 11: salon.plugin.v1.Plugin.Configure:input_type -> salon.plugin.v1.ConfigureRequest
-	6,  // 12: salon.plugin.v1.Plugin.HandleGame:input_type -> salon.plugin.v1.GameRequest
-	7,  // 13: salon.plugin.v1.Plugin.HandleVerb:input_type -> salon.plugin.v1.VerbRequest
-	8,  // 14: salon.plugin.v1.Plugin.HookMessage:input_type -> salon.plugin.v1.HookRequest
-	10, // 15: salon.plugin.v1.Plugin.HandleEvent:input_type -> salon.plugin.v1.Event
-	11, // 16: salon.plugin.v1.Host.Send:input_type -> salon.plugin.v1.SendRequest
-	12, // 17: salon.plugin.v1.Host.PostMessage:input_type -> salon.plugin.v1.PostRequest
-	3,  // 18: salon.plugin.v1.Host.Members:input_type -> salon.plugin.v1.Conversation
-	14, // 19: salon.plugin.v1.Host.LookupUser:input_type -> salon.plugin.v1.LookupRequest
-	15, // 20: salon.plugin.v1.Host.KVGet:input_type -> salon.plugin.v1.KVKey
-	17, // 21: salon.plugin.v1.Host.KVSet:input_type -> salon.plugin.v1.KVEntry
-	19, // 22: salon.plugin.v1.Host.KVCompareAndSwap:input_type -> salon.plugin.v1.KVSwap
-	15, // 23: salon.plugin.v1.Host.KVDelete:input_type -> salon.plugin.v1.KVKey
-	15, // 24: salon.plugin.v1.Host.KVList:input_type -> salon.plugin.v1.KVKey
-	21, // 25: salon.plugin.v1.Host.WalletBalance:input_type -> salon.plugin.v1.WalletRequest
-	21, // 26: salon.plugin.v1.Host.WalletCredit:input_type -> salon.plugin.v1.WalletRequest
-	21, // 27: salon.plugin.v1.Host.WalletDebitIfAtLeast:input_type -> salon.plugin.v1.WalletRequest
-	21, // 28: salon.plugin.v1.Host.WalletTransfer:input_type -> salon.plugin.v1.WalletRequest
-	5,  // 29: salon.plugin.v1.Plugin.Configure:output_type -> salon.plugin.v1.ConfigureResponse
-	1,  // 30: salon.plugin.v1.Plugin.HandleGame:output_type -> salon.plugin.v1.Empty
-	1,  // 31: salon.plugin.v1.Plugin.HandleVerb:output_type -> salon.plugin.v1.Empty
-	9,  // 32: salon.plugin.v1.Plugin.HookMessage:output_type -> salon.plugin.v1.HookResponse
-	1,  // 33: salon.plugin.v1.Plugin.HandleEvent:output_type -> salon.plugin.v1.Empty
-	1,  // 34: salon.plugin.v1.Host.Send:output_type -> salon.plugin.v1.Empty
-	1,  // 35: salon.plugin.v1.Host.PostMessage:output_type -> salon.plugin.v1.Empty
-	13, // 36: salon.plugin.v1.Host.Members:output_type -> salon.plugin.v1.Users
-	2,  // 37: salon.plugin.v1.Host.LookupUser:output_type -> salon.plugin.v1.User
-	16, // 38: salon.plugin.v1.Host.KVGet:output_type -> salon.plugin.v1.KVValue
-	1,  // 39: salon.plugin.v1.Host.KVSet:output_type -> salon.plugin.v1.Empty
-	20, // 40: salon.plugin.v1.Host.KVCompareAndSwap:output_type -> salon.plugin.v1.KVSwapResult
-	1,  // 41: salon.plugin.v1.Host.KVDelete:output_type -> salon.plugin.v1.Empty
-	18, // 42: salon.plugin.v1.Host.KVList:output_type -> salon.plugin.v1.KVEntries
-	22, // 43: salon.plugin.v1.Host.WalletBalance:output_type -> salon.plugin.v1.WalletResult
-	22, // 44: salon.plugin.v1.Host.WalletCredit:output_type -> salon.plugin.v1.WalletResult
-	22, // 45: salon.plugin.v1.Host.WalletDebitIfAtLeast:output_type -> salon.plugin.v1.WalletResult
-	22, // 46: salon.plugin.v1.Host.WalletTransfer:output_type -> salon.plugin.v1.WalletResult
-	29, // [29:47] is the sub-list for method output_type
-	11, // [11:29] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	12, // 1: salon.plugin.v1.Replies.sends:type_name -> salon.plugin.v1.SendRequest
+	2,  // 2: salon.plugin.v1.VerbRequest.from:type_name -> salon.plugin.v1.User
+	2,  // 3: salon.plugin.v1.HookRequest.author:type_name -> salon.plugin.v1.User
+	3,  // 4: salon.plugin.v1.HookRequest.conversation:type_name -> salon.plugin.v1.Conversation
+	0,  // 5: salon.plugin.v1.HookResponse.action:type_name -> salon.plugin.v1.HookResponse.Action
+	2,  // 6: salon.plugin.v1.Event.user:type_name -> salon.plugin.v1.User
+	3,  // 7: salon.plugin.v1.Event.conversation:type_name -> salon.plugin.v1.Conversation
+	3,  // 8: salon.plugin.v1.SendRequest.conversation:type_name -> salon.plugin.v1.Conversation
+	3,  // 9: salon.plugin.v1.PostRequest.conversation:type_name -> salon.plugin.v1.Conversation
+	2,  // 10: salon.plugin.v1.Users.users:type_name -> salon.plugin.v1.User
+	18, // 11: salon.plugin.v1.KVEntries.entries:type_name -> salon.plugin.v1.KVEntry
+	4,  // 12: salon.plugin.v1.Plugin.Configure:input_type -> salon.plugin.v1.ConfigureRequest
+	6,  // 13: salon.plugin.v1.Plugin.HandleGame:input_type -> salon.plugin.v1.GameRequest
+	8,  // 14: salon.plugin.v1.Plugin.HandleVerb:input_type -> salon.plugin.v1.VerbRequest
+	9,  // 15: salon.plugin.v1.Plugin.HookMessage:input_type -> salon.plugin.v1.HookRequest
+	11, // 16: salon.plugin.v1.Plugin.HandleEvent:input_type -> salon.plugin.v1.Event
+	12, // 17: salon.plugin.v1.Host.Send:input_type -> salon.plugin.v1.SendRequest
+	13, // 18: salon.plugin.v1.Host.PostMessage:input_type -> salon.plugin.v1.PostRequest
+	3,  // 19: salon.plugin.v1.Host.Members:input_type -> salon.plugin.v1.Conversation
+	15, // 20: salon.plugin.v1.Host.LookupUser:input_type -> salon.plugin.v1.LookupRequest
+	16, // 21: salon.plugin.v1.Host.KVGet:input_type -> salon.plugin.v1.KVKey
+	18, // 22: salon.plugin.v1.Host.KVSet:input_type -> salon.plugin.v1.KVEntry
+	20, // 23: salon.plugin.v1.Host.KVCompareAndSwap:input_type -> salon.plugin.v1.KVSwap
+	16, // 24: salon.plugin.v1.Host.KVDelete:input_type -> salon.plugin.v1.KVKey
+	16, // 25: salon.plugin.v1.Host.KVList:input_type -> salon.plugin.v1.KVKey
+	22, // 26: salon.plugin.v1.Host.WalletBalance:input_type -> salon.plugin.v1.WalletRequest
+	22, // 27: salon.plugin.v1.Host.WalletCredit:input_type -> salon.plugin.v1.WalletRequest
+	22, // 28: salon.plugin.v1.Host.WalletDebitIfAtLeast:input_type -> salon.plugin.v1.WalletRequest
+	22, // 29: salon.plugin.v1.Host.WalletTransfer:input_type -> salon.plugin.v1.WalletRequest
+	5,  // 30: salon.plugin.v1.Plugin.Configure:output_type -> salon.plugin.v1.ConfigureResponse
+	7,  // 31: salon.plugin.v1.Plugin.HandleGame:output_type -> salon.plugin.v1.Replies
+	7,  // 32: salon.plugin.v1.Plugin.HandleVerb:output_type -> salon.plugin.v1.Replies
+	10, // 33: salon.plugin.v1.Plugin.HookMessage:output_type -> salon.plugin.v1.HookResponse
+	1,  // 34: salon.plugin.v1.Plugin.HandleEvent:output_type -> salon.plugin.v1.Empty
+	1,  // 35: salon.plugin.v1.Host.Send:output_type -> salon.plugin.v1.Empty
+	1,  // 36: salon.plugin.v1.Host.PostMessage:output_type -> salon.plugin.v1.Empty
+	14, // 37: salon.plugin.v1.Host.Members:output_type -> salon.plugin.v1.Users
+	2,  // 38: salon.plugin.v1.Host.LookupUser:output_type -> salon.plugin.v1.User
+	17, // 39: salon.plugin.v1.Host.KVGet:output_type -> salon.plugin.v1.KVValue
+	1,  // 40: salon.plugin.v1.Host.KVSet:output_type -> salon.plugin.v1.Empty
+	21, // 41: salon.plugin.v1.Host.KVCompareAndSwap:output_type -> salon.plugin.v1.KVSwapResult
+	1,  // 42: salon.plugin.v1.Host.KVDelete:output_type -> salon.plugin.v1.Empty
+	19, // 43: salon.plugin.v1.Host.KVList:output_type -> salon.plugin.v1.KVEntries
+	23, // 44: salon.plugin.v1.Host.WalletBalance:output_type -> salon.plugin.v1.WalletResult
+	23, // 45: salon.plugin.v1.Host.WalletCredit:output_type -> salon.plugin.v1.WalletResult
+	23, // 46: salon.plugin.v1.Host.WalletDebitIfAtLeast:output_type -> salon.plugin.v1.WalletResult
+	23, // 47: salon.plugin.v1.Host.WalletTransfer:output_type -> salon.plugin.v1.WalletResult
+	30, // [30:48] is the sub-list for method output_type
+	12, // [12:30] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_plugin_proto_init() }
@@ -1639,7 +1691,7 @@ func file_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_proto_rawDesc), len(file_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   22,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

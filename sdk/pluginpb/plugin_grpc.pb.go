@@ -44,9 +44,9 @@ type PluginClient interface {
 	// with what it serves. Called once after start (and after every restart).
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
 	// HandleGame delivers a `JEU game payload` line sent by a user.
-	HandleGame(ctx context.Context, in *GameRequest, opts ...grpc.CallOption) (*Empty, error)
+	HandleGame(ctx context.Context, in *GameRequest, opts ...grpc.CallOption) (*Replies, error)
 	// HandleVerb delivers a line whose verb the plugin claimed.
-	HandleVerb(ctx context.Context, in *VerbRequest, opts ...grpc.CallOption) (*Empty, error)
+	HandleVerb(ctx context.Context, in *VerbRequest, opts ...grpc.CallOption) (*Replies, error)
 	// HookMessage lets the plugin allow, reject or rewrite a message before it
 	// is stored. Hooks run in configuration order; each sees the text as the
 	// previous one left it.
@@ -74,9 +74,9 @@ func (c *pluginClient) Configure(ctx context.Context, in *ConfigureRequest, opts
 	return out, nil
 }
 
-func (c *pluginClient) HandleGame(ctx context.Context, in *GameRequest, opts ...grpc.CallOption) (*Empty, error) {
+func (c *pluginClient) HandleGame(ctx context.Context, in *GameRequest, opts ...grpc.CallOption) (*Replies, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(Empty)
+	out := new(Replies)
 	err := c.cc.Invoke(ctx, Plugin_HandleGame_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -84,9 +84,9 @@ func (c *pluginClient) HandleGame(ctx context.Context, in *GameRequest, opts ...
 	return out, nil
 }
 
-func (c *pluginClient) HandleVerb(ctx context.Context, in *VerbRequest, opts ...grpc.CallOption) (*Empty, error) {
+func (c *pluginClient) HandleVerb(ctx context.Context, in *VerbRequest, opts ...grpc.CallOption) (*Replies, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(Empty)
+	out := new(Replies)
 	err := c.cc.Invoke(ctx, Plugin_HandleVerb_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -123,9 +123,9 @@ type PluginServer interface {
 	// with what it serves. Called once after start (and after every restart).
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
 	// HandleGame delivers a `JEU game payload` line sent by a user.
-	HandleGame(context.Context, *GameRequest) (*Empty, error)
+	HandleGame(context.Context, *GameRequest) (*Replies, error)
 	// HandleVerb delivers a line whose verb the plugin claimed.
-	HandleVerb(context.Context, *VerbRequest) (*Empty, error)
+	HandleVerb(context.Context, *VerbRequest) (*Replies, error)
 	// HookMessage lets the plugin allow, reject or rewrite a message before it
 	// is stored. Hooks run in configuration order; each sees the text as the
 	// previous one left it.
@@ -146,10 +146,10 @@ type UnimplementedPluginServer struct{}
 func (UnimplementedPluginServer) Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Configure not implemented")
 }
-func (UnimplementedPluginServer) HandleGame(context.Context, *GameRequest) (*Empty, error) {
+func (UnimplementedPluginServer) HandleGame(context.Context, *GameRequest) (*Replies, error) {
 	return nil, status.Error(codes.Unimplemented, "method HandleGame not implemented")
 }
-func (UnimplementedPluginServer) HandleVerb(context.Context, *VerbRequest) (*Empty, error) {
+func (UnimplementedPluginServer) HandleVerb(context.Context, *VerbRequest) (*Replies, error) {
 	return nil, status.Error(codes.Unimplemented, "method HandleVerb not implemented")
 }
 func (UnimplementedPluginServer) HookMessage(context.Context, *HookRequest) (*HookResponse, error) {

@@ -82,7 +82,7 @@ func (s *server) Configure(ctx context.Context, r *pluginpb.ConfigureRequest) (*
 	}, nil
 }
 
-func (s *server) HandleGame(ctx context.Context, r *pluginpb.GameRequest) (*pluginpb.Empty, error) {
+func (s *server) HandleGame(ctx context.Context, r *pluginpb.GameRequest) (*pluginpb.Replies, error) {
 	s.mu.Lock()
 	host := s.host
 	s.mu.Unlock()
@@ -134,17 +134,17 @@ func (s *server) HandleGame(ctx context.Context, r *pluginpb.GameRequest) (*plug
 	if err != nil {
 		return nil, err
 	}
-	return &pluginpb.Empty{}, nil
+	return &pluginpb.Replies{}, nil
 }
 
-func (s *server) HandleVerb(ctx context.Context, r *pluginpb.VerbRequest) (*pluginpb.Empty, error) {
+func (s *server) HandleVerb(ctx context.Context, r *pluginpb.VerbRequest) (*pluginpb.Replies, error) {
 	s.mu.Lock()
 	host := s.host
 	s.mu.Unlock()
 	if _, err := host.Send(ctx, &pluginpb.SendRequest{User: r.From.GetTag(), Line: r.Verb + " " + r.Args}); err != nil {
 		return nil, err
 	}
-	return &pluginpb.Empty{}, nil
+	return &pluginpb.Replies{}, nil
 }
 
 func (s *server) HookMessage(ctx context.Context, r *pluginpb.HookRequest) (*pluginpb.HookResponse, error) {
