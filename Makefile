@@ -9,7 +9,7 @@ FUZZTIME ?= 60s
 
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
-	./core/history:FuzzParse ./core/files:FuzzSafeName
+	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine
 
 .PHONY: all build run test vet fuzz bench generate clean
 
@@ -22,6 +22,7 @@ PLUGINS := $(notdir $(wildcard plugins/* games/*))
 build:
 	@mkdir -p $(BIN)
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/salond ./cmd/salond
+	$(GO) build -o $(BIN)/salon ./cmd/salon
 	$(GO) build -o $(BIN)/salon-bench ./cmd/salon-bench
 	@for p in $(PLUGINS); do \
 		dir=plugins/$$p; [ -d $$dir ] || dir=games/$$p; \
