@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc/codes"
@@ -18,6 +19,7 @@ type grpcHost struct {
 	log    hclog.Logger
 	kv     grpcKV
 	wallet grpcWallet
+	man    atomic.Pointer[Manifest] // set once configured: lines kept for a handler's answer are checked against it
 }
 
 func (h *grpcHost) Log() hclog.Logger { return h.log }

@@ -2,7 +2,10 @@ package sdk
 
 import (
 	"context"
+	"fmt"
 	"sync"
+
+	"github.com/salon-chat/salon/sdk/internal/rules"
 
 	"github.com/salon-chat/salon/sdk/pluginpb"
 )
@@ -48,10 +51,21 @@ func (r *replies) take() []*pluginpb.SendRequest {
 }
 
 // sendOrKeep keeps s for the handler's answer when ctx is a handler's, or
-// sends it now.
+// sends it now. A kept line is checked first, as the host would, so that a
+// line the plugin may not send is refused at once either way; only what
+// needs the server's state (an unknown user) is found later, and logged.
 func (h *grpcHost) sendOrKeep(ctx context.Context, s *pluginpb.SendRequest) error {
-	if r, ok := ctx.Value(repliesKey{}).(*replies); ok && r.add(s) {
-		return nil
+	if r, ok := ctx.Value(repliesKey{}).(*replies); ok {
+		m := h.man.Load()
+		if m == nil {
+			return fmt.Errorf("salon host: Send: %w: the plugin is not configured", ErrRefused)
+		}
+		if err := rules.CheckLine(s.GetLine(), m.Games, m.Verbs); err != nil {
+			return fmt.Errorf("salon host: Send: %w: %v", ErrRefused, err)
+		}
+		if r.add(s) {
+			return nil
+		}
 	}
 	_, err := h.c.Send(ctx, s)
 	return hostErr("Send", err)

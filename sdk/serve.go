@@ -130,6 +130,8 @@ func (s *server) Configure(ctx context.Context, req *pluginpb.ConfigureRequest) 
 		return &pluginpb.ConfigureResponse{Error: err.Error()}, nil
 	}
 
+	m := inst.Manifest()
+	host.man.Store(&m)
 	s.mu.Lock()
 	old := s.conn
 	s.inst, s.conn, s.host = inst, conn, host
@@ -138,7 +140,6 @@ func (s *server) Configure(ctx context.Context, req *pluginpb.ConfigureRequest) 
 		_ = old.Close()
 	}
 
-	m := inst.Manifest()
 	return &pluginpb.ConfigureResponse{
 		Games:               m.Games,
 		Verbs:               m.Verbs,

@@ -228,6 +228,7 @@ func (h *Hub) Serve(conn net.Conn) {
 		return
 	}
 	s.serve()
+	s.waitWritten(2 * time.Second)
 }
 
 // opOpen registers a new session with the loop (never sent by clients: the

@@ -95,6 +95,21 @@ func (s *Session) pushWait(ctx context.Context, line []byte) bool {
 	return true
 }
 
+// waitWritten waits, at most d, until what is queued has been written: a
+// connection is closed only after its last lines (BYE) are out.
+func (s *Session) waitWritten(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		done := s.closed || (!s.flushing && len(s.out) == 0)
+		s.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // closedOrClosing reports whether the session is ending.
 func (s *Session) closedOrClosing() bool {
 	s.mu.Lock()
@@ -163,7 +178,9 @@ func (s *Session) serve() {
 			select {
 			case <-time.After(time.Until(until)):
 			case <-s.hub.done:
-				return
+				// Stopping: read on until the connection closes, so the BYE
+				// queued for it is written first.
+				s.pauseUntil.Store(0)
 			}
 		}
 		deadline := loginBy
