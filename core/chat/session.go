@@ -31,7 +31,7 @@ type Session struct {
 	// Owned by the reader.
 	uploads map[uploadKey]*upload
 
-	loggedIn   atomic.Bool  // set by the loop at login: the reader's timeouts change
+	loggedIn   atomic.Int64 // the user's tag, set by the loop at login (0 before): the reader's timeouts and flood control use it
 	pauseUntil atomic.Int64 // unix ns: the reader waits until then before reading on (flood control)
 
 	mu       sync.Mutex
@@ -101,7 +101,9 @@ func (s *Session) waitWritten(d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		s.mu.Lock()
-		done := s.closed || (!s.flushing && len(s.out) == 0)
+		// Commands still holding a slot may yet queue lines (an ERR the
+		// reader sent as it gave up on the connection, say).
+		done := s.closed || (len(s.slots) == 0 && !s.flushing && len(s.out) == 0)
 		s.mu.Unlock()
 		if done {
 			return
@@ -172,6 +174,7 @@ func (s *Session) serve() {
 	// it ends the connection.
 	loginBy := time.Now().Add(opts.LoginTimeout)
 	pinged := false
+	var quiet time.Time // when the current silence began (zero: now)
 	for {
 		if until := time.Unix(0, s.pauseUntil.Load()); time.Now().Before(until) {
 			// Flooding: the hub asked for a pause before the next line.
@@ -183,29 +186,43 @@ func (s *Session) serve() {
 				s.pauseUntil.Store(0)
 			}
 		}
-		deadline := loginBy
-		if s.loggedIn.Load() {
-			deadline = time.Now().Add(opts.IdleTimeout)
-			if pinged {
-				deadline = time.Now().Add(opts.PingTimeout)
-			}
+		if quiet.IsZero() {
+			quiet = time.Now()
+		}
+		// Before login, the idle deadline still applies when it comes
+		// first: the loop may complete a login while this read waits, and
+		// the first PING must not wait for the login deadline.
+		wait := opts.IdleTimeout
+		if pinged {
+			wait = opts.PingTimeout
+		}
+		deadline, idle := quiet.Add(wait), true
+		if s.loggedIn.Load() == 0 && loginBy.Before(deadline) {
+			deadline, idle = loginBy, false
 		}
 		s.conn.SetReadDeadline(deadline)
 		line, err := r.ReadLine()
 		if isTimeout(err) {
+			loggedIn := s.loggedIn.Load() != 0
 			switch {
-			case !s.loggedIn.Load():
+			case !loggedIn && !idle:
 				s.hub.log.Info("disconnecting: no login in time", "addr", s.addr)
 				s.reply(wire.Errorf("LINE", "login timeout"))
 				return
+			case !loggedIn:
+				quiet = time.Time{} // silent before login: only the login deadline matters
+				continue
+			case !idle:
+				continue // logged in while waiting for the login deadline: the silence goes on
 			case pinged:
 				s.hub.log.Info("disconnecting: no answer to PING", "addr", s.addr)
 				return
 			}
-			pinged = true
+			pinged, quiet = true, time.Time{}
 			s.send(&request{kind: reqCommand, line: serverPing})
 			continue
 		}
+		quiet = time.Time{}
 		pinged = false
 		switch {
 		case errors.Is(err, wire.ErrLineTooLong):
@@ -266,8 +283,17 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 		return s.uploadChunk(cmd)
 	case wire.OpEndFile:
 		return s.finishUpload(cmd)
+	case wire.OpMsg, wire.OpGame:
+		if uid := s.loggedIn.Load(); uid != 0 {
+			if !s.spend(uid) {
+				return false
+			}
+			r.spent = true
+		}
 	case wire.OpRegister:
-		hash, err := h.hasher.Hash(ctx, cmd.Secret)
+		var hash string
+		var err error
+		aside(func() { hash, err = h.hasher.Hash(ctx, cmd.Secret) })
 		if err != nil {
 			return false
 		}
@@ -293,7 +319,8 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 				return false
 			}
 		}
-		ok, err := h.hasher.Verify(ctx, look.hash, cmd.Secret)
+		var err error
+		aside(func() { ok, err = h.hasher.Verify(ctx, look.hash, cmd.Secret) })
 		if err != nil && !errors.Is(err, context.Canceled) {
 			h.log.Error("checking a password", "user", look.pseudo, "error", err)
 		}
@@ -309,12 +336,24 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 		h.throttle.Forget(keys[1])
 		r.verified = look.hash
 		if cmd.Op == wire.OpPassword {
-			if r.hash, err = h.hasher.Hash(ctx, cmd.NewSecret); err != nil {
+			if aside(func() { r.hash, err = h.hasher.Hash(ctx, cmd.NewSecret) }); err != nil {
 				return false
 			}
 		}
 	}
 	return s.send(r)
+}
+
+// aside runs f on a goroutine of its own and waits for it. Password hashing
+// needs a deep stack; run on the reader's, it would leave every idle
+// connection holding that stack until a garbage collection shrinks it.
+func aside(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
 }
 
 // lookup asks the hub for the password hash of pseudo (or of the session's
