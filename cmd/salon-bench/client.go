@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"slices"
@@ -52,10 +53,12 @@ func (c *client) read() {
 		}
 		if len(line) > 4 && string(line[:4]) == "MSG " {
 			now := time.Now().UnixNano()
-			// MSG 0 src S C sent_ns padding
-			f := strings.SplitN(string(line[:len(line)-2]), " ", 7)
+			// MSG 0 src S C sent_ns padding: fields read in place, without
+			// allocating, so the load generator stays cheap next to the
+			// server it measures.
+			f := fields(line, 7)
 			if len(f) >= 6 {
-				if src, _ := strconv.ParseInt(f[2], 10, 64); src == c.tag {
+				if src, _ := atoi(f[2]); src == c.tag {
 					select {
 					case <-c.slots:
 					default:
@@ -64,7 +67,7 @@ func (c *client) read() {
 				n++
 				c.received.Add(1)
 				if n%sampleEvery == 0 {
-					if sent, err := strconv.ParseInt(f[5], 10, 64); err == nil {
+					if sent, ok := atoi(f[5]); ok {
 						c.mu.Lock()
 						c.samples = append(c.samples, now-sent)
 						c.mu.Unlock()
@@ -75,6 +78,37 @@ func (c *client) read() {
 		}
 		c.ctrl <- strings.TrimRight(string(line), "\r\n")
 	}
+}
+
+// fields splits line at spaces into at most n fields, reusing a small
+// array (the caller uses them at once).
+func fields(line []byte, n int) [][]byte {
+	var out [8][]byte
+	f := out[:0]
+	for len(f) < n-1 {
+		i := bytes.IndexByte(line, ' ')
+		if i < 0 {
+			break
+		}
+		f = append(f, line[:i])
+		line = line[i+1:]
+	}
+	return append(f, line)
+}
+
+// atoi parses a non-negative decimal without allocating.
+func atoi(b []byte) (int64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 func (c *client) send(line string) error {
