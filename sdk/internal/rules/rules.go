@@ -6,6 +6,7 @@ package rules
 
 import (
 	"fmt"
+	"github.com/salon-chat/salon/core/wire"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -50,19 +51,8 @@ func Token(s string) bool {
 	return true
 }
 
-// Text reports whether s may appear in a line: valid UTF-8 without control
-// characters other than TAB.
-func Text(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r != '\t' && unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
-}
+// Text reports whether s may appear in a line: the protocol's own rule.
+func Text(s string) bool { return wire.ValidText(s) }
 
 // CheckGame checks a game id a plugin declares.
 func CheckGame(id string) error {
