@@ -1,15 +1,17 @@
 // Package rules holds the checks the host makes on what a plugin declares
 // and sends, shared by the sdk (which checks a manifest before the host
 // sees it) and sdktest (whose fake host must refuse what the real one
-// refuses). They restate PROTOCOL.md; the sdk may not import the server.
+// refuses). They restate PROTOCOL.md; the sdk imports no part of the server but core/wire,
+// the protocol's own leaf package.
 package rules
 
 import (
 	"fmt"
-	"github.com/salon-chat/salon/core/wire"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/salon-chat/salon/core/wire"
 )
 
 // Protocol limits (PROTOCOL.md sections 1 and 3).
