@@ -43,8 +43,12 @@ func (h *Hub) command(r *request) effect {
 	me := h.st.users[s.uid]
 	switch c.Op {
 	case wire.OpMsg, wire.OpGame:
-		if !h.spend(s, me) {
-			return effect{}
+		// Normally the reader has spent it; a hooked message coming back
+		// with its verdict was spent on its first pass.
+		if !r.spent && r.verdict == nil {
+			if e, ok := h.spendLate(s, me); !ok {
+				return e
+			}
 		}
 	}
 	switch c.Op {
@@ -129,7 +133,7 @@ func (h *Hub) login(r *request) effect {
 // first session, ADD ON to everyone online who can see u.
 func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
 	s.uid = u.id
-	s.loggedIn.Store(true)
+	s.loggedIn.Store(u.id)
 	u.logins++
 	burst := h.burst(u)
 	var watchers []int64

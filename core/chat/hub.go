@@ -122,9 +122,11 @@ type Hub struct {
 	wake    chan struct{}
 	stopped bool
 
+	floodMu sync.Mutex        // guards buckets: readers spend from them (limits.go)
+	buckets map[int64]*bucket // message allowances, by user
+
 	// Owned by the loop.
 	ready         []*request             // unparked requests to handle in the current batch
-	buckets       map[int64]*bucket      // message allowances, by user
 	registrations map[string][]time.Time // recent registrations, by address
 	st            *state
 	sessions      map[*Session]bool
@@ -154,6 +156,7 @@ type request struct {
 	line     []byte                 // a reply decided by the reader (FILE OK), delivered in order
 	blob     string                 // ENDFILE: the finished upload
 	verdict  *pluginhost.Verdict    // MSG: what the hooks decided (nil: not asked yet)
+	spent    bool                   // MSG, JEU: the reader took it from the allowance already
 	run      func() (effect, error) // reqPlugin
 	done     chan error             // reqPlugin
 }

@@ -7,52 +7,100 @@ import (
 	"github.com/salon-chat/salon/core/wire"
 )
 
-// Abuse limits that need the state, checked in the loop. Each refusal is
-// one ERR and changes nothing; flooding is slowed down, then disconnected.
+// Abuse limits that need the state, checked in the loop (flood control
+// starts in the session's reader). Each refusal is one ERR and changes
+// nothing; flooding is slowed down, then disconnected.
 
 // bucket is a user's allowance of messages: MessageBurst at most, refilled
-// at MessagesPerSecond.
+// at MessagesPerSecond, shared by all the user's sessions. behind is when
+// the user last ran short of it, zero while it has some left.
 type bucket struct {
 	tokens float64
 	last   time.Time
+	behind time.Time
 }
 
-// spend takes one message from u's allowance. Past the allowance the
-// session is told to pause its reading for as long as the debt lasts, so a
-// flood is slowed to the allowed rate; a debt longer than FloodDelay means
-// the client does not slow down, and it is disconnected. It reports
-// whether the command may go on.
-func (h *Hub) spend(s *Session, u *user) bool {
+// draw takes one message from user uid's allowance. It returns how long
+// the message must wait for its share of the rate (0 within the burst), or
+// false when the user has been short of allowance for longer than
+// FloodDelay: a client that does not slow down when it is slowed down. Safe
+// for the readers and the loop at once.
+func (h *Hub) draw(uid int64) (time.Duration, bool) {
+	h.floodMu.Lock()
+	defer h.floodMu.Unlock()
 	now := time.Now()
 	rate, burst := float64(h.opts.MessagesPerSecond), float64(h.opts.MessageBurst)
-	b := h.buckets[u.id]
+	b := h.buckets[uid]
 	if b == nil {
 		b = &bucket{tokens: burst, last: now}
-		h.buckets[u.id] = b
+		h.buckets[uid] = b
 	}
 	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
 	b.last = now
 	b.tokens--
 	if b.tokens >= 0 {
-		return true
+		b.behind = time.Time{}
+		return 0, true
 	}
-	debt := time.Duration(-b.tokens / rate * float64(time.Second))
-	if debt > h.opts.FloodDelay {
-		h.log.Warn("disconnecting a flooding session", "user", u.pseudo, "addr", s.addr)
-		b.tokens = 0
-		s.leaving = true
-		line := wire.Err("LINE", "flooding: disconnected")
-		s.push(line)
-		s.closeAfterFlush()
+	if b.behind.IsZero() {
+		b.behind = now
+	}
+	wait := time.Duration(-b.tokens / rate * float64(time.Second))
+	if now.Add(wait).Sub(b.behind) > h.opts.FloodDelay {
+		b.tokens, b.behind = 0, time.Time{}
+		return 0, false
+	}
+	return wait, true
+}
+
+// spend is flood control in a session's reader, before it hands a MSG or
+// JEU over: past the burst the message waits there for its share of the
+// rate, and the connection is not read meanwhile, so a flood is slowed
+// where it comes in and delivered in order, later. A user that stays short
+// of allowance past FloodDelay gets an ERR and the reader gives up on the
+// connection. It reports whether the reader may go on.
+func (s *Session) spend(uid int64) bool {
+	h := s.hub
+	wait, ok := h.draw(uid)
+	if !ok {
+		h.log.Warn("disconnecting a flooding session", "user", uid, "addr", s.addr)
+		s.reply(wire.Errorf("LINE", "flooding: disconnected"))
 		return false
 	}
-	s.pauseUntil.Store(now.Add(debt).UnixNano())
+	if wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-h.done:
+			return false
+		}
+	}
 	return true
+}
+
+// spendLate is flood control in the loop, for a message the reader could
+// not account for (sent right behind the login, before the reader knew the
+// user): the message goes on, and the reader pauses before its next line
+// for as long as this one should have waited. When the user is
+// disconnected instead, the effect says so after what came before.
+func (h *Hub) spendLate(s *Session, u *user) (effect, bool) {
+	wait, ok := h.draw(u.id)
+	if !ok {
+		h.log.Warn("disconnecting a flooding session", "user", u.pseudo, "addr", s.addr)
+		s.leaving = true
+		line := wire.Err("LINE", "flooding: disconnected")
+		return effect{deliver: func() { s.push(line); s.closeAfterFlush() }}, false
+	}
+	if wait > 0 {
+		s.pauseUntil.Store(time.Now().Add(wait).UnixNano())
+	}
+	return effect{}, true
 }
 
 // forgetBuckets drops allowances that are full again, so the map does not
 // keep every user who ever spoke.
 func (h *Hub) forgetBuckets() {
+	h.floodMu.Lock()
+	defer h.floodMu.Unlock()
 	now := time.Now()
 	full := float64(h.opts.MessageBurst) / float64(h.opts.MessagesPerSecond)
 	for id, b := range h.buckets {

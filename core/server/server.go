@@ -86,6 +86,11 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
+	if err == nil && cfg.TLS.PlaintextLoopbackOnly && !ln.Addr().(*net.TCPAddr).IP.IsLoopback() {
+		// The file was checked, but -listen may have changed the address.
+		ln.Close()
+		err = fmt.Errorf("%s is not a loopback address, and tls.plaintext_loopback_only is set", ln.Addr())
+	}
 	if err != nil {
 		hub.Shutdown(context.Background())
 		fs.Close()
@@ -114,26 +119,30 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// Reload starts, stops and restarts plugins to match cfg. A plugin that
-// cannot start is logged with the file:line of its block and left out; the
-// server keeps serving. It reports whether every plugin started.
+// Reload reloads the TLS key pair and starts, stops and restarts plugins to
+// match cfg. A key pair that cannot be loaded is logged and the old one
+// kept; a plugin that cannot start is logged with the file:line of its
+// block and left out; the server keeps serving. It reports whether
+// everything reloaded.
 func (s *Server) Reload(cfg *config.Config) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	ok := true
 	if s.certs != nil {
 		// New certificates apply to new connections; a bad pair keeps the
 		// old one serving.
 		if err := s.certs.reload(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
 			s.log.Error("certificate not reloaded", "error", err)
+			ok = false
 		}
 	}
 	if err := s.plugins.Apply(ctx, cfg.Plugins); err != nil {
 		for _, line := range strings.Split(err.Error(), "\n") {
 			s.log.Error("plugin problem", "error", line)
 		}
-		return false
+		ok = false
 	}
-	return true
+	return ok
 }
 
 // PluginStatus describes every plugin, for the operator's console.
@@ -185,9 +194,14 @@ func (s *Server) accept(ln net.Listener) error {
 		if s.perIP[ip] >= s.maxPerIP {
 			s.mu.Unlock()
 			s.log.Info("refusing a connection: too many from its address", "addr", ip)
-			conn.SetWriteDeadline(time.Now().Add(time.Second))
-			conn.Write(tooMany)
-			conn.Close()
+			// Aside from the accept loop, and with a deadline on reading
+			// too: on TLS, writing means a handshake first, which a client
+			// may never start.
+			go func() {
+				conn.SetDeadline(time.Now().Add(time.Second))
+				conn.Write(tooMany)
+				conn.Close()
+			}()
 			continue
 		}
 		s.perIP[ip]++
