@@ -56,7 +56,41 @@ limits {
 
   # How long a new connection has to log in; at least "1s".
   login_timeout = "60s"
+
+  # Open connections from one IP address; more are refused.
+  connections_per_address = 32
+
+  # New accounts from one IP address per hour.
+  registrations_per_hour = 10
+
+  # After this much silence the server sends "PING salond"; after
+  # ping_timeout more, it disconnects.
+  idle_timeout = "5m"
+  ping_timeout = "1m"
+
+  # MSG and JEU lines per second a user may send, with a burst: beyond it
+  # the user is slowed down, and disconnected after flood_delay of it.
+  messages_per_second = 10
+  message_burst       = 30
+  flood_delay         = "10s"
+
+  # Members of one channel (the general channel is the whole server).
+  members_per_channel = 10000
+
+  # Servers one user may own, and channels one user may have created.
+  servers_per_user  = 20
+  channels_per_user = 100
 }
+
+# A TLS listener beside the plaintext one (SIGHUP reloads the key pair):
+#
+# tls {
+#   listen = "0.0.0.0:7778"
+#   cert   = "/etc/salon/cert.pem"
+#   key    = "/etc/salon/key.pem"
+#   # refuse a plaintext listen address that is not loopback:
+#   plaintext_loopback_only = true
+# }
 
 storage {
   # "full" waits for every commit to reach the disk: nothing acknowledged is
