@@ -39,6 +39,7 @@ func main() {
 	flag.StringVar(&o.salond, "salond", "bin/salond", "salond binary to start when -addr is empty")
 	flag.StringVar(&o.addr, "addr", "", "address of a running salond (loopback only); empty starts one")
 	flag.StringVar(&o.pprof, "server-pprof", "", "have the started server serve its profiler on this loopback address")
+	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
 	flag.StringVar(&o.scenarios, "scenarios", "fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
@@ -65,7 +66,7 @@ func main() {
 
 type options struct {
 	salond, addr, cpu, scenarios, jsonOut string
-	pprof                                 string
+	pprof, sync                           string
 	members, senders, storeSenders        int
 	size, window                          int
 	historySize, fileMiB, rounds          int
