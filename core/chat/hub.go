@@ -371,6 +371,9 @@ func (h *Hub) recover(batch []*request, effects []effect, err error) {
 				e.deliver = func() { done <- fmt.Errorf("not stored: %w", err) }
 				continue
 			}
+			if r.blob != "" {
+				h.removeBlobs([]string{r.blob}) // its row will never point at it
+			}
 			s, verb := r.s, r.cmd.Verb
 			e.deliver = func() { s.push(wire.Err(verb, "could not be stored, try again")) }
 		}
@@ -389,6 +392,14 @@ func (h *Hub) reload() {
 	}
 	old := h.st
 	h.st = newState(snap)
+	// A session logged in as an account whose creation was not stored is
+	// logged out: its tag will be given to the next account.
+	for s := range h.sessions {
+		if s.uid != 0 && h.st.users[s.uid] == nil {
+			s.uid = 0
+			s.loggedIn.Store(0)
+		}
+	}
 	for id, u := range old.users {
 		nu := h.st.users[id]
 		if nu == nil {
