@@ -11,7 +11,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
 	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine
 
-.PHONY: all build run test vet fuzz bench generate clean
+.PHONY: all build run test vet fuzz bench soak generate clean
 
 all: build
 
@@ -56,6 +56,20 @@ BENCH_FLAGS ?=
 bench: build
 	$(GO) build -o $(BIN)/salon-bench-echo ./cmd/salon-bench/echo
 	$(PIN) $(BIN)/salon-bench -server-cpu 0 -json $(BIN)/bench.json $(BENCH_FLAGS)
+
+# The soak: SOAK_USERS simulated users chat, write to their friends, leave
+# and join channels, upload and download files, read histories, play and
+# reconnect for SOAK_DURATION, pinned as bench is, while the server's memory
+# and goroutines are sampled through its profiler (on SOAK_PPROF). It fails
+# if either grows after the warm-up.
+SOAK_DURATION ?= 5m
+SOAK_USERS    ?= 300
+SOAK_PPROF    ?= 127.0.0.1:6061
+
+soak: build
+	$(GO) build -o $(BIN)/salon-bench-echo ./cmd/salon-bench/echo
+	$(PIN) $(BIN)/salon-bench -server-cpu 0 -scenarios soak -server-pprof $(SOAK_PPROF) \
+		-soak-users $(SOAK_USERS) -soak-duration $(SOAK_DURATION)
 
 # Regenerates the gRPC code of the plugin protocol (committed, so a build
 # never needs protoc). protoc comes from Debian's protobuf-compiler.
