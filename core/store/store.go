@@ -31,6 +31,11 @@ type Store struct {
 	db *gorm.DB
 }
 
+// maxConns bounds the database connections: one for the hub's commits and
+// a few for reads (history and file downloads, plugin key/value reads),
+// which take a connection for one page at a time.
+const maxConns = 4
+
 // FileName is the database file inside the data folder.
 const FileName = "salon.db"
 
@@ -59,6 +64,15 @@ func Open(dataDir string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dataDir, err)
 	}
+	// A bounded pool, kept open: every SQLite connection has its own page
+	// cache, and opening one per concurrent download, then closing it,
+	// leaves the C heap fragmented and the process growing.
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetMaxIdleConns(maxConns)
 	s := &Store{db: db}
 	if err := s.migrate(); err != nil {
 		s.Close()
