@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/salon-chat/salon/core/files"
 	"github.com/salon-chat/salon/core/history"
 	"github.com/salon-chat/salon/core/wire"
 )
@@ -322,7 +323,10 @@ type fileSink struct {
 }
 
 func newFileSink(path, name string) (*fileSink, error) {
-	name = filepath.Base(name) // names from a server are tokens; never a path all the same
+	// Names from a server are tokens, but a hostile server could send a
+	// path, "..", or a name that hides itself: reduce it as salond reduces
+	// client names.
+	name = files.SafeName(name)
 	fs := &fileSink{name: name}
 	if path == "" {
 		path = "."
