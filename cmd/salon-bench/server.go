@@ -101,7 +101,15 @@ func (s *server) cpuSeconds() float64 {
 }
 
 // rssKiB reads the server's resident memory.
-func (s *server) rssKiB() int64 {
+func (s *server) rssKiB() int64 { return s.status("VmRSS:") }
+
+// anonKiB reads the server's anonymous resident memory: its heap, stacks
+// and C allocations, without the pages of its executable, which grow as
+// more of its code runs and are no one's growth.
+func (s *server) anonKiB() int64 { return s.status("RssAnon:") }
+
+// status reads one KiB figure of /proc/<pid>/status.
+func (s *server) status(field string) int64 {
 	if s.pid == 0 {
 		return 0
 	}
@@ -110,7 +118,7 @@ func (s *server) rssKiB() int64 {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
+		if strings.HasPrefix(line, field) {
 			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
 			return n
 		}
