@@ -164,7 +164,7 @@ plugin "echo" {
 			ServersPerUser:        3,
 			ChannelsPerUser:       7,
 		},
-		TLS: TLS{Listen: "0.0.0.0:7001", Cert: "/etc/salon/tls/cert.pem", Key: "/etc/salon/key.pem"},
+		TLS:     TLS{Listen: "0.0.0.0:7001", Cert: "/etc/salon/tls/cert.pem", Key: "/etc/salon/key.pem"},
 		Storage: Storage{Sync: "normal"},
 		Files:   Files{MaxBytes: 1 << 30, MaxDownloads: 4},
 	}
