@@ -42,10 +42,10 @@ func (h *Hub) command(r *request) effect {
 	}
 	me := h.st.users[s.uid]
 	switch c.Op {
-	case wire.OpMsg, wire.OpGame:
+	case wire.OpMsg, wire.OpGame, wire.OpOther:
 		// Normally the reader has spent it; a hooked message coming back
 		// with its verdict was spent on its first pass.
-		if !r.spent && r.verdict == nil {
+		if paced(c) && !r.spent && r.verdict == nil {
 			if e, ok := h.spendLate(s, me); !ok {
 				return e
 			}

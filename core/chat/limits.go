@@ -157,3 +157,16 @@ func (h *Hub) full(ch *channel) bool { return len(ch.members) >= h.opts.MembersP
 func limitReason(what string, n int) string {
 	return what + " (the limit is " + strconv.Itoa(n) + ")"
 }
+
+// paced reports whether a command counts against the message allowance:
+// messages, and every line that may reach a plugin (JEU and verbs plugins
+// claim), but not the answer to the server's keep-alive.
+func paced(c wire.Command) bool {
+	switch c.Op {
+	case wire.OpMsg, wire.OpGame:
+		return true
+	case wire.OpOther:
+		return c.Verb != "PONG"
+	}
+	return false
+}

@@ -283,8 +283,8 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 		return s.uploadChunk(cmd)
 	case wire.OpEndFile:
 		return s.finishUpload(cmd)
-	case wire.OpMsg, wire.OpGame:
-		if uid := s.loggedIn.Load(); uid != 0 {
+	case wire.OpMsg, wire.OpGame, wire.OpOther:
+		if uid := s.loggedIn.Load(); uid != 0 && paced(cmd) {
 			if !s.spend(uid) {
 				return false
 			}
