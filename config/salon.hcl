@@ -68,7 +68,7 @@ limits {
   idle_timeout = "5m"
   ping_timeout = "1m"
 
-  # MSG and JEU lines per second a user may send, with a burst: beyond it
+  # MSG, JEU and plugin verb lines per second a user may send, with a burst: beyond it
   # the user is slowed down, and disconnected after flood_delay of it.
   messages_per_second = 10
   message_burst       = 30
