@@ -74,9 +74,7 @@ func (h *Hub) get(s *Session, me *user, a wire.Addr, name string) effect {
 // background runs a download, at most MaxDownloads at once; shutdown waits
 // for them.
 func (h *Hub) background(f func()) {
-	h.downloads.Add(1)
-	go func() {
-		defer h.downloads.Done()
+	h.async(func() {
 		select {
 		case h.downloadSlots <- struct{}{}:
 		case <-h.ctx.Done():
@@ -84,7 +82,7 @@ func (h *Hub) background(f func()) {
 		}
 		defer func() { <-h.downloadSlots }()
 		f()
-	}()
+	})
 }
 
 // chunker turns a byte stream into FILE lines of at most chunkBytes bytes.
@@ -282,15 +280,13 @@ func (h *Hub) removingBlobs(e effect, blobs []string) effect {
 }
 
 func (h *Hub) removeBlobs(blobs []string) {
-	h.downloads.Add(1)
-	go func() {
-		defer h.downloads.Done()
+	h.async(func() {
 		for _, b := range blobs {
 			if err := h.files.Remove(b); err != nil {
 				h.log.Error("removing a blob", "blob", b, "error", err)
 			}
 		}
-	}()
+	})
 }
 
 func unixNano(ns int64) time.Time { return time.Unix(0, ns).UTC() }

@@ -112,7 +112,7 @@ type Hub struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the loop has stopped
 
-	downloads     sync.WaitGroup // downloads and blob removals under way
+	goroutines    sync.WaitGroup // downloads, blob removals and plugin calls: shutdown waits for them
 	downloadSlots chan struct{}
 
 	table atomic.Pointer[pluginhost.Table] // the plugins' routing, replaced whole by the plugin host
@@ -239,7 +239,8 @@ func (h *Hub) Serve(conn net.Conn) {
 const opOpen wire.Op = -1
 
 // Shutdown says BYE to every session, stores everything already queued and
-// stops the loop and the downloads. It returns when all have stopped or ctx
+// stops the loop and waits for the goroutines it started (downloads,
+// plugin calls). It returns when all have stopped or ctx
 // is done.
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.submit(&request{kind: reqShutdown})
@@ -250,7 +251,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 	stopped := make(chan struct{})
-	go func() { h.downloads.Wait(); close(stopped) }()
+	go func() { h.goroutines.Wait(); close(stopped) }()
 	select {
 	case <-stopped:
 		return nil

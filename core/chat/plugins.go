@@ -32,9 +32,9 @@ func refused(format string, args ...any) error {
 
 // async runs f in a goroutine that shutdown waits for.
 func (h *Hub) async(f func()) {
-	h.downloads.Add(1)
+	h.goroutines.Add(1)
 	go func() {
-		defer h.downloads.Done()
+		defer h.goroutines.Done()
 		f()
 	}()
 }

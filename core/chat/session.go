@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -246,10 +247,9 @@ func (s *Session) serve() {
 
 var serverPing = wire.Line("PING", "salond")
 
-func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
-}
+// isTimeout reports a read deadline passing (as opposed to the connection
+// failing).
+func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
 // reply hands the hub an error to deliver in order.
 func (s *Session) reply(e *wire.Error) bool { return s.send(&request{kind: reqCommand, perr: e}) }
