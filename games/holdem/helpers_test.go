@@ -125,10 +125,12 @@ func (w *world) plugin(deck func() []poker.Card) *holdem {
 
 func (w *world) waitReady(p *holdem) {
 	w.t.Helper()
-	select {
-	case <-p.ready:
-	case <-time.After(5 * time.Second):
-		w.t.Fatal("the plugin did not finish its recovery")
+	for _, done := range []chan struct{}{p.ready, p.told} {
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			w.t.Fatal("the plugin did not finish its recovery")
+		}
 	}
 }
 

@@ -69,6 +69,9 @@ type holdem struct {
 	// ready is closed once the tables left by an earlier run of the
 	// plugin are refunded; until then the tables do not open.
 	ready chan struct{}
+	// told is closed once the refunds of the restart have been announced
+	// (or there were none): tests wait for it before reading the table.
+	told chan struct{}
 }
 
 func newHoldem() *holdem {
@@ -135,6 +138,7 @@ func (p *holdem) Configure(cfg sdk.Config, host sdk.Host) (sdk.Manifest, error) 
 	p.host, p.rules = host, r
 	p.tables = map[tableKey]*table{}
 	p.ready = make(chan struct{})
+	p.told = make(chan struct{})
 	// A previous run may have left seated players and a hand in play: give
 	// their chips back, in the background since salond waits for
 	// Configure, and retrying as long as the host fails.

@@ -79,6 +79,7 @@ func (t *table) saveOrLog(ctx context.Context) error {
 // the tables and tells the players. The host may be failing (salond
 // restarting it too): it tries again, waiting longer each time.
 func (p *holdem) recoverTables() {
+	defer close(p.told)
 	// Lines are refused until Configure has returned, and the SDK says
 	// nothing when it has: the refunds are told a moment later.
 	tell := time.Now().Add(p.noticeDelay)
