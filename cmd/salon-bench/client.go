@@ -168,12 +168,17 @@ func register(addr, pseudo string, window int) (*client, error) {
 // sendLoop sends messages to addr until stop, keeping at most the window
 // unacknowledged, and returns how many it sent. With interval > 0 it sends
 // at that pace (measuring latency at a fixed load) instead of as fast as the
-// window allows.
-func (c *client) sendLoop(to string, size int, interval time.Duration, stop <-chan struct{}) int64 {
+// window allows, its first message after phase.
+func (c *client) sendLoop(to string, size int, interval, phase time.Duration, stop <-chan struct{}) int64 {
 	pad := strings.Repeat("x", max(size-20, 1))
 	var n int64
 	var tick <-chan time.Time
 	if interval > 0 {
+		select {
+		case <-stop:
+			return 0
+		case <-time.After(phase):
+		}
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		tick = t.C

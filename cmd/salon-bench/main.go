@@ -41,7 +41,7 @@ func main() {
 	flag.StringVar(&o.pprof, "server-pprof", "", "have the started server serve its profiler on this loopback address")
 	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
-	flag.StringVar(&o.scenarios, "scenarios", "fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle; soak (not by default)")
+	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle; soak (not by default)")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
@@ -122,6 +122,8 @@ func run(o options) error {
 			more, err = filesScenario(srv, o)
 		case "soak":
 			r, err = soakScenario(srv, o)
+		case "floor":
+			more, err = floorScenario(o)
 		default:
 			return fmt.Errorf("unknown scenario %q", name)
 		}

@@ -95,7 +95,12 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent[i] = s.sendLoop(target(i), o.size, interval, stop)
+			// Senders start at evenly spread phases of the interval: with
+			// one shared phase, every sender's message lands in the same
+			// instant and the figure measures draining a burst of
+			// senders × members lines, not latency at a steady rate.
+			phase := interval * time.Duration(i) / time.Duration(len(senders))
+			sent[i] = s.sendLoop(target(i), o.size, interval, phase, stop)
 		}()
 	}
 	time.Sleep(o.duration)

@@ -56,6 +56,8 @@ type soakSampleAt struct {
 	anonKiB    int64 // anonymous resident memory: what the server allocated
 	goroutines int64
 	heapKiB    int64 // HeapAlloc, from the heap profile's MemStats
+	goKiB      int64 // what the Go runtime holds from the system: Sys - HeapReleased
+	threads    int64
 	actions    int64 // done so far
 }
 
@@ -143,12 +145,15 @@ func soakScenario(srv *server, o options) (Result, error) {
 		if s.goroutines, err = pprofGoroutines(o.pprof); err != nil {
 			w.fail("sampler", err)
 		}
-		if s.heapKiB, err = pprofHeapKiB(o.pprof); err != nil {
+		if ms, err := pprofMemStats(o.pprof); err != nil {
 			w.fail("sampler", err)
+		} else {
+			s.heapKiB, s.goKiB = ms["HeapAlloc"]>>10, (ms["Sys"]-ms["HeapReleased"])>>10
 		}
+		s.threads = srv.status("Threads:")
 		samples = append(samples, s)
-		fmt.Printf("soak: %6s  rss %7d KiB  anon %7d KiB  heap %7d KiB  goroutines %5d  actions %8d  errors %d\n",
-			s.at.Round(time.Second), s.rssKiB, s.anonKiB, s.heapKiB, s.goroutines, s.actions, w.errs.Load())
+		fmt.Printf("soak: %6s  rss %7d KiB  anon %7d KiB  go %7d KiB  heap %7d KiB  threads %3d  goroutines %5d  actions %8d  errors %d\n",
+			s.at.Round(time.Second), s.rssKiB, s.anonKiB, s.goKiB, s.heapKiB, s.threads, s.goroutines, s.actions, w.errs.Load())
 	}
 	take()
 	tick := time.NewTicker(*soakSample)
@@ -251,6 +256,11 @@ func soakVerdict(samples []soakSampleAt, warmup time.Duration, tolerance float64
 		{"rss KiB", func(s soakSampleAt) int64 { return s.rssKiB }, 0, false},
 		{"goroutines", func(s soakSampleAt) int64 { return s.goroutines }, soakGoroutineSlack, true},
 		{"heap KiB", func(s soakSampleAt) int64 { return s.heapKiB }, 0, false},
+		{"go KiB", func(s soakSampleAt) int64 { return s.goKiB }, 0, false},
+		// What is resident but not the Go runtime's: SQLite's and the C
+		// library's allocations, thread stacks.
+		{"anon-go KiB", func(s soakSampleAt) int64 { return s.anonKiB - s.goKiB }, 0, false},
+		{"threads", func(s soakSampleAt) int64 { return s.threads }, 0, false},
 	} {
 		a, b := avg(first, m.f), avg(last, m.f)
 		limit := a*tolerance + m.slack
@@ -639,19 +649,24 @@ func pprofGoroutines(addr string) (int64, error) {
 	return n, err
 }
 
-// pprofHeapKiB reads HeapAlloc from the runtime.MemStats that end
-// /debug/pprof/heap?debug=1.
-func pprofHeapKiB(addr string) (int64, error) {
-	var n int64
+// pprofMemStats reads the runtime.MemStats that end
+// /debug/pprof/heap?debug=1 ("# HeapAlloc = 123" lines), in bytes.
+func pprofMemStats(addr string) (map[string]int64, error) {
+	ms := map[string]int64{}
 	err := pprofRead(addr, "heap", func(line string) bool {
-		if s, ok := strings.CutPrefix(line, "# HeapAlloc = "); ok {
-			n, _ = strconv.ParseInt(s, 10, 64)
-			n >>= 10
-			return true
+		rest, comment := strings.CutPrefix(line, "# ")
+		name, value, ok := strings.Cut(rest, " = ")
+		if comment && ok {
+			if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+				ms[name] = n
+			}
 		}
 		return false
 	})
-	return n, err
+	if _, ok := ms["HeapAlloc"]; ok {
+		err = nil // pprofRead read to the end looking for more
+	}
+	return ms, err
 }
 
 // pprofRead fetches a profile in its text form and hands each line to
