@@ -23,7 +23,7 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stderr))
+	os.Exit(run(os.Args[1:], consoleInput(), os.Stderr))
 }
 
 func run(args []string, stdin *os.File, stderr io.Writer) int {

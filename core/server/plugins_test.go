@@ -1186,6 +1186,23 @@ func TestPluginReload(t *testing.T) {
 	plAsk(t, alice, "bank", "balance me", "balance me 1000")
 	plQuiet(alice, bob)
 
+	// The plugins do not share the console's standard input (a pipe
+	// here): theirs is /dev/null.
+	checked := 0
+	for _, pid := range p.pluginPIDs(t) {
+		in, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid))
+		if err != nil {
+			continue // a plugin the reload stopped
+		}
+		checked++
+		if in != os.DevNull {
+			t.Errorf("plugin %d reads %s as its standard input, want %s", pid, in, os.DevNull)
+		}
+	}
+	if checked == 0 {
+		t.Error("no running plugin's standard input to check")
+	}
+
 	// The console reports the plugins' states.
 	if _, err := io.WriteString(p.stdin, "PLUGINS\n"); err != nil {
 		t.Fatal(err)
