@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,7 +45,8 @@ const (
 	soakRSSSlackKiB    = 8 << 10
 	soakGoroutineSlack = 20
 
-	soakChannelsPerSrv  = 4  // channels of each server besides general
+	soakChannelsPerSrv  = 4 // channels of each server besides general
+	soakDropEvery       = 30 * time.Second
 	soakUsersPerServer  = 30 // users in each server
 	soakErrorsToDisplay = 10
 )
@@ -58,6 +60,7 @@ type soakSampleAt struct {
 	heapKiB    int64 // HeapAlloc, from the heap profile's MemStats
 	goKiB      int64 // what the Go runtime holds from the system: Sys - HeapReleased
 	threads    int64
+	sqliteKiB  int64 // what SQLite's allocator holds
 	actions    int64 // done so far
 }
 
@@ -66,6 +69,7 @@ type soakWorld struct {
 	addr    string
 	owners  []*client // owner i owns server sids[i] and every channel of it
 	sids    []int64
+	drops   []*soakDrop // drops[i]: the channel of server i that receives files
 	errs    atomic.Int64
 	actions atomic.Int64
 	mu      sync.Mutex
@@ -91,6 +95,18 @@ func (w *soakWorld) done(kind string, took time.Duration) {
 	w.byKind[kind]++
 }
 
+// soakDrop is the channel of a server that users upload files to. Its
+// owner deletes it and creates a new one every soakDropEvery, which deletes
+// the files with it, as moderators clean up: the files a server knows stay
+// bounded, and the soak measures a steady state rather than a server that
+// accumulates files (each known file costs memory by design; see
+// docs/performance.md).
+type soakDrop struct {
+	mu   sync.RWMutex // held for reading by an upload and its download, for writing by the rotation
+	tag  int64
+	tags chan int64 // the TAG answers to the owner's NEW CHAN
+}
+
 // soakUser is one simulated user and what it knows of its memberships.
 type soakUser struct {
 	w        *soakWorld
@@ -99,6 +115,7 @@ type soakUser struct {
 	home     int // index of its server
 	friends  []int64
 	channels map[int64]bool // channel tags of its home server it is in, general (0) included
+	drop     int64          // the drop channel it joined last (0: none)
 	rng      *mrand.Rand
 	n        int // actions so far, for unique tokens and names
 }
@@ -137,6 +154,11 @@ func soakScenario(srv *server, o options) (Result, error) {
 			u.run(stop)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		w.rotateDrops(stop)
+	}()
 
 	var samples []soakSampleAt
 	take := func() {
@@ -151,9 +173,12 @@ func soakScenario(srv *server, o options) (Result, error) {
 			s.heapKiB, s.goKiB = ms["HeapAlloc"]>>10, (ms["Sys"]-ms["HeapReleased"])>>10
 		}
 		s.threads = srv.status("Threads:")
+		if s.sqliteKiB, err = sqliteKiB(o.pprof); err != nil {
+			w.fail("sampler", err)
+		}
 		samples = append(samples, s)
-		fmt.Printf("soak: %6s  rss %7d KiB  anon %7d KiB  go %7d KiB  heap %7d KiB  threads %3d  goroutines %5d  actions %8d  errors %d\n",
-			s.at.Round(time.Second), s.rssKiB, s.anonKiB, s.goKiB, s.heapKiB, s.threads, s.goroutines, s.actions, w.errs.Load())
+		fmt.Printf("soak: %6s  rss %7d KiB  anon %7d KiB  go %7d KiB  heap %7d KiB  sqlite %6d KiB  threads %3d  goroutines %5d  actions %8d  errors %d\n",
+			s.at.Round(time.Second), s.rssKiB, s.anonKiB, s.goKiB, s.heapKiB, s.sqliteKiB, s.threads, s.goroutines, s.actions, w.errs.Load())
 	}
 	take()
 	tick := time.NewTicker(*soakSample)
@@ -257,9 +282,10 @@ func soakVerdict(samples []soakSampleAt, warmup time.Duration, tolerance float64
 		{"goroutines", func(s soakSampleAt) int64 { return s.goroutines }, soakGoroutineSlack, true},
 		{"heap KiB", func(s soakSampleAt) int64 { return s.heapKiB }, 0, false},
 		{"go KiB", func(s soakSampleAt) int64 { return s.goKiB }, 0, false},
-		// What is resident but not the Go runtime's: SQLite's and the C
-		// library's allocations, thread stacks.
-		{"anon-go KiB", func(s soakSampleAt) int64 { return s.anonKiB - s.goKiB }, 0, false},
+		{"sqlite KiB", func(s soakSampleAt) int64 { return s.sqliteKiB }, 0, false},
+		// What is resident but neither the Go runtime's nor SQLite's: the C
+		// library's free lists, thread stacks.
+		{"anon-go-sqlite KiB", func(s soakSampleAt) int64 { return s.anonKiB - s.goKiB - s.sqliteKiB }, 0, false},
 		{"threads", func(s soakSampleAt) int64 { return s.threads }, 0, false},
 	} {
 		a, b := avg(first, m.f), avg(last, m.f)
@@ -301,8 +327,16 @@ func soakSetup(w *soakWorld, users int) ([]*soakUser, error) {
 				return nil, err
 			}
 		}
+		owner.send(fmt.Sprintf("NEW CHAN %d drop", sid))
+		l, err = owner.expect(fmt.Sprintf("TAG %d ", sid))
+		if err != nil {
+			return nil, err
+		}
+		drop := &soakDrop{tags: make(chan int64, 1)}
+		fmt.Sscanf(l, "TAG %d %d", &sid, &drop.tag)
 		w.owners = append(w.owners, owner)
 		w.sids = append(w.sids, sid)
+		w.drops = append(w.drops, drop)
 	}
 
 	us := make([]*soakUser, users)
@@ -358,16 +392,61 @@ func soakSetup(w *soakWorld, users int) ([]*soakUser, error) {
 			return nil, err
 		}
 	}
-	for _, owner := range w.owners {
+	for i, owner := range w.owners {
 		go func() {
+			prefix := fmt.Sprintf("TAG %d ", w.sids[i])
 			for l := range owner.ctrl {
 				if strings.HasPrefix(l, "ERR") {
 					w.fail("owner", fmt.Errorf("server said %q", l))
+				}
+				var sid, tag int64
+				if strings.HasPrefix(l, prefix) {
+					if _, err := fmt.Sscanf(l, "TAG %d %d", &sid, &tag); err == nil {
+						w.drops[i].tags <- tag
+					}
 				}
 			}
 		}()
 	}
 	return us, nil
+}
+
+// rotateDrops replaces every server's drop channel by a new one every
+// soakDropEvery, until stop.
+func (w *soakWorld) rotateDrops(stop <-chan struct{}) {
+	tick := time.NewTicker(soakDropEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		for i, d := range w.drops {
+			if err := w.rotate(i, d); err != nil {
+				w.fail("owner rotating the drop channel", err)
+			}
+		}
+	}
+}
+
+func (w *soakWorld) rotate(i int, d *soakDrop) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	owner, sid := w.owners[i], w.sids[i]
+	if err := owner.send(fmt.Sprintf("DEL %d %d", sid, d.tag)); err != nil {
+		return err
+	}
+	if err := owner.send(fmt.Sprintf("NEW CHAN %d drop", sid)); err != nil {
+		return err
+	}
+	select {
+	case d.tag = <-d.tags:
+		w.done("drop-rotation", 0)
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("no TAG for the new drop channel in 30s")
+	}
 }
 
 // run plays until stop: a random action, then a random pause.
@@ -499,10 +578,20 @@ func (u *soakUser) join(ch int64) error {
 	return nil
 }
 
-// file uploads a small file to a channel it is in, then downloads it.
+// file uploads a small file to its server's drop channel (joining it
+// first if it is a new one), then downloads it.
 func (u *soakUser) file() error {
-	sid := u.w.sids[u.home]
-	addr := fmt.Sprintf("%d 0", sid)
+	sid, drop := u.w.sids[u.home], u.w.drops[u.home]
+	drop.mu.RLock()
+	defer drop.mu.RUnlock()
+	if u.drop != drop.tag {
+		if err := u.join(drop.tag); err != nil {
+			return err
+		}
+		delete(u.channels, drop.tag) // chat and join-leave keep to the fixed channels
+		u.drop = drop.tag
+	}
+	addr := fmt.Sprintf("%d %d", sid, drop.tag)
 	name := fmt.Sprintf("%s-%d.bin", u.pseudo, u.n)
 	data := make([]byte, 1+u.rng.IntN(8<<10))
 	rand.Read(data)
@@ -667,6 +756,24 @@ func pprofMemStats(addr string) (map[string]int64, error) {
 		err = nil // pprofRead read to the end looking for more
 	}
 	return ms, err
+}
+
+// sqliteKiB reads what SQLite's allocator holds from salond's
+// /debug/sqlite, beside its profiler.
+func sqliteKiB(addr string) (int64, error) {
+	cl := http.Client{Timeout: 10 * time.Second}
+	resp, err := cl.Get("http://" + addr + "/debug/sqlite")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Used int64 `json:"memory_used"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return 0, fmt.Errorf("/debug/sqlite: %w", err)
+	}
+	return v.Used >> 10, nil
 }
 
 // pprofRead fetches a profile in its text form and hands each line to

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
+
+	"github.com/salon-chat/salon/core/store"
 )
 
 // servePprof serves the profiler on a loopback address only: profiles show
@@ -26,6 +29,15 @@ func servePprof(addr string) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/sqlite", serveSQLiteMemory)
 	go http.Serve(ln, mux)
 	return nil
+}
+
+// serveSQLiteMemory answers what SQLite's allocator holds, which no Go
+// profile shows: {"memory_used": bytes, "memory_highwater": bytes}.
+func serveSQLiteMemory(w http.ResponseWriter, _ *http.Request) {
+	used, peak := store.MemoryUsed()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]int64{"memory_used": used, "memory_highwater": peak})
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"gorm.io/driver/sqlite"
@@ -28,8 +29,15 @@ type Options struct {
 
 // Store is an open database.
 type Store struct {
-	db *gorm.DB
+	db      *gorm.DB
+	stopped chan struct{} // closed by Close: ends the memory trimmer
+	stop    sync.Once
+	trimmer sync.WaitGroup
 }
+
+// trimEvery is how often the C allocator's free memory goes back to the
+// system (see malloc_linux.go).
+const trimEvery = time.Minute
 
 // maxConns bounds the database connections: one for the hub's commits and
 // a few for reads (history and file downloads, plugin key/value reads),
@@ -73,16 +81,34 @@ func Open(dataDir string, opt Options) (*Store, error) {
 	}
 	sqlDB.SetMaxOpenConns(maxConns)
 	sqlDB.SetMaxIdleConns(maxConns)
-	s := &Store{db: db}
+	s := &Store{db: db, stopped: make(chan struct{})}
 	if err := s.migrate(); err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.trimmer.Add(1)
+	go s.trimMemory()
 	return s, nil
+}
+
+func (s *Store) trimMemory() {
+	defer s.trimmer.Done()
+	tick := time.NewTicker(trimEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case <-tick.C:
+			releaseFreedMemory()
+		}
+	}
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stop.Do(func() { close(s.stopped) })
+	s.trimmer.Wait()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

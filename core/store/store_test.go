@@ -247,3 +247,29 @@ func TestKV(t *testing.T) {
 		t.Fatal("plugins' stores are not separate")
 	}
 }
+
+// SQLite's allocator figures are what the soak and an operator read at
+// /debug/sqlite: they must follow what the database holds.
+func TestMemoryUsed(t *testing.T) {
+	s := open(t, t.TempDir())
+	before, _ := MemoryUsed()
+	var changes []Change
+	for i := range 2000 {
+		changes = append(changes, func(tx *Tx) error {
+			return tx.AddMessage(Message{ServerID: 1, AuthorID: 1, Body: fmt.Sprintf("message %d with some text to fill pages", i)})
+		})
+	}
+	commit(t, s, func(tx *Tx) error { return tx.CreateServer(1, "club", 1) })
+	commit(t, s, changes...)
+	if ms, err := s.Messages(ChannelConversation(1, 0), 0, 5000); err != nil || len(ms) != 2000 {
+		t.Fatalf("%d messages, %v", len(ms), err)
+	}
+	now, peak := MemoryUsed()
+	if now <= before || peak < now {
+		t.Fatalf("SQLite holds %d bytes (peak %d), %d before the database was used", now, peak, before)
+	}
+	releaseFreedMemory() // must not disturb SQLite
+	if ms, err := s.Messages(ChannelConversation(1, 0), 1990, 100); err != nil || len(ms) != 10 {
+		t.Fatalf("after trimming: %d messages, %v", len(ms), err)
+	}
+}

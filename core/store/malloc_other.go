@@ -1,0 +1,6 @@
+//go:build !linux
+
+package store
+
+// releaseFreedMemory does nothing where the C library is not glibc's.
+func releaseFreedMemory() {}
