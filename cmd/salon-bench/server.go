@@ -35,12 +35,10 @@ func startServer(o options, plugins string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n  messages_per_second = 100000\n  message_burst = 100000\n  registrations_per_hour = 100000\n  connections_per_address = 100000\n}\nfiles {\n  max_bytes = 1099511627776\n}\nstorage {\n  sync = %q\n}\n%s",
 		addr, filepath.Join(dir, "data"), o.sync, plugins)
 	cfgFile := filepath.Join(dir, "bench.hcl")
@@ -124,4 +122,15 @@ func (s *server) status(field string) int64 {
 		}
 	}
 	return 0
+}
+
+// freeLoopbackAddr returns a loopback address with a port nobody listens
+// on at the moment.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }

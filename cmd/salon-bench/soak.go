@@ -784,7 +784,11 @@ func pprofRead(addr, profile string, found func(string) bool) error {
 		return fmt.Errorf("the profiler's address must be on loopback, not %q", addr)
 	}
 	cl := http.Client{Timeout: 10 * time.Second}
-	resp, err := cl.Get("http://" + addr + "/debug/pprof/" + profile + "?debug=1")
+	sep := "?"
+	if strings.Contains(profile, "?") {
+		sep = "&" // the profile's own query (heap?gc=1)
+	}
+	resp, err := cl.Get("http://" + addr + "/debug/pprof/" + profile + sep + "debug=1")
 	if err != nil {
 		return err
 	}
