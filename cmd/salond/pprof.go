@@ -35,9 +35,11 @@ func servePprof(addr string) error {
 }
 
 // serveSQLiteMemory answers what SQLite's allocator holds, which no Go
-// profile shows: {"memory_used": bytes, "memory_highwater": bytes}.
+// profile shows: {"memory_used": bytes, "memory_highwater": bytes,
+// "malloc_arenas": the C allocator's arenas}.
 func serveSQLiteMemory(w http.ResponseWriter, _ *http.Request) {
 	used, peak := store.MemoryUsed()
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]int64{"memory_used": used, "memory_highwater": peak})
+	json.NewEncoder(w).Encode(map[string]int64{"memory_used": used, "memory_highwater": peak,
+		"malloc_arenas": int64(store.MallocArenas())})
 }

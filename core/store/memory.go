@@ -15,3 +15,7 @@ import "C"
 func MemoryUsed() (now, peak int64) {
 	return int64(C.sqlite3_memory_used()), int64(C.sqlite3_memory_highwater(0))
 }
+
+// MallocArenas is how many arenas the C library's allocator has made (-1
+// where the C library is not glibc): one is what salond asks for.
+func MallocArenas() int { return mallocArenas() }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -271,5 +273,42 @@ func TestMemoryUsed(t *testing.T) {
 	releaseFreedMemory() // must not disturb SQLite
 	if ms, err := s.Messages(ChannelConversation(1, 0), 1990, 100); err != nil || len(ms) != 10 {
 		t.Fatalf("after trimming: %d messages, %v", len(ms), err)
+	}
+}
+
+// SQLite used from many threads at once must still allocate from one glibc
+// arena (see malloc_linux.go): several arenas each keep what SQLite frees.
+func TestOneMallocArena(t *testing.T) {
+	s := open(t, t.TempDir())
+	commit(t, s, func(tx *Tx) error { return tx.CreateServer(1, "club", 1) })
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread() // eight threads calling into SQLite
+			defer runtime.UnlockOSThread()
+			for j := range 50 {
+				body := fmt.Sprintf("goroutine %d message %d", i, j)
+				if err := s.Commit([]Change{func(tx *Tx) error {
+					return tx.AddMessage(Message{ServerID: 1, AuthorID: 1, Body: body})
+				}}); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := s.Messages(ChannelConversation(1, 0), 0, 100); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	want := 1
+	if runtime.GOOS != "linux" {
+		want = -1 // not counted there
+	}
+	if n := MallocArenas(); n != want {
+		t.Fatalf("the C allocator has %d arenas, want %d", n, want)
 	}
 }
