@@ -266,11 +266,21 @@ func (s *Session) serve() {
 			}
 			return
 		}
-		cmd, perr := wire.Parse(line)
-		if !s.handle(cmd, perr) {
+		if !s.process(line) {
 			return
 		}
 	}
+}
+
+// process parses a line and hands the command on. It is a function of its
+// own, kept out of serve, so that the parsed command lives in this frame
+// only while a line is handled: an idle connection's reader then waits with
+// a stack small enough for the garbage collector to shrink to its minimum.
+//
+//go:noinline
+func (s *Session) process(line string) bool {
+	cmd, perr := wire.Parse(line)
+	return s.handle(cmd, perr)
 }
 
 var serverPing = wire.Line("PING", "salond")
