@@ -15,13 +15,24 @@ func idleScenario(srv *server, o options) (Result, error) {
 		// A server left idle collects its garbage at least every two
 		// minutes, which also shrinks the stacks of goroutines that wait:
 		// the bench asks for that collection through the profiler instead
-		// of waiting for it, then gives the runtime time to return the
-		// freed pages.
-		if err := pprofRead(o.pprof, "heap?gc=1", func(string) bool { return true }); err != nil {
+		// of waiting for it.
+		if err := pprofRead(srv.pprof, "heap?gc=1", func(string) bool { return true }); err != nil {
 			return 0, fmt.Errorf("asking the server to collect garbage: %w", err)
 		}
-		time.Sleep(3 * time.Second)
-		return srv.rssKiB(), nil
+		// The runtime hands freed pages back gradually: read until the
+		// resident size has stopped falling for three seconds (30 s at most).
+		rss, steady := srv.rssKiB(), 0
+		for deadline := time.Now().Add(30 * time.Second); steady < 3 && time.Now().Before(deadline); {
+			time.Sleep(time.Second)
+			now := srv.rssKiB()
+			if now < rss-rss/100 {
+				steady = 0
+			} else {
+				steady++
+			}
+			rss = min(rss, now)
+		}
+		return rss, nil
 	}
 	for i := 0; i < o.idle; i++ {
 		c, err := register(srv.addr, fmt.Sprintf("idle%d", i), 1)
