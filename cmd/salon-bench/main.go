@@ -75,17 +75,10 @@ type options struct {
 	duration                              time.Duration
 }
 
-func run(o options) (err error) {
+func run(o options) error {
 	// One server for most scenarios, with the echo plugin; fanout-hook gets
 	// one of its own with a message hook, so that the two fan-outs differ
 	// only by the hook.
-	if o.pprof == "" && o.addr == "" {
-		// The idle scenario asks the server it started to collect garbage
-		// through its profiler.
-		if o.pprof, err = freeLoopbackAddr(); err != nil {
-			return err
-		}
-	}
 	srv, err := startServer(o, pluginBlock("echo", o.echo, ""))
 	if err != nil {
 		return err

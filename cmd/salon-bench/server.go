@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -18,19 +19,36 @@ type server struct {
 	pid  int
 	cmd  *exec.Cmd
 	dir  string
+
+	pprof  string        // where its profiler listens, if it has one
+	exited chan struct{} // closed once the process has ended
 }
 
 // startServer starts salond on a fresh data folder and a free loopback port,
 // pinned to o.cpu, with cheap password hashing (logins are not what these
-// scenarios measure).
+// scenarios measure). The main server (the one with plugins) also serves
+// its profiler: on o.pprof, or on a free loopback port. A port found free
+// may be taken by the time salond binds it; salond then exits at once, and
+// the start is tried again on other ports.
 func startServer(o options, plugins string) (*server, error) {
 	if o.addr != "" {
 		host, _, err := net.SplitHostPort(o.addr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 			return nil, fmt.Errorf("-addr must be a loopback address, got %q", o.addr)
 		}
-		return &server{addr: o.addr}, nil
+		return &server{addr: o.addr, pprof: o.pprof}, nil
 	}
+	for attempt := 1; ; attempt++ {
+		s, err := startServerOnce(o, plugins)
+		if !errors.Is(err, errExitedEarly) || attempt == 3 {
+			return s, err
+		}
+	}
+}
+
+var errExitedEarly = errors.New("salond exited before accepting connections")
+
+func startServerOnce(o options, plugins string) (*server, error) {
 	dir, err := os.MkdirTemp("", "salon-bench-")
 	if err != nil {
 		return nil, err
@@ -46,9 +64,15 @@ func startServer(o options, plugins string) (*server, error) {
 		return nil, err
 	}
 	args := []string{o.salond, "-config", cfgFile}
-	if o.pprof != "" && plugins != "" {
+	var pprof string
+	if plugins != "" {
 		// Only the main server profiles: two cannot share the address.
-		args = append(args, "-pprof", o.pprof)
+		if pprof = o.pprof; pprof == "" {
+			if pprof, err = freeLoopbackAddr(); err != nil {
+				return nil, err
+			}
+		}
+		args = append(args, "-pprof", pprof)
 	}
 	if o.cpu != "" {
 		if path, err := exec.LookPath("taskset"); err == nil {
@@ -60,11 +84,22 @@ func startServer(o options, plugins string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{addr: addr, pid: cmd.Process.Pid, cmd: cmd, dir: dir}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	s := &server{addr: addr, pprof: pprof, pid: cmd.Process.Pid, cmd: cmd, dir: dir, exited: exited}
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
 			return s, nil
+		}
+		select {
+		case <-exited:
+			os.RemoveAll(dir)
+			return nil, errExitedEarly
+		default:
 		}
 		if time.Now().After(deadline) {
 			s.stop()
@@ -77,7 +112,7 @@ func startServer(o options, plugins string) (*server, error) {
 func (s *server) stop() {
 	if s.cmd != nil {
 		s.cmd.Process.Signal(syscall.SIGTERM)
-		s.cmd.Wait()
+		<-s.exited
 		os.RemoveAll(s.dir)
 	}
 }

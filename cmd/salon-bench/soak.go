@@ -124,8 +124,8 @@ func soakScenario(srv *server, o options) (Result, error) {
 	if srv.pid == 0 {
 		return Result{}, errors.New("soak: needs a server it starts (no -addr): it reads the server's memory in /proc")
 	}
-	if o.pprof == "" {
-		return Result{}, errors.New("soak: needs -server-pprof ADDR: it counts the server's goroutines through the profiler")
+	if srv.pprof == "" {
+		return Result{}, errors.New("soak: the server has no profiler: the soak counts its goroutines through it")
 	}
 	users := *soakUsers
 	if users < 2 {
@@ -164,16 +164,16 @@ func soakScenario(srv *server, o options) (Result, error) {
 	take := func() {
 		s := soakSampleAt{at: time.Since(start), rssKiB: srv.rssKiB(), anonKiB: srv.anonKiB(), actions: w.actions.Load()}
 		var err error
-		if s.goroutines, err = pprofGoroutines(o.pprof); err != nil {
+		if s.goroutines, err = pprofGoroutines(srv.pprof); err != nil {
 			w.fail("sampler", err)
 		}
-		if ms, err := pprofMemStats(o.pprof); err != nil {
+		if ms, err := pprofMemStats(srv.pprof); err != nil {
 			w.fail("sampler", err)
 		} else {
 			s.heapKiB, s.goKiB = ms["HeapAlloc"]>>10, (ms["Sys"]-ms["HeapReleased"])>>10
 		}
 		s.threads = srv.status("Threads:")
-		if s.sqliteKiB, err = sqliteKiB(o.pprof); err != nil {
+		if s.sqliteKiB, err = sqliteKiB(srv.pprof); err != nil {
 			w.fail("sampler", err)
 		}
 		samples = append(samples, s)
