@@ -16,7 +16,7 @@ func idleScenario(srv *server, o options) (Result, error) {
 		// minutes, which also shrinks the stacks of goroutines that wait:
 		// the bench asks for that collection through the profiler instead
 		// of waiting for it.
-		if err := pprofRead(srv.pprof, "heap?gc=1", func(string) bool { return true }); err != nil {
+		if err := collectGarbage(srv.pprof); err != nil {
 			return 0, fmt.Errorf("asking the server to collect garbage: %w", err)
 		}
 		// The runtime hands freed pages back gradually: read until the

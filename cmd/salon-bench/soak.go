@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -723,90 +719,4 @@ func waitFor(c *client, ok func(string) bool) error {
 			return errors.New("timeout")
 		}
 	}
-}
-
-// pprofGoroutines reads the server's goroutine count from its profiler:
-// the first line of /debug/pprof/goroutine?debug=1 is
-// "goroutine profile: total N".
-func pprofGoroutines(addr string) (int64, error) {
-	var n int64
-	err := pprofRead(addr, "goroutine", func(line string) bool {
-		if s, ok := strings.CutPrefix(line, "goroutine profile: total "); ok {
-			n, _ = strconv.ParseInt(s, 10, 64)
-			return true
-		}
-		return false
-	})
-	return n, err
-}
-
-// pprofMemStats reads the runtime.MemStats that end
-// /debug/pprof/heap?debug=1 ("# HeapAlloc = 123" lines), in bytes.
-func pprofMemStats(addr string) (map[string]int64, error) {
-	ms := map[string]int64{}
-	err := pprofRead(addr, "heap", func(line string) bool {
-		rest, comment := strings.CutPrefix(line, "# ")
-		name, value, ok := strings.Cut(rest, " = ")
-		if comment && ok {
-			if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-				ms[name] = n
-			}
-		}
-		return false
-	})
-	if _, ok := ms["HeapAlloc"]; ok {
-		err = nil // pprofRead read to the end looking for more
-	}
-	return ms, err
-}
-
-// sqliteKiB reads what SQLite's allocator holds from salond's
-// /debug/sqlite, beside its profiler.
-func sqliteKiB(addr string) (int64, error) {
-	cl := http.Client{Timeout: 10 * time.Second}
-	resp, err := cl.Get("http://" + addr + "/debug/sqlite")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	var v struct {
-		Used int64 `json:"memory_used"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return 0, fmt.Errorf("/debug/sqlite: %w", err)
-	}
-	return v.Used >> 10, nil
-}
-
-// pprofRead fetches a profile in its text form and hands each line to
-// found until it reports the line it looked for.
-func pprofRead(addr, profile string, found func(string) bool) error {
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-		return fmt.Errorf("the profiler's address must be on loopback, not %q", addr)
-	}
-	cl := http.Client{Timeout: 10 * time.Second}
-	sep := "?"
-	if strings.Contains(profile, "?") {
-		sep = "&" // the profile's own query (heap?gc=1)
-	}
-	resp, err := cl.Get("http://" + addr + "/debug/pprof/" + profile + sep + "debug=1")
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s profile: %s", profile, resp.Status)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		if found(sc.Text()) {
-			return nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	return fmt.Errorf("%s profile: no figure found", profile)
 }
