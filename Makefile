@@ -37,8 +37,11 @@ vet:
 	$(GO) vet ./...
 
 # The race detector over every package; fuzz targets run their seed corpus.
+# Allocation counts (tests named *Allocs) are checked in a pass without the
+# race detector, which changes what allocates.
 test: vet
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -run 'Allocs$$' ./...
 
 # A fuzzing campaign: FUZZTIME per target.
 fuzz:

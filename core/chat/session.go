@@ -37,7 +37,8 @@ type Session struct {
 
 	mu       sync.Mutex
 	room     *sync.Cond // signalled when the queue shrinks or the session ends
-	out      [][]byte
+	out      *sendQueue // nil while nothing waits
+	flusher  func()     // s.flush, made once: starting it then allocates nothing
 	outBytes int
 	flushing bool
 	closing  bool // close once the queue is written
@@ -51,6 +52,7 @@ func newSession(h *Hub, conn net.Conn) *Session {
 	}
 	s := &Session{hub: h, conn: conn, addr: addr, slots: make(chan struct{}, h.opts.PendingPerSession)}
 	s.room = sync.NewCond(&s.mu)
+	s.flusher = s.flush
 	return s
 }
 
@@ -66,6 +68,7 @@ func (s *Session) push(line []byte) {
 	if s.outBytes+len(line) > s.hub.opts.SendQueueBytes {
 		s.hub.log.Warn("disconnecting a session that does not read", "addr", s.addr, "queued", s.outBytes)
 		s.closed = true
+		giveQueue(s.out)
 		s.out = nil
 		s.room.Broadcast()
 		go s.conn.Close()
@@ -74,11 +77,11 @@ func (s *Session) push(line []byte) {
 	if s.out == nil {
 		s.out = takeQueue()
 	}
-	s.out = append(s.out, line)
+	s.out.lines = append(s.out.lines, line)
 	s.outBytes += len(line)
 	if !s.flushing {
 		s.flushing = true
-		go s.flush()
+		go s.flusher()
 	}
 }
 
@@ -107,7 +110,7 @@ func (s *Session) waitWritten(d time.Duration) {
 		s.mu.Lock()
 		// Commands still holding a slot may yet queue lines (an ERR the
 		// reader sent as it gave up on the connection, say).
-		done := s.closed || (len(s.slots) == 0 && !s.flushing && len(s.out) == 0)
+		done := s.closed || (len(s.slots) == 0 && !s.flushing && s.out == nil)
 		s.mu.Unlock()
 		if done {
 			return
@@ -141,11 +144,11 @@ func (s *Session) closeAfterFlush() {
 func (s *Session) flush() {
 	for {
 		s.mu.Lock()
-		batch := s.out
+		q := s.out
 		s.out, s.outBytes = nil, 0
 		s.room.Broadcast()
-		if len(batch) == 0 || s.closed {
-			giveQueue(batch)
+		if q == nil || s.closed {
+			giveQueue(q)
 			s.flushing = false
 			if s.closing && !s.closed {
 				s.closed = true
@@ -156,11 +159,11 @@ func (s *Session) flush() {
 		}
 		s.mu.Unlock()
 		s.conn.SetWriteDeadline(time.Now().Add(s.hub.opts.WriteTimeout))
-		bufs := net.Buffers(batch)
-		_, err := bufs.WriteTo(s.conn)
-		giveQueue(batch)
+		err := q.writeTo(s.conn)
+		giveQueue(q)
 		if err != nil {
 			s.mu.Lock()
+			giveQueue(s.out)
 			s.closed, s.flushing, s.out = true, false, nil
 			s.room.Broadcast()
 			s.mu.Unlock()
@@ -170,22 +173,38 @@ func (s *Session) flush() {
 	}
 }
 
-// Send queues are recycled: the slice of lines a flusher has written serves
-// another session's next lines, instead of every flush growing a new one
-// (at full fan-out that was four fifths of what the server allocated).
-var queues = sync.Pool{New: func() any { return new([][]byte) }}
+// sendQueue holds the lines waiting for one session's next write. Queues
+// are recycled, the queue itself and not only its array: the slice of lines
+// a flusher has written serves another session's next lines (at full
+// fan-out, growing a new one each flush was four fifths of what the server
+// allocated), and a pooled pointer to a queue costs nothing to put back,
+// where a pointer to a bare slice had to be allocated each time.
+type sendQueue struct {
+	lines net.Buffers
+}
 
-func takeQueue() [][]byte { return (*queues.Get().(*[][]byte))[:0] }
+var queues = sync.Pool{New: func() any { return new(sendQueue) }}
 
-// giveQueue returns a written queue to the pool. The lines' bytes are
-// shared with other sessions' queues: only the references are dropped.
-func giveQueue(q [][]byte) {
-	if q == nil || cap(q) > maxRecycledQueue {
+func takeQueue() *sendQueue { return queues.Get().(*sendQueue) }
+
+// writeTo writes the lines, with one writev where the connection allows
+// it. Writing consumes the slice; the queue keeps its array for reuse.
+func (q *sendQueue) writeTo(w io.Writer) error {
+	all := q.lines
+	_, err := q.lines.WriteTo(w)
+	q.lines = all
+	return err
+}
+
+// giveQueue returns a queue to the pool. The lines' bytes are shared with
+// other sessions' queues: only the references are dropped.
+func giveQueue(q *sendQueue) {
+	if q == nil || cap(q.lines) > maxRecycledQueue {
 		return
 	}
-	clear(q)
-	q = q[:0]
-	queues.Put(&q)
+	clear(q.lines)
+	q.lines = q.lines[:0]
+	queues.Put(q)
 }
 
 // maxRecycledQueue bounds the queues kept for reuse: a burst's long queue
