@@ -132,6 +132,33 @@ func TestMessagesKeepTheirPlaceInTheBatch(t *testing.T) {
 	}
 }
 
+// Messages are inserted in chunks of fixed sizes: every field of every
+// message arrives, in order, whatever the batch's size.
+func TestMessagesStoredWhateverTheBatchSize(t *testing.T) {
+	s := open(t, t.TempDir())
+	id := int64(1000)
+	for _, n := range []int{1, 3, 4, 5, 16, 21, 63, 64, 65, 150} {
+		peer := int64(n) // one conversation per batch
+		var want []Message
+		var changes []Change
+		for i := range n {
+			id++
+			m := Message{ID: id, PeerLow: peer, PeerHigh: peer + 1, AuthorID: peer, Kind: i % 2,
+				Body: fmt.Sprintf("%d of %d", i, n), SentAt: int64(1e18) + id}
+			want = append(want, m)
+			changes = append(changes, func(tx *Tx) error { return tx.AddMessage(m) })
+		}
+		commit(t, s, changes...)
+		got, err := s.Messages(Direct(peer, peer+1), 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("a batch of %d came back as\n%v\nwant\n%v", n, got, want)
+		}
+	}
+}
+
 func TestMessagesPaging(t *testing.T) {
 	s := open(t, t.TempDir())
 	var changes []Change
