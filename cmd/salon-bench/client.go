@@ -27,7 +27,8 @@ type client struct {
 
 	received atomic.Int64
 	mu       sync.Mutex
-	samples  []int64 // latencies in ns, one delivery in sampleEvery
+	samples  []int64 // latencies in ns, one delivery in sampleEvery, taken when the reader sees the line
+	arrivals []int64 // the same deliveries' latencies to the kernel's receive time (Linux), 0 where unknown
 }
 
 const sampleEvery = 8
@@ -44,7 +45,13 @@ func dial(addr string, window int) (*client, error) {
 
 func (c *client) read() {
 	defer close(c.ctrl)
-	r := bufio.NewReaderSize(c.conn, 1<<16)
+	stamps := newStampedReader(c.conn)
+	var r *bufio.Reader
+	if stamps != nil {
+		r = bufio.NewReaderSize(stamps, 1<<16)
+	} else {
+		r = bufio.NewReaderSize(c.conn, 1<<16)
+	}
 	var n int64
 	for {
 		line, err := r.ReadSlice('\n')
@@ -68,8 +75,13 @@ func (c *client) read() {
 				c.received.Add(1)
 				if n%sampleEvery == 0 {
 					if sent, ok := atoi(f[5]); ok {
+						var arrival int64
+						if stamps != nil && stamps.last != 0 {
+							arrival = stamps.last - sent
+						}
 						c.mu.Lock()
 						c.samples = append(c.samples, now-sent)
+						c.arrivals = append(c.arrivals, arrival)
 						c.mu.Unlock()
 					}
 				}
@@ -215,15 +227,28 @@ func (c *client) waitIdle(timeout time.Duration) bool {
 	return true
 }
 
-// percentiles merges samples and returns p50, p99 and max in microseconds.
-func percentiles(clients []*client) (p50, p99, maxv float64) {
-	var all []int64
+// latencies merges the clients' samples into r: p50, p99 and max when the
+// load generator read the lines, and p50 and p99 of their arrival at the
+// kernel where it reports them.
+func latencies(r *Result, clients []*client) {
+	var read, arrived []int64
 	for _, c := range clients {
 		c.mu.Lock()
-		all = append(all, c.samples...)
-		c.samples = nil
+		read = append(read, c.samples...)
+		for _, a := range c.arrivals {
+			if a != 0 {
+				arrived = append(arrived, a)
+			}
+		}
+		c.samples, c.arrivals = nil, nil
 		c.mu.Unlock()
 	}
+	r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros = percentiles(read)
+	r.ArrivalP50Micros, r.ArrivalP99Micros, _ = percentiles(arrived)
+}
+
+// percentiles sorts samples (ns) and returns p50, p99 and max in microseconds.
+func percentiles(all []int64) (p50, p99, maxv float64) {
 	if len(all) == 0 {
 		return 0, 0, 0
 	}

@@ -29,6 +29,10 @@ type Result struct {
 	LatencyP50Micros float64 `json:"latency_p50_us"`
 	LatencyP99Micros float64 `json:"latency_p99_us"`
 	LatencyMaxMicros float64 `json:"latency_max_us"`
+	// The same deliveries, to the kernel's receive time rather than the
+	// load generator's reading (see stampedReader).
+	ArrivalP50Micros float64 `json:"arrival_p50_us,omitempty"`
+	ArrivalP99Micros float64 `json:"arrival_p99_us,omitempty"`
 	ServerRSSKiB     int64   `json:"server_rss_kib"`
 	MiBPerSecond     float64 `json:"mib_per_second,omitempty"`
 	KiBPerConnection float64 `json:"kib_per_idle_connection,omitempty"`
@@ -154,11 +158,11 @@ func pluginBlock(name, command, config string) string {
 
 func printTable(results []Result) {
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "scenario\tparams\tmsgs\tper s\tstored/s\tdeliv/CPU-s\tp50 µs\tp99 µs\tmax µs\tMiB/s\tsrv CPU s\tRSS KiB\tKiB/conn\t")
+	fmt.Fprintln(w, "scenario\tparams\tmsgs\tper s\tstored/s\tdeliv/CPU-s\tp50 µs\tp99 µs\tmax µs\tarr p50\tarr p99\tMiB/s\tsrv CPU s\tRSS KiB\tKiB/conn\t")
 	for _, r := range results {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.2f\t%d\t%.1f\t\n", r.Scenario, r.Params, r.Messages,
+		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.2f\t%d\t%.1f\t\n", r.Scenario, r.Params, r.Messages,
 			r.PerSecond, r.StoredPerSecond, r.PerCPUSecond, r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros,
-			r.MiBPerSecond, r.ServerCPUSeconds, r.ServerRSSKiB, r.KiBPerConnection)
+			r.ArrivalP50Micros, r.ArrivalP99Micros, r.MiBPerSecond, r.ServerCPUSeconds, r.ServerRSSKiB, r.KiBPerConnection)
 	}
 	w.Flush()
 }

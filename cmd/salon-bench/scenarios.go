@@ -144,6 +144,6 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 	if cpu > 0 {
 		r.PerCPUSecond = float64(got) / cpu
 	}
-	r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros = percentiles(receivers)
+	latencies(&r, receivers)
 	return r, nil
 }
