@@ -86,9 +86,12 @@ func floorRun(o options, paced bool) (Result, error) {
 	done := make(chan outcome)
 	go func() {
 		// The writer has an OS thread of its own, pinned where the server
-		// runs, and its CPU time is that thread's alone.
+		// runs. Its cost is that CPU's busy time, which counts the kernel's
+		// work for the sockets wherever it ran (see server.cpuSeconds), or
+		// the thread's own time when it is not pinned.
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+		used := threadCPU
 		if cpu, err := strconv.Atoi(o.cpu); err == nil {
 			var set unix.CPUSet
 			set.Set(cpu)
@@ -96,9 +99,10 @@ func floorRun(o options, paced bool) (Result, error) {
 				done <- outcome{err: fmt.Errorf("pinning the writer to CPU %d: %w", cpu, err)}
 				return
 			}
+			used = func() time.Duration { return time.Duration(cpusBusySeconds([]int{cpu}) * float64(time.Second)) }
 		}
 		var res outcome
-		cpu0 := threadCPU()
+		cpu0 := used()
 		start := time.Now()
 		next := start
 		for time.Since(start) < o.duration {
@@ -116,7 +120,7 @@ func floorRun(o options, paced bool) (Result, error) {
 			}
 		}
 		res.elapsed = time.Since(start)
-		res.cpu = threadCPU() - cpu0
+		res.cpu = used() - cpu0
 		done <- res
 	}()
 	res := <-done
