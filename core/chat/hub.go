@@ -112,6 +112,9 @@ type Hub struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the loop has stopped
 
+	sweepers    []*sweeper // write for sessions on plain TCP (sweeper.go)
+	nextSweeper atomic.Uint64
+
 	goroutines    sync.WaitGroup // downloads, blob removals and plugin calls: shutdown waits for them
 	downloadSlots chan struct{}
 
@@ -211,6 +214,7 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		cancel:   cancel,
 		done:     make(chan struct{}),
 
+		sweepers:      newSweepers(),
 		downloadSlots: make(chan struct{}, opts.MaxDownloads),
 		wake:          make(chan struct{}, 1),
 		st:            newState(snap),

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/salon-chat/salon/core/wire"
@@ -39,6 +40,8 @@ type Session struct {
 	room     *sync.Cond // signalled when the queue shrinks or the session ends
 	out      *sendQueue // nil while nothing waits
 	flusher  func()     // s.flush, made once: starting it then allocates nothing
+	sweeper  *sweeper   // writes for it without blocking; nil: always its own writer (TLS)
+	raw      syscall.RawConn
 	outBytes int
 	flushing bool
 	closing  bool // close once the queue is written
@@ -53,6 +56,7 @@ func newSession(h *Hub, conn net.Conn) *Session {
 	s := &Session{hub: h, conn: conn, addr: addr, slots: make(chan struct{}, h.opts.PendingPerSession)}
 	s.room = sync.NewCond(&s.mu)
 	s.flusher = s.flush
+	s.sweeper, s.raw = h.sweeperFor(conn)
 	return s
 }
 
@@ -81,7 +85,11 @@ func (s *Session) push(line []byte) {
 	s.outBytes += len(line)
 	if !s.flushing {
 		s.flushing = true
-		go s.flusher()
+		if s.sweeper != nil {
+			s.sweeper.add(s)
+		} else {
+			go s.flusher()
+		}
 	}
 }
 
@@ -141,6 +149,9 @@ func (s *Session) closeAfterFlush() {
 	}
 }
 
+// flush is a session's own writer: it writes until the queue is empty,
+// waiting on the socket (at most WriteTimeout a write). TLS sessions use it
+// for every write; swept sessions when their socket is full.
 func (s *Session) flush() {
 	for {
 		s.mu.Lock()
@@ -149,11 +160,7 @@ func (s *Session) flush() {
 		s.room.Broadcast()
 		if q == nil || s.closed {
 			giveQueue(q)
-			s.flushing = false
-			if s.closing && !s.closed {
-				s.closed = true
-				s.conn.Close()
-			}
+			s.writerDone()
 			s.mu.Unlock()
 			return
 		}
@@ -162,15 +169,30 @@ func (s *Session) flush() {
 		err := q.writeTo(s.conn)
 		giveQueue(q)
 		if err != nil {
-			s.mu.Lock()
-			giveQueue(s.out)
-			s.closed, s.flushing, s.out = true, false, nil
-			s.room.Broadcast()
-			s.mu.Unlock()
-			s.conn.Close()
+			s.writeFailed()
 			return
 		}
 	}
+}
+
+// writerDone ends a writer's turn: nothing is left to write. The session
+// closes now if it was asked to once written. s.mu is held.
+func (s *Session) writerDone() {
+	s.flushing = false
+	if s.closing && !s.closed {
+		s.closed = true
+		s.conn.Close()
+	}
+}
+
+// writeFailed ends a session whose connection could not be written.
+func (s *Session) writeFailed() {
+	s.mu.Lock()
+	giveQueue(s.out)
+	s.closed, s.flushing, s.out = true, false, nil
+	s.room.Broadcast()
+	s.mu.Unlock()
+	s.conn.Close()
 }
 
 // sendQueue holds the lines waiting for one session's next write. Queues

@@ -4,16 +4,37 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 )
 
+// writers are the two ways a session's lines are written: by a goroutine of
+// its own (TLS connections), or by the hub's sweepers (plain TCP).
+var writers = []struct {
+	name  string
+	swept bool
+}{{"own writer", false}, {"swept", true}}
+
 // loopbackSession is a session on a real loopback connection, with the
 // other end returned for the test to read. Only the send side is used: the
-// hub is reduced to the options and the log a session's writer consults.
-func loopbackSession(t *testing.T) (*Session, net.Conn) {
+// hub is reduced to what a session's writers consult.
+func loopbackSession(t *testing.T, swept bool) (*Session, net.Conn) {
+	t.Helper()
+	h, client, server := loopbackHub(t, swept)
+	s := newSession(h, server)
+	if (s.sweeper != nil) != swept {
+		t.Fatalf("swept %v, want %v", s.sweeper != nil, swept)
+	}
+	return s, client
+}
+
+// loopbackHub returns a reduced hub and the two ends of a loopback
+// connection.
+func loopbackHub(t *testing.T, swept bool) (*Hub, net.Conn, net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -38,9 +59,13 @@ func loopbackSession(t *testing.T) (*Session, net.Conn) {
 		t.Fatal("accept failed")
 	}
 	t.Cleanup(func() { client.Close(); server.Close() })
-	opts := Options{Log: hclog.NewNullLogger()}
+	opts := Options{Log: hclog.NewNullLogger(), SendQueueBytes: 64 << 20}
 	opts.defaults()
-	return newSession(&Hub{opts: opts, log: opts.Log}, server), client
+	h := &Hub{opts: opts, log: opts.Log}
+	if swept {
+		h.sweepers = newSweepers()
+	}
+	return h, client, server
 }
 
 // waitFlushed waits until the session's writer has written everything and
@@ -61,8 +86,19 @@ func waitFlushed(s *Session) {
 // must still arrive once, whole and in order, while the writer drains the
 // queue as the lines come in.
 func TestSessionWritesEveryLineInOrder(t *testing.T) {
-	s, client := loopbackSession(t)
-	const n = 20000
+	for _, w := range writers {
+		t.Run(w.name, func(t *testing.T) {
+			s, client := loopbackSession(t, w.swept)
+			checkLinesInOrder(t, s, client, 20000, 0)
+		})
+	}
+}
+
+// checkLinesInOrder pushes n lines (padded to at least size bytes) to s
+// and checks that client reads them all, whole and in order.
+func checkLinesInOrder(t *testing.T, s *Session, client net.Conn, n, size int) {
+	t.Helper()
+	pad := strings.Repeat("x", size)
 	got := make(chan error, 1)
 	go func() {
 		r := bufio.NewReader(client)
@@ -72,7 +108,7 @@ func TestSessionWritesEveryLineInOrder(t *testing.T) {
 				got <- fmt.Errorf("after %d lines: %w", i, err)
 				return
 			}
-			if want := fmt.Sprintf("line %d\n", i); line != want {
+			if want := fmt.Sprintf("line %d %s\n", i, pad); line != want {
 				got <- fmt.Errorf("line %d is %q, want %q", i, line, want)
 				return
 			}
@@ -80,7 +116,7 @@ func TestSessionWritesEveryLineInOrder(t *testing.T) {
 		got <- nil
 	}()
 	for i := 0; i < n; i++ {
-		s.push([]byte(fmt.Sprintf("line %d\n", i)))
+		s.push([]byte(fmt.Sprintf("line %d %s\n", i, pad)))
 		if i%97 == 0 {
 			waitFlushed(s) // let queues go back to the pool now and then
 		}
@@ -92,5 +128,93 @@ func TestSessionWritesEveryLineInOrder(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("lines still missing after 30 s")
+	}
+}
+
+// A swept session whose socket is full is handed to a writer of its own,
+// which waits for the reader, while the sweeper goes on writing for others:
+// nothing is lost, and a slow reader slows no one.
+func TestSweptSessionWithAFullSocketGetsItsOwnWriter(t *testing.T) {
+	h, slowClient, slowConn := loopbackHub(t, true)
+	h.sweepers = h.sweepers[:1] // both sessions below on the same sweeper
+	slow := newSession(h, slowConn)
+	// 16 MiB, more than loopback sockets hold, while nobody reads.
+	const n, size = 16 << 10, 1 << 10
+	pad := strings.Repeat("x", size)
+	for i := range n {
+		slow.push([]byte(fmt.Sprintf("line %d %s\n", i, pad)))
+	}
+	sw := slow.sweeper
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		sw.mu.Lock()
+		sweeping := sw.running
+		sw.mu.Unlock()
+		slow.mu.Lock()
+		writing := slow.flushing
+		slow.mu.Unlock()
+		if !sweeping && writing {
+			break // the sweeper has handed the session over and gone
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sweeping %v, session writing %v: the full socket was not handed over", sweeping, writing)
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	// Another session of the same sweeper is written meanwhile.
+	_, otherClient, otherConn := loopbackHub(t, false)
+	other := newSession(h, otherConn)
+	other.push([]byte("hello\n"))
+	otherClient.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if line, err := bufio.NewReader(otherClient).ReadString('\n'); err != nil || line != "hello\n" {
+		t.Fatalf("the other session read %q, %v while the slow one was blocked", line, err)
+	}
+
+	// The slow reader then gets everything, in order.
+	r := bufio.NewReader(slowClient)
+	for i := range n {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %d lines: %v", i, err)
+		}
+		if want := fmt.Sprintf("line %d %s\n", i, pad); line != want {
+			t.Fatalf("line %d is %.20q..., want %.20q...", i, line, want)
+		}
+	}
+}
+
+// A goroutine that waits at a pollGate lets readers in even when it never
+// blocks otherwise: on one processor, the reader of a socket with data runs
+// within a few waits, where without the gate it would wait for the runtime's
+// own poll (every 10 ms) or for the busy goroutine to stop.
+func TestPollGateLetsReadersIn(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	_, client, server := loopbackHub(t, false)
+	gate, err := newPollGate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan struct{})
+	go func() {
+		buf := make([]byte, 16)
+		if _, err := server.Read(buf); err == nil {
+			close(got)
+		}
+	}()
+	time.Sleep(10 * time.Millisecond) // the reader waits in the poller
+	if _, err := client.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	for waits := 0; ; waits++ {
+		select {
+		case <-got:
+			return
+		default:
+		}
+		if waits == 100 {
+			t.Fatal("the reader did not run within 100 waits at the gate")
+		}
+		gate.wait()
 	}
 }
