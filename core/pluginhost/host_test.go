@@ -489,6 +489,11 @@ func TestHungPluginKilled(t *testing.T) {
 			t.Errorf("call %d took %v", i, d)
 		}
 	}
+	// Condemned, the process gets no more calls, even ones it would answer:
+	// they would race with its kill.
+	if err := p.HandleGame(context.Background(), alice, "echo", "ping"); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("a call after the third strike: %v, want ErrNotRunning", err)
+	}
 	eventually(t, 5*time.Second, "the restart", func() bool {
 		q := h.Table().Games["echo"]
 		return q != nil && q != p

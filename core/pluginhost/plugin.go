@@ -201,6 +201,10 @@ func (p *Plugin) call(ctx context.Context, timeout time.Duration, method string,
 	select {
 	case <-p.quit:
 		return fmt.Errorf("plugin %q: %s: %w", p.name, method, ErrNotRunning)
+	case <-p.hung:
+		// Condemned: its supervisor is about to kill it and start another.
+		// A call it might still answer would race with the kill.
+		return fmt.Errorf("plugin %q: %s: %w", p.name, method, ErrNotRunning)
 	default:
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
