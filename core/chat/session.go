@@ -160,6 +160,11 @@ func (s *Session) flush() {
 		s.room.Broadcast()
 		if q == nil || s.closed {
 			giveQueue(q)
+			if s.sweeper != nil && !s.closed {
+				// The sweeper writes next, and a deadline left behind
+				// would fail its writes once passed.
+				s.conn.SetWriteDeadline(time.Time{})
+			}
 			s.writerDone()
 			s.mu.Unlock()
 			return

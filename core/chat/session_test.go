@@ -137,6 +137,7 @@ func checkLinesInOrder(t *testing.T, s *Session, client net.Conn, n, size int) {
 func TestSweptSessionWithAFullSocketGetsItsOwnWriter(t *testing.T) {
 	h, slowClient, slowConn := loopbackHub(t, true)
 	h.sweepers = h.sweepers[:1] // both sessions below on the same sweeper
+	h.opts.WriteTimeout = time.Second
 	slow := newSession(h, slowConn)
 	// 16 MiB, more than loopback sockets hold, while nobody reads.
 	const n, size = 16 << 10, 1 << 10
@@ -181,6 +182,16 @@ func TestSweptSessionWithAFullSocketGetsItsOwnWriter(t *testing.T) {
 		if want := fmt.Sprintf("line %d %s\n", i, pad); line != want {
 			t.Fatalf("line %d is %.20q..., want %.20q...", i, line, want)
 		}
+	}
+
+	// Once its writer is done, the sweeper writes for it again, even after
+	// the deadline its writer had set has passed.
+	waitFlushed(slow)
+	time.Sleep(h.opts.WriteTimeout + 500*time.Millisecond)
+	slow.push([]byte("later\n"))
+	slowClient.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if line, err := r.ReadString('\n'); err != nil || line != "later\n" {
+		t.Fatalf("after its own writer, the session read %q, %v", line, err)
 	}
 }
 
