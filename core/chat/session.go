@@ -155,9 +155,7 @@ func (s *Session) closeAfterFlush() {
 func (s *Session) flush() {
 	for {
 		s.mu.Lock()
-		q := s.out
-		s.out, s.outBytes = nil, 0
-		s.room.Broadcast()
+		q := s.takeOut()
 		if q == nil || s.closed {
 			giveQueue(q)
 			if s.sweeper != nil && !s.closed {
@@ -178,6 +176,15 @@ func (s *Session) flush() {
 			return
 		}
 	}
+}
+
+// takeOut takes the queue for writing and makes room for more. s.mu is
+// held.
+func (s *Session) takeOut() *sendQueue {
+	q := s.out
+	s.out, s.outBytes = nil, 0
+	s.room.Broadcast()
+	return q
 }
 
 // writerDone ends a writer's turn: nothing is left to write. The session

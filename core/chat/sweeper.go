@@ -132,9 +132,7 @@ var errWouldBlock = errors.New("socket full")
 // sweep writes what s has queued, as far as its socket takes it at once.
 func (s *Session) sweep(sw *sweeper) {
 	s.mu.Lock()
-	q := s.out
-	s.out, s.outBytes = nil, 0
-	s.room.Broadcast()
+	q := s.takeOut()
 	if q == nil || s.closed {
 		giveQueue(q)
 		s.writerDone()
