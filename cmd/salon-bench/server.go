@@ -125,11 +125,10 @@ func (s *server) stop() {
 
 // cpuSeconds is what the server has cost in CPU time. Pinned to CPUs of
 // its own, that is the busy time of those CPUs (/proc/stat): it then counts
-// the network work the kernel does for the server's sockets, which the
-// process's own times leave out whenever the kernel hands it to ksoftirqd
-// (at 400k deliveries a second it did in about one run in three here, and
-// the process's times showed half the CPU the server's core actually
-// spent). Unpinned, it is the process's user and system time.
+// the network work the kernel does for the server's sockets wherever the
+// kernel runs it, in the process's context or in ksoftirqd, which the
+// process's own times leave out. Unpinned, it is the process's user and
+// system time.
 func (s *server) cpuSeconds() float64 {
 	if s.pid == 0 {
 		return 0
