@@ -251,6 +251,7 @@ const opOpen wire.Op = -1
 // plugin calls). It returns when all have stopped or ctx
 // is done.
 func (h *Hub) Shutdown(ctx context.Context) error {
+	defer h.closeSweepers()
 	h.submit(&request{kind: reqShutdown})
 	h.cancel()
 	select {
@@ -325,7 +326,9 @@ func (h *Hub) loop() {
 			// waits and goes into the next one. Under load that makes fewer
 			// and fuller commits (fewer fsyncs, and fewer rounds of writes to
 			// the same sessions, each carrying more lines); on a quiet server
-			// a lone command still goes through at once.
+			// a lone command still goes through at once. (An idle runtime
+			// sleeps in steps of about a millisecond, so there the gap is
+			// nearer 1 ms.)
 			if wait := h.opts.CommitGap - time.Since(start); wait > 0 {
 				time.Sleep(wait)
 			}

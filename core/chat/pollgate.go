@@ -1,6 +1,9 @@
 package chat
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // pollGate makes its caller wait until the runtime has polled the network.
 // The runtime polls only when it has no goroutine left to run (or every
@@ -10,11 +13,11 @@ import "os"
 // runtime's poller, then parks until the helper says so. The helper can only
 // run once the poller has been asked, which happens once every goroutine
 // that was ready has run, and the same poll readies every reader whose
-// socket has data. A sweeper makes its gate the first time a sweep runs
-// long; the gate (a pipe and its helper) then lasts as long as the process.
+// socket has data.
 type pollGate struct {
 	w      *os.File
 	passed chan struct{}
+	timer  *time.Timer // bounds a wait; owned by the one goroutine that waits
 }
 
 var gateByte = []byte{0}
@@ -24,7 +27,8 @@ func newPollGate() (*pollGate, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &pollGate{w: w, passed: make(chan struct{})}
+	g := &pollGate{w: w, passed: make(chan struct{}), timer: time.NewTimer(time.Hour)}
+	g.timer.Stop()
 	go g.listen(r)
 	return g, nil
 }
@@ -41,11 +45,25 @@ func (g *pollGate) listen(r *os.File) {
 	}
 }
 
-// wait returns once the runtime has polled the network (at once if the
-// gate is closed).
-func (g *pollGate) wait() {
+// wait returns once the runtime has polled the network, and reports true;
+// or after limit, and reports false: when every processor is kept busy by
+// other goroutines, the runtime does not poll before its monitor does, and
+// waiting for that would only slow the caller. A wait on a closed gate
+// returns at once. (After a false, the next wait may return early: the
+// helper still owes the signal of the poll it was waiting for.)
+func (g *pollGate) wait(limit time.Duration) bool {
 	if _, err := g.w.Write(gateByte); err != nil {
-		return
+		return true
 	}
-	<-g.passed
+	g.timer.Reset(limit)
+	select {
+	case <-g.passed:
+		g.timer.Stop()
+		return true
+	case <-g.timer.C:
+		return false
+	}
 }
+
+// close ends the helper; later waits return at once.
+func (g *pollGate) close() { g.w.Close() }

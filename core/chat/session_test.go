@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -64,6 +65,7 @@ func loopbackHub(t *testing.T, swept bool) (*Hub, net.Conn, net.Conn) {
 	h := &Hub{opts: opts, log: opts.Log}
 	if swept {
 		h.sweepers = newSweepers()
+		t.Cleanup(h.closeSweepers)
 	}
 	return h, client, server
 }
@@ -226,6 +228,27 @@ func TestPollGateLetsReadersIn(t *testing.T) {
 		if waits == 100 {
 			t.Fatal("the reader did not run within 100 waits at the gate")
 		}
-		gate.wait()
+		if !gate.wait(time.Second) {
+			t.Fatal("the runtime did not poll within a second, with nothing else to run")
+		}
+	}
+}
+
+// A wait at a gate whose poll does not come (here: no helper reads the
+// pipe) gives up after its limit rather than hold the sweep.
+func TestPollGateWaitIsBounded(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	gate := &pollGate{w: w, passed: make(chan struct{}), timer: time.NewTimer(time.Hour)}
+	if gate.wait(5 * time.Millisecond) {
+		t.Fatal("the wait reported a poll that never came")
+	}
+	gate.close()
+	if !gate.wait(time.Hour) {
+		t.Fatal("a wait on a closed gate did not return at once")
 	}
 }

@@ -45,16 +45,28 @@ type sweeper struct {
 const pollEvery = 100 * time.Microsecond
 
 // newSweepers makes one sweeper per processor the runtime uses, so that
-// writes still spread over every core.
+// writes still spread over every core. A sweeper that cannot have a gate
+// (out of file descriptors) sweeps without stepping aside.
 func newSweepers() []*sweeper {
 	n := runtime.GOMAXPROCS(0)
 	out := make([]*sweeper, n)
 	for i := range out {
 		sw := &sweeper{}
 		sw.runFunc, sw.writeFunc = sw.run, sw.writeCurrent
+		sw.gate, _ = newPollGate()
 		out[i] = sw
 	}
 	return out
+}
+
+// closeSweepers ends the sweepers' gates. Sessions still being written
+// (their last lines after a shutdown) are swept without stepping aside.
+func (h *Hub) closeSweepers() {
+	for _, sw := range h.sweepers {
+		if sw.gate != nil {
+			sw.gate.close()
+		}
+	}
 }
 
 // sweeperFor picks the sweeper of a new session, or nil when its connection
@@ -106,25 +118,27 @@ func (sw *sweeper) run() {
 }
 
 // stepAside lets the runtime poll the network once the sweep has been
-// writing for pollEvery. The clock is read every few writes only.
+// writing for pollEvery. The clock is read every few writes only. When the
+// poll does not come within gateLimit, the processors are busy with other
+// work (password hashing, say): the sweep then goes on without stepping
+// aside for gateBackoff, so that it is never much slower than writers
+// waiting for their turn would be.
 func (sw *sweeper) stepAside() {
 	sw.writes++
-	if sw.writes%8 != 0 || time.Since(sw.lastPoll) < pollEvery {
+	if sw.gate == nil || sw.writes%8 != 0 || time.Since(sw.lastPoll) < pollEvery {
 		return
 	}
-	if sw.gate == nil {
-		gate, err := newPollGate()
-		if err != nil {
-			// Without a gate the sweep only runs on: fine, if slower to
-			// let readers in.
-			sw.lastPoll = time.Now().Add(time.Hour)
-			return
-		}
-		sw.gate = gate
+	if sw.gate.wait(gateLimit) {
+		sw.lastPoll = time.Now()
+	} else {
+		sw.lastPoll = time.Now().Add(gateBackoff)
 	}
-	sw.gate.wait()
-	sw.lastPoll = time.Now()
 }
+
+const (
+	gateLimit   = time.Millisecond
+	gateBackoff = 10 * time.Millisecond
+)
 
 // errWouldBlock reports a socket that took only part of what was queued.
 var errWouldBlock = errors.New("socket full")
@@ -170,11 +184,9 @@ func (s *Session) sweep(sw *sweeper) {
 			q.lines = append(q.lines, s.out.lines...)
 			giveQueue(s.out)
 		}
+		// s.outBytes counts what came meanwhile only: as for any writer,
+		// the lines taken for writing count no more against the limit.
 		s.out = q
-		s.outBytes = 0
-		for _, l := range q.lines {
-			s.outBytes += len(l)
-		}
 		s.mu.Unlock()
 		go s.flusher()
 	default:
