@@ -14,7 +14,10 @@ import (
 // completes is stamped no earlier than it arrived: latencies taken from
 // these stamps may be too long, never too short. They leave out the load
 // generator's own delay between a segment's arrival and its reader running,
-// which is not the server's.
+// which is not the server's. The kernel turns receive timestamps on a
+// moment after the first socket asks (from a work queue), so the first
+// segments may come without one: those reads leave last at 0, and their
+// lines count in the reader's latencies only.
 type stampedReader struct {
 	raw  syscall.RawConn
 	oob  [64]byte

@@ -2,34 +2,37 @@ package main
 
 import (
 	"bufio"
-	"net"
 	"testing"
 	"time"
+
+	"github.com/salon-chat/salon/internal/loopback"
 )
 
 // Lines read through a stampedReader carry the kernel's receive time: after
 // the write, before the read returned, and moving on with later segments.
 func TestStampedReaderKeepsReceiveTimes(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	client, server := loopback.Pair(t)
 	stamps := newStampedReader(server)
 	if stamps == nil {
 		t.Fatal("no receive times on a loopback TCP connection")
 	}
 	r := bufio.NewReader(stamps)
+	// The first lines may come unstamped while the kernel turns stamping on.
+	for waited := 0; ; waited++ {
+		if _, err := client.Write([]byte("warm-up\n")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		if stamps.last != 0 {
+			break
+		}
+		if waited == 1000 {
+			t.Fatal("no receive time on any of 1,000 lines over a second")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	var previous int64
 	for i, text := range []string{"first\n", "second\n"} {
 		before := time.Now().UnixNano()

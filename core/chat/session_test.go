@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/salon-chat/salon/internal/loopback"
 )
 
 // writers are the two ways a session's lines are written: by a goroutine of
@@ -37,29 +39,7 @@ func loopbackSession(t *testing.T, swept bool) (*Session, net.Conn) {
 // connection.
 func loopbackHub(t *testing.T, swept bool) (*Hub, net.Conn, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, ok := <-accepted
-	if !ok {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { client.Close(); server.Close() })
+	client, server := loopback.Pair(t)
 	opts := Options{Log: hclog.NewNullLogger(), SendQueueBytes: 64 << 20}
 	opts.defaults()
 	h := &Hub{opts: opts, log: opts.Log}

@@ -1,10 +1,11 @@
 package wire
 
 import (
-	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/salon-chat/salon/internal/loopback"
 )
 
 // On a real connection the Reader waits for data without a buffer; it must
@@ -12,21 +13,7 @@ import (
 // buffer's worth arrives at once), and must return lines that arrive in
 // pieces.
 func TestReaderOnConnection(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	client, server := loopback.Pair(t)
 	r := NewReader(server)
 	if r.raw == nil {
 		t.Fatal("a TCP connection gave no RawConn to wait on")
