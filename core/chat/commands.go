@@ -25,6 +25,9 @@ func (h *Hub) command(r *request) effect {
 		line := wire.Line("BYE")
 		return effect{deliver: func() { s.push(line); s.closeAfterFlush() }}
 	case wire.OpPing:
+		if s.calls > 0 {
+			return h.awaitCalls(r)
+		}
 		line := wire.Line("PONG")
 		if c.Name != "" {
 			line = wire.Line("PONG", c.Name)
@@ -81,9 +84,9 @@ func (h *Hub) command(r *request) effect {
 	case wire.OpEndFile:
 		return h.endFile(r, me)
 	case wire.OpGame:
-		return h.game(s, me, c)
+		return h.game(r, me)
 	}
-	return h.verb(s, me, c)
+	return h.verb(r, me)
 }
 
 // only is an effect that sends lines to the session alone.

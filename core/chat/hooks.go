@@ -5,12 +5,20 @@ import (
 	"github.com/salon-chat/salon/core/wire"
 )
 
-// Message hooks run in plugins, which may be slow, so neither a session's
-// reader nor the loop may wait for them. A hooked MSG is parked instead: the
-// hooks run in a goroutine of their own, and until their verdict comes back
-// to the loop every later request of the same session is parked behind it,
-// so the session's commands are still handled, and answered, in the order
-// they were sent. Other sessions are not held up at all.
+// Message hooks and plugin calls run in plugins, which may be slow, so
+// neither a session's reader nor the loop may wait for them.
+//
+// A hooked MSG is parked: the hooks run in a goroutine of their own, and
+// until their verdict comes back to the loop every later request of the
+// same session is parked behind it, so the session's commands are still
+// handled, and answered, in the order they were sent.
+//
+// A JEU or claimed verb is not: a player may have several calls in flight,
+// and chat goes on meanwhile. Each call keeps its slot until the plugin
+// answers (so a session has at most PendingPerSession of them), and a PING
+// parks the session until every call sent before it has been answered:
+// PONG comes after the plugins' answers, as PROTOCOL.md section 13 says.
+// Other sessions are never held up.
 
 // hooksFor returns the hooks that apply to a message to a, leaving out the
 // plugin that posts it (a plugin never hooks its own bots' messages).
@@ -42,23 +50,62 @@ func (h *Hub) park(r *request, me *user, hooks []*pluginhost.Plugin) effect {
 	author, conv, text := pluginUser(me), pluginConversation(r.cmd.Addr), r.cmd.Text
 	h.async(func() {
 		v := runHooks(h, hooks, author, conv, text)
-		h.submit(&request{kind: reqHooked, s: s, verdict: &v})
+		h.submit(&request{kind: reqResume, s: s, verdict: &v})
 	})
 	return effect{parked: true}
 }
 
-// hooked resumes a parked session: its MSG first, with the verdict, then
-// whatever queued up behind it (which may park again).
-func (h *Hub) hooked(r *request) effect {
+// callPlugin runs call, a JEU or claimed verb's plugin call, once r's
+// batch is delivered; call returns the ERR line to answer when the plugin
+// failed, or nil. r keeps its slot until the answer.
+func (h *Hub) callPlugin(r *request, call func() []byte) effect {
 	s := r.s
-	if len(s.held) == 0 {
-		return effect{}
+	s.calls++
+	return effect{parked: true, deliver: func() {
+		h.async(func() {
+			h.submit(&request{kind: reqResume, s: s, called: true, line: call()})
+		})
+	}}
+}
+
+// awaitCalls parks r, a PING, until the session's plugin calls have all
+// been answered.
+func (h *Hub) awaitCalls(r *request) effect {
+	r.awaitsCalls = true
+	r.s.held = append(r.s.held, r)
+	return effect{parked: true}
+}
+
+// resume goes on with a session: after the hooks' verdict on its parked
+// message (the message first, then whatever queued up behind it, which may
+// park again), or after a plugin's answer to one of its calls (its ERR, if
+// any, and the PING waiting for the calls once none is left).
+func (h *Hub) resume(r *request) effect {
+	s := r.s
+	if r.called {
+		s.calls--
+		line := r.line
+		if s.calls == 0 && len(s.held) > 0 && s.held[0].awaitsCalls {
+			h.release(s)
+		}
+		return effect{deliver: func() {
+			if line != nil {
+				s.push(line)
+			}
+			<-s.slots // the call's
+		}}
 	}
-	first := s.held[0]
-	first.verdict = r.verdict
+	if len(s.held) > 0 {
+		s.held[0].verdict = r.verdict
+		h.release(s)
+	}
+	return effect{}
+}
+
+// release hands a parked session's requests back to the batch, in order.
+func (h *Hub) release(s *Session) {
 	h.ready = append(h.ready, s.held...)
 	s.held = nil
-	return effect{}
 }
 
 // runHooks asks each hook in turn; each sees the text as the previous one

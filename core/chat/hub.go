@@ -148,24 +148,26 @@ const (
 	reqGone            // the connection ended
 	reqShutdown
 	reqPlugin // a plugin's call: run in the loop, done answered after delivery
-	reqHooked // the verdict of the hooks on a parked message
+	reqResume // what a parked session waited for has come: hooks' verdict, or a plugin's answer
 )
 
 type request struct {
-	kind     reqKind
-	s        *Session
-	slot     bool // holds one of the session's slots
-	cmd      wire.Command
-	perr     *wire.Error // a rejection decided before the loop, delivered in order
-	hash     string      // a new password hash (NEW USR, PSW)
-	verified string      // the stored hash the password was checked against
-	reply    chan lookupResult
-	line     []byte                 // a reply decided by the reader (FILE OK), delivered in order
-	blob     string                 // ENDFILE: the finished upload
-	verdict  *pluginhost.Verdict    // MSG: what the hooks decided (nil: not asked yet)
-	spent    bool                   // MSG, JEU: the reader took it from the allowance already
-	run      func() (effect, error) // reqPlugin
-	done     chan error             // reqPlugin
+	kind        reqKind
+	s           *Session
+	slot        bool // holds one of the session's slots
+	cmd         wire.Command
+	perr        *wire.Error // a rejection decided before the loop, delivered in order
+	hash        string      // a new password hash (NEW USR, PSW)
+	verified    string      // the stored hash the password was checked against
+	reply       chan lookupResult
+	line        []byte                 // a reply decided by the reader (FILE OK), delivered in order
+	blob        string                 // ENDFILE: the finished upload
+	verdict     *pluginhost.Verdict    // MSG: what the hooks decided (nil: not asked yet)
+	called      bool                   // reqResume: a plugin answered a call of the session (line: its ERR, if any)
+	awaitsCalls bool                   // PING: parked until the session's plugin calls are answered
+	spent       bool                   // MSG, JEU: the reader took it from the allowance already
+	run         func() (effect, error) // reqPlugin
+	done        chan error             // reqPlugin
 }
 
 type lookupResult struct {
@@ -181,7 +183,7 @@ type lookupResult struct {
 type effect struct {
 	change  store.Change
 	deliver func()
-	parked  bool // the request waits for hooks: its slot stays taken
+	parked  bool // the request waits for hooks or a plugin: its slot stays taken
 }
 
 // New loads the state from st, sweeps the files store of what a crash left
@@ -454,12 +456,16 @@ func (h *Hub) finish() {
 }
 
 // handle applies one request to the state.
-func (h *Hub) handle(r *request) effect {
+func (h *Hub) handle(r *request) (e effect) {
 	s := r.s
 	if r.reply != nil {
 		// A reader waiting for a verdict gets one even when the request is
-		// turned down before reaching its handler.
+		// turned down before reaching its handler; a parked request gets
+		// its verdict when it is handled, after what it waits behind.
 		defer func() {
+			if e.parked {
+				return
+			}
 			select {
 			case r.reply <- lookupResult{fail: "refused"}:
 			default:
@@ -485,8 +491,8 @@ func (h *Hub) handle(r *request) effect {
 			r.done <- err
 		}
 		return e
-	case reqHooked:
-		return h.hooked(r)
+	case reqResume:
+		return h.resume(r)
 	}
 	if len(s.held) > 0 {
 		// Behind a message waiting for hooks: keep the session's order.

@@ -39,36 +39,36 @@ func (h *Hub) async(f func()) {
 	}()
 }
 
-// game routes JEU to the plugin serving the game.
-func (h *Hub) game(s *Session, me *user, c wire.Command) effect {
+// game routes JEU to the plugin serving the game (see callPlugin).
+func (h *Hub) game(r *request, me *user) effect {
+	s, c := r.s, r.cmd
 	t := h.table.Load()
 	if t == nil || t.Games[c.Name] == nil {
 		return h.fail(s, "JEU", "unknown game")
 	}
 	p, from := t.Games[c.Name], pluginUser(me)
-	return effect{deliver: func() {
-		h.async(func() {
-			if err := p.HandleGame(h.ctx, from, c.Name, c.Text); err != nil {
-				s.push(wire.Err("JEU", c.Name+" is unavailable right now"))
-			}
-		})
-	}}
+	return h.callPlugin(r, func() []byte {
+		if err := p.HandleGame(h.ctx, from, c.Name, c.Text); err != nil {
+			return wire.Err("JEU", c.Name+" is unavailable right now")
+		}
+		return nil
+	})
 }
 
 // verb routes a verb the core does not know to the plugin that claimed it.
-func (h *Hub) verb(s *Session, me *user, c wire.Command) effect {
+func (h *Hub) verb(r *request, me *user) effect {
+	s, c := r.s, r.cmd
 	t := h.table.Load()
 	if t == nil || t.Verbs[c.Verb] == nil {
 		return h.fail(s, c.Verb, "unknown command")
 	}
 	p, from := t.Verbs[c.Verb], pluginUser(me)
-	return effect{deliver: func() {
-		h.async(func() {
-			if err := p.HandleVerb(h.ctx, from, c.Verb, c.Text); err != nil {
-				s.push(wire.Err(c.Verb, "unavailable right now"))
-			}
-		})
-	}}
+	return h.callPlugin(r, func() []byte {
+		if err := p.HandleVerb(h.ctx, from, c.Verb, c.Text); err != nil {
+			return wire.Err(c.Verb, "unavailable right now")
+		}
+		return nil
+	})
 }
 
 // notify sends an event to the plugins that asked for its kind.

@@ -28,7 +28,8 @@ type Session struct {
 	// Owned by the hub's loop.
 	uid     int64      // 0 until logged in
 	leaving bool       // BYE was handled: later commands are dropped
-	held    []*request // parked behind a message waiting for hooks (see hooks.go)
+	held    []*request // parked behind a message waiting for hooks, or a PING waiting for calls (see hooks.go)
+	calls   int        // JEU and claimed verbs sent to plugins and not yet answered
 
 	// Owned by the reader.
 	uploads map[uploadKey]*upload

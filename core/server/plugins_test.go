@@ -172,8 +172,8 @@ func plMsg(from int64, addr, text string) string {
 }
 
 // plGame sends `JEU game payload` and returns the next line, its answer
-// when nothing else is on its way. (Game answers are asynchronous: a PING
-// sent after a JEU may be answered first.)
+// when nothing else is on its way. (A PING sent after a JEU is answered
+// after the game's answer.)
 func plGame(t *testing.T, u *plUser, game, payload string) string {
 	t.Helper()
 	u.Send("JEU " + game + " " + payload)
@@ -879,7 +879,8 @@ func TestPluginCrash(t *testing.T) {
 
 // TestPluginHang: a game handler that never returns gets its player
 // `ERR JEU echo is unavailable right now` at the call deadline; meanwhile
-// the player, others and the plugin itself keep going.
+// the player, others and the plugin itself keep going, and the player's
+// PING is answered once the call has its answer.
 func TestPluginHang(t *testing.T) {
 	t.Parallel()
 	in := plStart(t, plBlock("echo", plBin(t, "echo"), "", ""))
@@ -892,10 +893,9 @@ func TestPluginHang(t *testing.T) {
 	alice.Expect(plMsg(bob.tag, "1 0", "anyone?"))
 	say(t, alice.Client, alice.tag, "1 0", "me, waiting")
 	bob.Expect(plMsg(alice.tag, "1 0", "me, waiting"))
-	alice.Send("PING a")
-	alice.Expect("PONG a")
 	plAsk(t, alice, "echo", "ping 2", "pong 2")
-	alice.Expect("ERR JEU echo is unavailable right now")
+	alice.Send("PING a")
+	alice.Expect("ERR JEU echo is unavailable right now", "PONG a")
 	plAsk(t, alice, "echo", "ping 3", "pong 3")
 	plQuiet(alice, bob)
 	if st := in.Server.PluginStatus(); len(st) != 1 || st[0].State != "running" || st[0].Restarts != 0 {

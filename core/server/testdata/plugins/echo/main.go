@@ -5,6 +5,7 @@
 //	JEU echo whoami           -> JEU echo you are <tag> <pseudo> online=<bool> bot=<bool>
 //	JEU echo ping N           -> JEU echo pong N
 //	JEU echo say <text>       -> JEU echo said <text>
+//	JEU echo sleep D          -> JEU echo slept D, after sleeping for duration D
 //	JEU echo all S C <text>   -> JEU echo <pseudo> says <text>, to every member of S C (SendGameTo)
 //	JEU echo crash            -> the process exits
 //	JEU echo hang             -> the handler never returns, whatever its deadline
@@ -58,6 +59,13 @@ func (e *echo) HandleGame(ctx context.Context, call sdk.GameCall) error {
 		return reply("pong " + arg)
 	case "say":
 		return reply("said " + arg)
+	case "sleep":
+		d, err := time.ParseDuration(arg)
+		if err != nil {
+			return reply("error sleep D")
+		}
+		time.Sleep(d)
+		return reply("slept " + arg)
 	case "all":
 		f := strings.SplitN(arg, " ", 3)
 		if len(f) != 3 {
