@@ -32,11 +32,12 @@ var caseFold = cases.Fold()
 // UAX #31) without the default-ignorable characters:
 //
 //   - NFD first, and NFKD after each case folding, as the standard defines
-//     the match, so canonically equivalent strings (é and e + U+0301) meet.
+//     the match, so canonically equivalent strings meet (é and e + U+0301,
+//     the Kelvin sign and K).
 //   - Compatibility decomposition folds widths (every fullwidth and halfwidth
 //     form decomposes to the ordinary one: "ａｌｉｃｅ" is "alice"), and the
 //     other presentation forms too: ligatures (ﬁ), circled, superscript and
-//     mathematical letters (𝐚𝐥𝐢𝐜𝐞), the Kelvin and Ohm signs.
+//     mathematical letters (𝐚𝐥𝐢𝐜𝐞).
 //   - Full case folding, not a lower-casing: "STRASSE" and "straße" meet.
 //   - Variation selectors, the combining grapheme joiner, Hangul fillers and
 //     the other default-ignorable characters that a name may hold (ValidName
