@@ -682,7 +682,11 @@ func (h *Hub) pseudo(s *Session, me *user, r *request) effect {
 	if other := h.st.byPseudo[key]; other != nil && other != me {
 		return h.fail(s, "PSD", "pseudo already taken")
 	}
-	delete(h.st.byPseudo, wire.FoldPseudo(me.pseudo))
+	// The old key is freed only if it is me's: accounts that fold alike
+	// (from before pseudos were folded as they are now) share one.
+	if old := wire.FoldPseudo(me.pseudo); h.st.byPseudo[old] == me {
+		delete(h.st.byPseudo, old)
+	}
 	h.st.byPseudo[key] = me
 	me.pseudo = name
 	var o outbox

@@ -245,7 +245,8 @@ func (h *Hub) endFile(r *request, me *user) effect {
 		h.removeBlobs([]string{r.blob})
 		return h.fail(s, "ENDFILE", why)
 	}
-	taken := func(n string) bool { return h.st.files[conv][n] != nil }
+	// Unique by files.Key: PHOTO.PNG after photo.png is PHOTO-2.PNG.
+	taken := func(n string) bool { return h.st.fileKeys[conv][files.Key(n)] }
 	name := files.UniqueName(files.SafeName(c.Name), taken)
 	h.st.addFile(conv, name, &fileEntry{blob: r.blob, size: c.Size})
 	row := store.File{ID: r.blob, ServerID: conv.ServerID, ChannelTag: conv.ChannelTag,

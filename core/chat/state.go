@@ -3,6 +3,7 @@ package chat
 import (
 	"slices"
 
+	"github.com/salon-chat/salon/core/files"
 	"github.com/salon-chat/salon/core/store"
 	"github.com/salon-chat/salon/core/wire"
 )
@@ -86,6 +87,12 @@ type state struct {
 	nextMessage int64 // message IDs are given here so that a history can be bounded to the moment it was asked for
 
 	files map[store.Conversation]map[string]*fileEntry // by conversation, then name
+	// fileKeys holds the files.Key of every name in files: the names of a
+	// conversation are unique by it. GET looks a file up by its exact name
+	// in files; only a new name is checked here. A database written before
+	// names were folded may hold two names with one key: the set holds it
+	// once and both files stay reachable by their names.
+	fileKeys map[store.Conversation]map[string]bool
 }
 
 // fileEntry is an uploaded file: its blob and size.
@@ -104,6 +111,7 @@ func newState(snap *store.Snapshot) *state {
 		nextInvite:  1,
 		nextMessage: snap.LastMessage + 1,
 		files:       map[store.Conversation]map[string]*fileEntry{},
+		fileKeys:    map[store.Conversation]map[string]bool{},
 	}
 	for _, f := range snap.Files {
 		st.addFile(f.Conversation(), f.Name, &fileEntry{blob: f.ID, size: f.Size})
@@ -237,6 +245,12 @@ func (st *state) addFile(c store.Conversation, name string, f *fileEntry) {
 		st.files[c] = names
 	}
 	names[name] = f
+	keys := st.fileKeys[c]
+	if keys == nil {
+		keys = map[string]bool{}
+		st.fileKeys[c] = keys
+	}
+	keys[files.Key(name)] = true
 }
 
 // dropFiles forgets the files of the channels of server srvID (one channel,
@@ -251,6 +265,7 @@ func (st *state) dropFiles(srvID, tag int64, all bool) []string {
 			blobs = append(blobs, f.blob)
 		}
 		delete(st.files, c)
+		delete(st.fileKeys, c)
 	}
 	return blobs
 }

@@ -405,7 +405,15 @@ func TestSafeName(t *testing.T) {
 		{"\u200fשלום.txt", "שלום.txt"},             // right-to-left mark
 		{"zero\u200bwidth", "zerowidth"},
 		{"résumé.pdf", "résumé.pdf"},
-		{"re\u0301sume\u0301.pdf", "re\u0301sume\u0301.pdf"}, // decomposed accents
+		{"re\u0301sume\u0301.pdf", "r\u00e9sum\u00e9.pdf"},   // decomposed accents, stored in NFC
+		{"\u212bngstr\u00f6m.txt", "\u00c5ngstr\u00f6m.txt"}, // Angstrom sign: NFC makes it Å
+		{"ｓａｖｅ.txt", "ｓａｖｅ-1.txt"},                           // fullwidth: its Key is save.txt
+		{"ｓａｖｅ．ｔｘｔ", "ｓａｖｅｔｘｔ"},                              // the fullwidth full stop is dropped
+		{"Save.Txt", "Save-1.Txt"},
+		{"save.txt\ufe0f", "save.txt\ufe0f-1"}, // an invisible variation selector on the t
+		{"sa\u034fve.txt", "sa\u034fve-1.txt"}, // combining grapheme joiner
+		{"\u0455ave.txt", "\u0455ave.txt"},     // Cyrillic ѕ: a name of its own (see Key)
+		{"ｐｈｏｔｏ.png", "ｐｈｏｔｏ.png"},
 		{"हिंदी.txt", "हिंदी.txt"},
 		{"日本語ファイル.txt", "日本語ファイル.txt"},
 		{"Ελληνικά_файл-١٢٣.txt", "Ελληνικά_файл-١٢٣.txt"},
@@ -421,6 +429,54 @@ func TestSafeName(t *testing.T) {
 	for _, tt := range tests {
 		if got := SafeName(tt.in); got != tt.want {
 			t.Errorf("SafeName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestUniqueNameByKey numbers names the way the hub does: a name is taken
+// when a name with the same Key is.
+func TestUniqueNameByKey(t *testing.T) {
+	tests := []struct {
+		name  string
+		taken []string
+		want  string
+	}{
+		{"PHOTO.PNG", []string{"photo.png"}, "PHOTO-2.PNG"},
+		{"ｐｈｏｔｏ.png", []string{"photo.png"}, "ｐｈｏｔｏ-2.png"},
+		{"photo.png", []string{"Photo.png", "PHOTO-2.png"}, "photo-3.png"},
+		{"photo\ufe0f.png", []string{"photo.png"}, "photo\ufe0f-2.png"},
+		{"Jose\u0301.txt", []string{"jos\u00e9.txt"}, "Jose\u0301-2.txt"},
+		{"SAVE-1.TXT", []string{"save-1.txt"}, "SAVE-1-2.TXT"},
+		{"\u0455ave.txt", []string{"save.txt"}, "\u0455ave.txt"}, // a Cyrillic ѕ is another letter
+	}
+	for _, tt := range tests {
+		keys := map[string]bool{}
+		for _, n := range tt.taken {
+			keys[Key(n)] = true
+		}
+		got := UniqueName(tt.name, func(n string) bool { return keys[Key(n)] })
+		if got != tt.want {
+			t.Errorf("UniqueName(%q) with %q taken = %q, want %q", tt.name, tt.taken, got, tt.want)
+		}
+	}
+}
+
+func TestKey(t *testing.T) {
+	same := [][2]string{
+		{"photo.png", "PHOTO.PNG"},
+		{"photo.png", "ｐｈｏｔｏ.ｐｎｇ"},
+		{"r\u00e9sum\u00e9.pdf", "re\u0301sume\u0301.PDF"},
+		{"save.txt", "ＳＡＶＥ.txt"},
+		{"straße.txt", "STRASSE.TXT"},
+	}
+	for _, p := range same {
+		if Key(p[0]) != Key(p[1]) {
+			t.Errorf("Key(%q) = %q, Key(%q) = %q, want equal", p[0], Key(p[0]), p[1], Key(p[1]))
+		}
+	}
+	for _, p := range [][2]string{{"photo.png", "photo-2.png"}, {"save.txt", "\u0455ave.txt"}, {"a.png", "b.png"}} {
+		if Key(p[0]) == Key(p[1]) {
+			t.Errorf("Key(%q) = Key(%q) = %q, want different", p[0], p[1], Key(p[0]))
 		}
 	}
 }
@@ -461,6 +517,8 @@ func TestUniqueName(t *testing.T) {
 		{"photo.png", []string{"photo.png", "photo-2.png"}, "photo-3.png"},
 		{"photo.png", []string{"photo.png", "photo-3.png"}, "photo-2.png"},
 		{"photo.png", []string{"Photo.png"}, "photo.png"}, // taken decides what clashes
+		{"ｓａｖｅ.txt", nil, "ｓａｖｅ-2.txt"},                   // the Key of save.txt is never free
+		{"SAVE.ＴＸＴ", nil, "SAVE.ＴＸＴ-2"},
 		{"archive.tar.gz", []string{"archive.tar.gz"}, "archive-2.tar.gz"},
 		{"archive.TAR.GZ", []string{"archive.TAR.GZ"}, "archive-2.TAR.GZ"},
 		{"app.min.js", []string{"app.min.js"}, "app.min-2.js"},

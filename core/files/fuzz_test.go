@@ -6,10 +6,15 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 func FuzzSafeName(f *testing.F) {
-	for _, s := range []string{"photo.png", "../../etc/passwd", "save.txt", "", "..", "a/b\\c.png"} {
+	for _, s := range []string{
+		"photo.png", "../../etc/passwd", "save.txt", "", "..", "a/b\\c.png",
+		"ｓａｖｅ.txt", "\u0455ave.txt", "re\u0301sume\u0301.pdf", "save.txt\ufe0f", "PHOTO.PNG",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -30,6 +35,15 @@ func FuzzSafeName(f *testing.F) {
 		}
 		if again := SafeName(u); again != u {
 			t.Errorf("UniqueName(%q) = %q, but SafeName of it is %q", got, u, again)
+		}
+
+		// Numbering by Key, as the hub does, gives a name whose Key is
+		// free: the name and its upper case are taken.
+		keys := map[string]bool{Key(got): true, Key(strings.ToUpper(got)): true}
+		k := UniqueName(got, func(n string) bool { return keys[Key(n)] })
+		checkName(t, "UniqueName", got, k)
+		if keys[Key(k)] {
+			t.Errorf("UniqueName(%q) by Key = %q, whose Key %q is taken", got, k, Key(k))
 		}
 	})
 }
@@ -53,6 +67,8 @@ func checkName(t *testing.T, fn, in, got string) {
 		bad("hidden")
 	case reserved(got):
 		bad("the reserved name")
+	case !norm.NFC.IsNormalString(got):
+		bad("not in NFC")
 	}
 	for _, r := range got {
 		if r == '/' || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/salon-chat/salon/core/wire"
 )
 
 const (
@@ -23,11 +25,13 @@ const (
 )
 
 // SafeName derives a file name from a client's tmp_name. The result is a
-// single token of 1 to 64 bytes of valid UTF-8, never a path, never hidden,
-// never "save.txt". SafeName(SafeName(x)) == SafeName(x). The rules, in order:
+// single token of 1 to 64 bytes of valid UTF-8 in NFC, never a path, never
+// hidden, never "save.txt" nor anything that Key makes "save.txt".
+// SafeName(SafeName(x)) == SafeName(x). The rules, in order:
 //
 //  1. Keep what follows the last '/' or '\': a client's folders mean nothing
-//     here.
+//     here. Put it in NFC (wire.NormName), the form names are stored in, so
+//     that "é" typed as e + U+0301 is the one character é.
 //  2. Keep letters and digits of any script, the punctuation . - _ + ( ) , = @
 //     and combining marks right after a kept letter, digit or mark (so
 //     "é" spelled e+U+0301 and Indic vowel signs survive, but a variation
@@ -41,12 +45,13 @@ const (
 //     extension (as UniqueName splits it: ".png", ".tar.gz") the cut falls
 //     in the stem, so the extension survives.
 //  5. If nothing is left, use "file".
-//  6. "save.txt", in any case (a client on a case-insensitive disk would save
-//     "SAVE.TXT" over its history), becomes "save-1.txt": "-1" before the
-//     extension, a suffix UniqueName never makes, so it cannot clash with
-//     that series.
+//  6. A name whose Key is "save.txt" ("SAVE.TXT", fullwidth "ｓａｖｅ.txt":
+//     a client on a case-insensitive disk would save it over its history,
+//     and a reader takes it for the history) becomes "save-1.txt",
+//     "ｓａｖｅ-1.txt": "-1" before the extension, a suffix UniqueName never
+//     makes, so it cannot clash with that series.
 func SafeName(clientName string) string {
-	base := clientName[strings.LastIndexAny(clientName, `/\`)+1:]
+	base := wire.NormName(clientName[strings.LastIndexAny(clientName, `/\`)+1:])
 
 	var b strings.Builder
 	afterWord := false // the last rune kept was a letter, digit or mark
@@ -91,9 +96,12 @@ func cut(name string, n int) string {
 
 // UniqueName returns name if it is free, else the first free name of
 // "stem-2.ext", "stem-3.ext", ... (photo.png, photo-2.png, photo-3.png). A
-// name is free if it is not "save.txt" (in any case) and !taken(name). name
-// should come from SafeName; taken must report false for all but finitely
-// many names, or UniqueName never returns.
+// name is free if its Key is not "save.txt" and !taken(name). name should
+// come from SafeName; taken must report false for all but finitely many
+// names, or UniqueName never returns. The names of a conversation are unique
+// by Key, so taken should report whether a name with the same Key exists:
+// then PHOTO.PNG after photo.png becomes PHOTO-2.PNG, and "ｐｈｏｔｏ.png"
+// becomes "ｐｈｏｔｏ-2.png".
 //
 // The extension is the name's last dot segment when that is 1 to 16 ASCII
 // letters and digits with at least one letter, joined by a ".tar" before it:
@@ -166,4 +174,21 @@ func truncate(s string, n int) string {
 	return s[:max(n, first)]
 }
 
-func reserved(name string) bool { return strings.EqualFold(name, reservedName) }
+// Key returns the key under which two file names of a conversation are the
+// same name: wire.FoldName, the fold pseudos are compared by. It erases
+// case, width, canonical and compatibility forms and invisible marks, so
+// photo.png, PHOTO.PNG, "ｐｈｏｔｏ.ｐｎｇ" and "photo\ufe0f.png" are one
+// name.
+//
+// It does not map confusable letters of other scripts ("ѕave.txt" with a
+// Cyrillic ѕ stays its own name). That takes UTS #39's confusables data,
+// which neither the standard library nor x/text ships, and the Go copies of
+// it are frozen at an old Unicode version or come inside large unrelated
+// modules. File names cannot be refused the way pseudos are (a name is only
+// a label derived from the client's), and a look-alike file name cannot do
+// what a look-alike of "save.txt" could: GET finds the history by the exact
+// name save.txt and a file by its exact stored name, and a client saves
+// "ѕave.txt" under that name, beside save.txt, never over it.
+func Key(name string) string { return wire.FoldName(name) }
+
+func reserved(name string) bool { return Key(name) == reservedName }

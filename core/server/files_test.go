@@ -879,7 +879,7 @@ func TestFilesNames(t *testing.T) {
 		{longUTF8, strings.Repeat("é", 30) + ".png"},
 		{"résumé_été.pdf", "résumé_été.pdf"},
 		{"日本語のファイル.txt", "日本語のファイル.txt"},
-		{"cafe\u0301.txt", "cafe\u0301.txt"},
+		{"cafe\u0301.txt", "caf\u00e9.txt"}, // stored in NFC
 		{"invoice\u202Efdp.exe", "invoicefdp.exe"},
 		{"zero\u200Bwidth.txt", "zerowidth.txt"},
 		{"😀photo🎉.jpg", "photo.jpg"},
@@ -889,8 +889,8 @@ func TestFilesNames(t *testing.T) {
 		{"$HOME;rm&x!'`~[]{}^#.txt", "HOMErmx.txt"},
 		{"keep.-_+(),=@.txt", "keep.-_+(),=@.txt"},
 		{"save.txt", "save-1.txt"},
-		{"SAVE.TXT", "SAVE-1.TXT"},
-		{"save.txt", "save-1-2.txt"},
+		{"SAVE.TXT", "SAVE-1-2.TXT"}, // save-1.txt is taken without regard to case
+		{"save.txt", "save-1-3.txt"},
 		{"photo.png", "photo.png"},
 		{"photo.png", "photo-2.png"},
 		{"dir/photo.png", "photo-3.png"},

@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // verbOps maps every verb the core knows to the Ops it may parse into.
@@ -151,6 +154,11 @@ func checkCommand(t *testing.T, line string, c Command) {
 	case OpGame:
 		check(c.Name != "", "game id")
 	}
+	if newPseudoOp(c.Op) {
+		// The pseudo an account is about to take is stored as it is here.
+		check(NormName(c.Name) == c.Name, "pseudo in NFC")
+		check(CheckPseudo(c.Name) == nil, "pseudo of one script")
+	}
 	if bad != nil {
 		t.Errorf("Parse(%.200q) = %s: bad %s", line, brief(c), strings.Join(bad, ", "))
 	}
@@ -161,12 +169,28 @@ func checkCommand(t *testing.T, line string, c Command) {
 	canon := canonical(c)
 	if canon != line &&
 		!(c.Op == OpRename && c.Addr.IsServer() && canon == line+" 0") &&
+		!(newPseudoOp(c.Op) && canon == normPseudoField(line)) &&
 		!(c.Op == OpGame && c.Text == "" && canon+" " == line) {
 		t.Errorf("Parse(%.200q) = %s, which reads back as %q", line, brief(c), canon)
 	}
 	if c2, err := Parse(canon); err != nil || c2 != c {
 		t.Errorf("Parse(%.200q) = %s, %v; Parse(%.200q) = %s", canon, brief(c2), err, line, brief(c))
 	}
+}
+
+// newPseudoOp reports whether op gives an account a pseudo.
+func newPseudoOp(op Op) bool { return op == OpRegister || op == OpPseudo }
+
+// normPseudoField returns line (NEW USR or PSD) with its pseudo in NFC: the
+// one change Parse makes to what it reads.
+func normPseudoField(line string) string {
+	f := strings.Split(line, " ")
+	i := 1 // PSD pseudo password
+	if f[0] == "NEW" {
+		i = 2 // NEW USR pseudo password
+	}
+	f[i] = NormName(f[i])
+	return strings.Join(f, " ")
 }
 
 func containsOp(ops []Op, op Op) bool {
@@ -287,4 +311,27 @@ func referenceLines(data []byte) []result {
 		}
 	}
 	return append(out, eof)
+}
+
+func FuzzFoldName(f *testing.F) {
+	for _, s := range []string{"alice", "José", "Jose\u0301", "ａｌｉｃｅ", "Straße", "\ufb01le", "\u0344", "ΣΊΣΥΦΟΣ", "İ", "ǅ", "\uffa0x", "ｓａｖｅ.txt", "\u0430lice"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := FoldName(s)
+		// A key is its own key: the migration may recompute keys from keys,
+		// and a name that folds to another's key meets it.
+		if again := FoldName(k); again != k {
+			t.Errorf("FoldName(%q) = %q, but FoldName(%q) = %q", s, k, k, again)
+		}
+		// Canonically equivalent names are one name.
+		for _, form := range []string{NormName(s), norm.NFD.String(s)} {
+			if got := FoldName(form); got != k {
+				t.Errorf("FoldName(%q) = %q, FoldName(%q) = %q: want equal", s, k, form, got)
+			}
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(k) {
+			t.Errorf("FoldName(%q) = %q, not valid UTF-8", s, k)
+		}
+	})
 }

@@ -43,7 +43,7 @@ type Command struct {
 	Addr      Addr   // the address the command acts on
 	Place     Addr   // INV: the channel invited to
 	HasPlace  bool   // INV: Place is set
-	Name      string // pseudo, server/channel name, ping token, file name, game id
+	Name      string // pseudo (in NFC for NEW USR and PSD), server/channel name, ping token, file name, game id
 	Secret    string // password (old password for PSW)
 	NewSecret string // PSW: the new password
 	Text      string // MSG text, JEU payload, FILE chunk, OpOther: the rest of the line
@@ -135,8 +135,8 @@ func Parse(line string) (Command, *Error) {
 				return fail(reasonFields)
 			}
 			c.Op, c.Name, c.Secret = OpRegister, f[1], f[2]
-			if !ValidName(c.Name) {
-				return fail(reasonPseudo)
+			if why := newPseudo(&c); why != "" {
+				return fail(why)
 			}
 			if !ValidPassword(c.Secret) {
 				return fail(reasonPassword)
@@ -279,8 +279,8 @@ func Parse(line string) (Command, *Error) {
 			return fail(reasonFields)
 		}
 		c.Op, c.Name, c.Secret = OpPseudo, f[0], f[1]
-		if !ValidName(c.Name) {
-			return fail(reasonPseudo)
+		if why := newPseudo(&c); why != "" {
+			return fail(why)
 		}
 	case "WHO":
 		f, ok := fields(1, 1, false)
@@ -365,4 +365,23 @@ func parseOneAddr(c *Command, rest string, hasRest bool) (Addr, *Error) {
 		return Addr{}, &Error{Verb: c.Verb, Reason: reasonAddr}
 	}
 	return a, nil
+}
+
+// newPseudo checks the pseudo that NEW USR or PSD would give an account and
+// puts it in the form the server stores (NormName), or says why it is
+// refused. It runs before the password is hashed or checked, so a refused
+// pseudo costs nothing. NFC may change the length, so ValidName looks at
+// both forms.
+func newPseudo(c *Command) string {
+	if !ValidName(c.Name) {
+		return reasonPseudo
+	}
+	c.Name = NormName(c.Name)
+	if !ValidName(c.Name) {
+		return reasonPseudo
+	}
+	if err := CheckPseudo(c.Name); err != nil {
+		return err.Error()
+	}
+	return ""
 }

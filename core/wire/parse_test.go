@@ -2,8 +2,10 @@ package wire
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -33,6 +35,11 @@ var parseTests = []struct {
 	{"NEW USR " + name32 + " " + pass8, Command{Op: OpRegister, Verb: "NEW", Name: name32, Secret: pass8}},
 	{"NEW USR " + nameRunes + " " + pass128, Command{Op: OpRegister, Verb: "NEW", Name: nameRunes, Secret: pass128}},
 	{"NEW USR Zoë_42! p\tssword", Command{Op: OpRegister, Verb: "NEW", Name: "Zoë_42!", Secret: "p\tssword"}},
+	// A new pseudo is stored in NFC: e + U+0301 becomes é.
+	{"NEW USR Jose\u0301 password1", Command{Op: OpRegister, Verb: "NEW", Name: "Jos\u00e9", Secret: "password1"}},
+	{"NEW USR 日本語テストabc password1", Command{Op: OpRegister, Verb: "NEW", Name: "日本語テストabc", Secret: "password1"}},
+	{"NEW USR 김철수kim password1", Command{Op: OpRegister, Verb: "NEW", Name: "김철수kim", Secret: "password1"}},
+	{"NEW USR Ψυχή-2 password1", Command{Op: OpRegister, Verb: "NEW", Name: "Ψυχή-2", Secret: "password1"}},
 	{"NEW SERV Salon", Command{Op: OpNewServer, Verb: "NEW", Name: "Salon"}},
 	{"NEW SERV " + name32, Command{Op: OpNewServer, Verb: "NEW", Name: name32}},
 	{"NEW CHAN 7 dev", Command{Op: OpNewChannel, Verb: "NEW", Addr: Addr{Server: 7}, Name: "dev"}},
@@ -42,6 +49,10 @@ var parseTests = []struct {
 	{"IAM bob password1", Command{Op: OpLogin, Verb: "IAM", Name: "bob", Secret: "password1"}},
 	{"IAM bob " + pass8, Command{Op: OpLogin, Verb: "IAM", Name: "bob", Secret: pass8}},
 	{"IAM bob " + pass128, Command{Op: OpLogin, Verb: "IAM", Name: "bob", Secret: pass128}},
+	// IAM and WHO take a pseudo as sent: the hub compares them by FoldPseudo,
+	// and accounts made before the script rule may mix scripts.
+	{"IAM Jose\u0301 password1", Command{Op: OpLogin, Verb: "IAM", Name: "Jose\u0301", Secret: "password1"}},
+	{"IAM \u0430lice password1", Command{Op: OpLogin, Verb: "IAM", Name: "\u0430lice", Secret: "password1"}},
 
 	// BYE in its four forms.
 	{"BYE", Command{Op: OpQuit, Verb: "BYE"}},
@@ -88,6 +99,7 @@ var parseTests = []struct {
 	// PSD
 	{"PSD alice password1", Command{Op: OpPseudo, Verb: "PSD", Name: "alice", Secret: "password1"}},
 	{"PSD " + name32 + " x", Command{Op: OpPseudo, Verb: "PSD", Name: name32, Secret: "x"}},
+	{"PSD Jose\u0301 x", Command{Op: OpPseudo, Verb: "PSD", Name: "Jos\u00e9", Secret: "x"}},
 
 	// WHO
 	{"WHO alice", Command{Op: OpWho, Verb: "WHO", Name: "alice"}},
@@ -177,10 +189,18 @@ var parseErrorTests = []struct {
 	{"NEW USR bob " + pass7, "NEW", reasonPassword},
 	{"NEW USR bob " + pass129, "NEW", reasonPassword},
 	{"NEW USR " + name33 + " password1", "NEW", reasonPseudo},
-	{"NEW USR bo\u00a0b password1", "NEW", reasonPseudo}, // no-break space
-	{"NEW USR bob\u200b password1", "NEW", reasonPseudo}, // zero-width space
-	{"NEW USR bob\tx password1", "NEW", reasonPseudo},    // TAB is valid text but not printable
-	{"NEW USR \xffbob password1", "NEW", reasonPseudo},   // Reader rejects it first; Parse must too
+	{"NEW USR bo\u00a0b password1", "NEW", reasonPseudo},                                // no-break space
+	{"NEW USR bob\u200b password1", "NEW", reasonPseudo},                                // zero-width space
+	{"NEW USR bob\tx password1", "NEW", reasonPseudo},                                   // TAB is valid text but not printable
+	{"NEW USR \xffbob password1", "NEW", reasonPseudo},                                  // Reader rejects it first; Parse must too
+	{"NEW USR \u0430lice password1", "NEW", "pseudo mixes scripts: Cyrillic and Latin"}, // Cyrillic а
+	{"NEW USR alic\u0435 password1", "NEW", "pseudo mixes scripts: Latin and Cyrillic"}, // Cyrillic е
+	{"NEW USR \u03bfscar password1", "NEW", "pseudo mixes scripts: Greek and Latin"},    // Greek ο
+	{"NEW USR a\u0430\u03b1 password1", "NEW", "pseudo mixes scripts: Latin, Cyrillic and Greek"},
+	{"NEW USR alice\ufe0f password1", "NEW", "pseudo holds an invisible character (U+FE0F)"},
+	{"NEW USR \u3164 password1", "NEW", "pseudo holds an invisible character (U+3164)"}, // Hangul filler
+	// 32 bytes as sent, 34 in NFC: U+0344 becomes U+0308 U+0301.
+	{"NEW USR " + strings.Repeat("a", 30) + "\u0344 password1", "NEW", reasonPseudo},
 	{"NEW SERV", "NEW", reasonFields},
 	{"NEW SERV my salon", "NEW", reasonFields},
 	{"NEW SERV salon ", "NEW", reasonFields},
@@ -291,6 +311,8 @@ var parseErrorTests = []struct {
 	{"PSD alice password1 ", "PSD", reasonFields},
 	{"PSD " + name33 + " password1", "PSD", reasonPseudo},
 	{"PSD al\u00adice password1", "PSD", reasonPseudo}, // soft hyphen
+	{"PSD \u0430lice password1", "PSD", "pseudo mixes scripts: Cyrillic and Latin"},
+	{"PSD bob\U000e0100 password1", "PSD", "pseudo holds an invisible character (U+E0100)"},
 
 	// WHO
 	{"WHO", "WHO", reasonFields},
@@ -475,16 +497,131 @@ func TestValidText(t *testing.T) {
 }
 
 func TestFoldPseudo(t *testing.T) {
-	// Pseudos that a user would call the same must fold to the same key,
+	// Pseudos that a reader cannot tell apart must fold to the same key,
 	// and different ones must not.
-	same := [][2]string{{"Bob", "bOB"}, {"ZOË", "zoë"}, {"Σίσυφος", "ΣΊΣΥΦΟΣ"}, {"K", "\u212a"}} // Kelvin sign
+	same := [][2]string{
+		{"Bob", "bOB"}, {"ZOË", "zoë"}, {"Σίσυφος", "ΣΊΣΥΦΟΣ"},
+		{"K", "\u212a"},             // Kelvin sign
+		{"Jos\u00e9", "Jose\u0301"}, // NFC and NFD
+		{"JOSE\u0301", "jos\u00e9"}, // NFD upper case and NFC lower case
+		{"alice", "ａｌｉｃｅ"},          // fullwidth
+		{"ALICE", "ａｌｉｃｅ"},          // fullwidth lower case, ASCII upper case
+		{"ｱﾘｽ", "アリス"},              // halfwidth katakana
+		{"\ufb01le", "file"},        // ligature
+		{"𝐚𝐥𝐢𝐜𝐞", "alice"},          // mathematical bold
+		{"Straße", "STRASSE"},       // full case folding
+		{"alice\ufe0f", "alice"},    // variation selector
+		{"al\u034fice", "alice"},    // combining grapheme joiner
+		{"\uffa0x", "x"},            // halfwidth Hangul filler
+		{"Ω", "\u2126"},             // Ohm sign
+	}
 	for _, p := range same {
 		if FoldPseudo(p[0]) != FoldPseudo(p[1]) {
 			t.Errorf("FoldPseudo(%q) = %q, FoldPseudo(%q) = %q, want equal", p[0], FoldPseudo(p[0]), p[1], FoldPseudo(p[1]))
 		}
 	}
-	if FoldPseudo("bob") == FoldPseudo("bo") || FoldPseudo("zoe") == FoldPseudo("zoë") {
-		t.Error("FoldPseudo folds different pseudos together")
+	different := [][2]string{
+		{"bob", "bo"}, {"zoe", "zoë"}, {"alice", "\u0430lice"}, {"save", "\u0455ave"},
+		{"istanbul", "İstanbul"}, // full folding, not Turkish: İ is i + dot above
+		{"アリス", "ありす"},           // katakana and hiragana
+	}
+	for _, p := range different {
+		if FoldPseudo(p[0]) == FoldPseudo(p[1]) {
+			t.Errorf("FoldPseudo(%q) = FoldPseudo(%q) = %q, want different", p[0], p[1], FoldPseudo(p[0]))
+		}
+	}
+}
+
+func TestFoldName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"Photo.PNG", "photo.png"},
+		{"ｓａｖｅ.txt", "save.txt"},
+		{"SAVE.ＴＸＴ", "save.txt"},
+		{"Jose\u0301", "jos\u00e9"},
+		{"Ⅸ", "ix"},
+		{"x²", "x2"},
+		{"ǅ", "dž"},
+		{"\u3164", ""},
+	}
+	for _, tt := range tests {
+		if got := FoldName(tt.in); got != tt.want {
+			t.Errorf("FoldName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNormName(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"bob", "bob"},
+		{"Jose\u0301", "Jos\u00e9"},
+		{"\u212b", "\u00c5"}, // Angstrom sign: a canonical singleton
+		{"ａｌｉｃｅ", "ａｌｉｃｅ"},   // NFC keeps compatibility forms: what was typed
+	} {
+		if got := NormName(tt.in); got != tt.want {
+			t.Errorf("NormName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCheckPseudo(t *testing.T) {
+	ok := []string{
+		"alice", "José", "Zoë_42!", "a-b_c.d", "🙂", "a★b", "ａｌｉｃｅ",
+		"Ψυχή", "Иван", "Иван_1984", "שלום", "محمد", "हिंदी", "ไทย",
+		"山田太郎", "やまだ", "ヤマダ", "山田たろうTaro", "王小明ㄅ", "Wang王ㄅ", "김철수", "Kim김철수金",
+		"ー", "x\u0301", // Common and Inherited alone
+	}
+	for _, s := range ok {
+		if err := CheckPseudo(s); err != nil {
+			t.Errorf("CheckPseudo(%q) = %v, want nil", s, err)
+		}
+	}
+	refused := []struct{ in, want string }{
+		{"\u0430lice", "pseudo mixes scripts: Cyrillic and Latin"},
+		{"p\u0430ypal", "pseudo mixes scripts: Latin and Cyrillic"},
+		{"\u0405cott", "pseudo mixes scripts: Cyrillic and Latin"},
+		{"Ελληνικά_файл", "pseudo mixes scripts: Greek and Cyrillic"},
+		{"abc١٢٣", "pseudo mixes scripts: Latin and Arabic"},
+		{"ひらがなㄅ", "pseudo mixes scripts: Hiragana and Bopomofo"}, // Japanese kana with Bopomofo
+		{"김ひ", "pseudo mixes scripts: Hangul and Hiragana"},
+		{"漢字한글ㄅ", "pseudo mixes scripts: Han, Hangul and Bopomofo"},
+		{"alice\ufe0f", "pseudo holds an invisible character (U+FE0F)"},
+		{"\u115fbob", "pseudo holds an invisible character (U+115F)"},
+		{"b\u034fob", "pseudo holds an invisible character (U+034F)"},
+	}
+	for _, tt := range refused {
+		err := CheckPseudo(tt.in)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("CheckPseudo(%q) = %v, want %q", tt.in, err, tt.want)
+		}
+	}
+}
+
+func TestScripts(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"123-_.!", nil},
+		{"alice", []string{"Latin"}},
+		{"\u0430lice", []string{"Cyrillic", "Latin"}},
+		{"日本語テストabc", []string{"Han", "Katakana", "Latin"}},
+		{"é\u0301", []string{"Latin"}}, // the combining mark is Inherited
+	}
+	for _, tt := range tests {
+		if got := Scripts(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("Scripts(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// The mixes name scripts as unicode.Scripts does; a typo would make a
+	// mix never match.
+	for _, mix := range mixes {
+		for _, sc := range mix {
+			if unicode.Scripts[sc] == nil {
+				t.Errorf("mix %q names %q, which is not in unicode.Scripts", mix, sc)
+			}
+		}
 	}
 }
 

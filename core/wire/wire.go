@@ -114,13 +114,3 @@ func validUnicodeText(s string) bool {
 	}
 	return true
 }
-
-// FoldPseudo returns the key under which pseudos are compared: pseudos are
-// unique regardless of case.
-func FoldPseudo(s string) string {
-	b := make([]rune, 0, len(s))
-	for _, r := range s {
-		b = append(b, unicode.ToLower(unicode.ToUpper(r)))
-	}
-	return string(b)
-}
