@@ -104,20 +104,30 @@ func (o *outbox) then(h *Hub, change store.Change) effect {
 
 func (h *Hub) register(r *request) effect {
 	s, c := r.s, r.cmd
-	if s.uid != 0 {
-		return h.fail(s, c.Verb, "already logged in")
-	}
-	if h.st.byPseudo[wire.FoldPseudo(c.Name)] != nil {
-		return h.fail(s, c.Verb, "pseudo already taken")
-	}
-	if !h.mayRegister(s.addr) {
-		return h.fail(s, c.Verb, "too many new accounts from your address: try again later")
+	if why := h.registrationRefused(s, c.Name, true); why != "" {
+		return h.fail(s, c.Verb, why)
 	}
 	u := &user{id: h.st.nextUser, pseudo: c.Name, hash: r.hash}
 	h.st.nextUser++
 	h.st.addUser(u)
 	row := store.User{ID: u.id, Pseudo: u.pseudo, PseudoKey: wire.FoldPseudo(u.pseudo), PassHash: u.hash}
 	return h.startSession(s, u, func(tx *store.Tx) error { return tx.CreateUser(row) })
+}
+
+// registrationRefused says why s may not create an account named pseudo,
+// or "". The session's reader asks first, before it hashes the password;
+// the loop asks again when the account is made, and only then (count) is
+// the registration counted against the address's hourly allowance.
+func (h *Hub) registrationRefused(s *Session, pseudo string, count bool) string {
+	switch {
+	case s.uid != 0:
+		return "already logged in"
+	case h.st.byPseudo[wire.FoldPseudo(pseudo)] != nil:
+		return "pseudo already taken"
+	case !h.mayRegister(s.addr, count):
+		return "too many new accounts from your address: try again later"
+	}
+	return ""
 }
 
 func (h *Hub) login(r *request) effect {

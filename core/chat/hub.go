@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/time/rate"
 
 	"github.com/salon-chat/salon/core/auth"
 	"github.com/salon-chat/salon/core/files"
@@ -133,8 +134,8 @@ type Hub struct {
 	buckets map[int64]*bucket // message allowances, by user
 
 	// Owned by the loop.
-	ready         []*request             // unparked requests to handle in the current batch
-	registrations map[string][]time.Time // recent registrations, by address
+	ready         []*request               // unparked requests to handle in the current batch
+	registrations map[string]*rate.Limiter // new accounts allowed, by address
 	st            *state
 	sessions      map[*Session]bool
 	stopping      bool
@@ -226,7 +227,7 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		st:            newState(snap),
 		sessions:      map[*Session]bool{},
 		buckets:       map[int64]*bucket{},
-		registrations: map[string][]time.Time{},
+		registrations: map[string]*rate.Limiter{},
 	}
 	go h.loop()
 	return h, nil
@@ -315,10 +316,7 @@ func (h *Hub) loop() {
 			select {
 			case <-h.wake:
 			case <-tidy.C:
-				h.forgetBuckets()
-				if len(h.registrations) > 10000 {
-					h.registrations = map[string][]time.Time{}
-				}
+				h.forgetAllowances()
 			}
 			continue
 		}
@@ -559,6 +557,8 @@ func (h *Hub) lookup(r *request) effect {
 	s := r.s
 	res := lookupResult{}
 	switch {
+	case r.cmd.Op == wire.OpRegister:
+		res.fail = h.registrationRefused(s, r.cmd.Name, false)
 	case r.cmd.Name == "" && s.uid == 0:
 		res.fail = "not logged in"
 	case r.cmd.Name == "":

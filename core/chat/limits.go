@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/salon-chat/salon/core/wire"
 )
 
@@ -15,8 +17,7 @@ import (
 // at MessagesPerSecond, shared by all the user's sessions. behind is when
 // the user last ran short of it, zero while it has some left.
 type bucket struct {
-	tokens float64
-	last   time.Time
+	lim    *rate.Limiter
 	behind time.Time
 }
 
@@ -29,25 +30,22 @@ func (h *Hub) draw(uid int64) (time.Duration, bool) {
 	h.floodMu.Lock()
 	defer h.floodMu.Unlock()
 	now := time.Now()
-	rate, burst := float64(h.opts.MessagesPerSecond), float64(h.opts.MessageBurst)
 	b := h.buckets[uid]
 	if b == nil {
-		b = &bucket{tokens: burst, last: now}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(h.opts.MessagesPerSecond), h.opts.MessageBurst)}
 		h.buckets[uid] = b
 	}
-	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
-	b.last = now
-	b.tokens--
-	if b.tokens >= 0 {
+	wait := b.lim.ReserveN(now, 1).DelayFrom(now)
+	if wait == 0 {
 		b.behind = time.Time{}
 		return 0, true
 	}
 	if b.behind.IsZero() {
 		b.behind = now
 	}
-	wait := time.Duration(-b.tokens / rate * float64(time.Second))
 	if now.Add(wait).Sub(b.behind) > h.opts.FloodDelay {
-		b.tokens, b.behind = 0, time.Time{}
+		// Disconnected: the next session of the user starts afresh.
+		delete(h.buckets, uid)
 		return 0, false
 	}
 	return wait, true
@@ -96,35 +94,37 @@ func (h *Hub) spendLate(s *Session, u *user) (effect, bool) {
 	return effect{}, true
 }
 
-// forgetBuckets drops allowances that are full again, so the map does not
-// keep every user who ever spoke.
-func (h *Hub) forgetBuckets() {
-	h.floodMu.Lock()
-	defer h.floodMu.Unlock()
+// forgetAllowances drops the allowances that are full again, so that the
+// maps keep only users and addresses seen recently, whatever their number.
+func (h *Hub) forgetAllowances() {
 	now := time.Now()
-	full := float64(h.opts.MessageBurst) / float64(h.opts.MessagesPerSecond)
+	h.floodMu.Lock()
 	for id, b := range h.buckets {
-		if now.Sub(b.last).Seconds() > full {
+		if b.lim.TokensAt(now) >= float64(h.opts.MessageBurst) {
 			delete(h.buckets, id)
+		}
+	}
+	h.floodMu.Unlock()
+	for addr, l := range h.registrations {
+		if l.TokensAt(now) >= float64(h.opts.RegistrationsPerHour) {
+			delete(h.registrations, addr)
 		}
 	}
 }
 
-// mayRegister counts a registration from addr against the hourly limit.
-func (h *Hub) mayRegister(addr string) bool {
-	now := time.Now()
-	recent := h.registrations[addr][:0]
-	for _, t := range h.registrations[addr] {
-		if now.Sub(t) < time.Hour {
-			recent = append(recent, t)
-		}
+// mayRegister reports whether addr may create an account now, against its
+// hourly allowance; count takes one from the allowance.
+func (h *Hub) mayRegister(addr string, count bool) bool {
+	l := h.registrations[addr]
+	if l == nil {
+		n := h.opts.RegistrationsPerHour
+		l = rate.NewLimiter(rate.Every(time.Hour/time.Duration(n)), n)
+		h.registrations[addr] = l
 	}
-	if len(recent) >= h.opts.RegistrationsPerHour {
-		h.registrations[addr] = recent
-		return false
+	if !count {
+		return l.Tokens() >= 1
 	}
-	h.registrations[addr] = append(recent, now)
-	return true
+	return l.Allow()
 }
 
 // ownedServers and createdChannels count against ServersPerUser and

@@ -383,6 +383,27 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 			r.spent = true
 		}
 	case wire.OpRegister:
+		// Everything that may refuse the account is checked before the
+		// costly hash, and each refusal counts against the address like a
+		// failed login: a taken pseudo tried again and again costs the
+		// server nothing but a map lookup, and slows its sender down.
+		key := "addr:" + s.addr
+		if d := h.throttle.Delay(key); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return false
+			}
+		}
+		look, ok := s.ask(&request{kind: reqLookup, cmd: cmd})
+		if !ok {
+			return false
+		}
+		if look.fail != "" {
+			h.throttle.Fail(key)
+			r.perr = wire.Errorf(cmd.Verb, look.fail)
+			return s.send(r)
+		}
 		var hash string
 		var err error
 		aside(func() { hash, err = h.hasher.Hash(ctx, cmd.Secret) })
@@ -451,8 +472,14 @@ func aside(f func()) {
 // lookup asks the hub for the password hash of pseudo (or of the session's
 // own account when pseudo is empty).
 func (s *Session) lookup(pseudo string) (lookupResult, bool) {
+	return s.ask(&request{kind: reqLookup, cmd: wire.Command{Name: pseudo}})
+}
+
+// ask hands the hub a lookup and waits for its answer.
+func (s *Session) ask(r *request) (lookupResult, bool) {
 	reply := make(chan lookupResult, 1)
-	if !s.send(&request{kind: reqLookup, cmd: wire.Command{Name: pseudo}, reply: reply}) {
+	r.reply = reply
+	if !s.send(r) {
 		return lookupResult{}, false
 	}
 	select {

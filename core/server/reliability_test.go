@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/salon-chat/salon/core/server/servertest"
 )
 
 // A command pipelined behind a hooked message is handled exactly as if no
@@ -49,4 +51,40 @@ func TestPongAfterPluginAnswer(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("before PONG: %q, want %q in any order", got, want)
 	}
+}
+
+// NEW USR checks everything that may refuse it before it hashes the
+// password. With a hash that takes over a second, refusals of taken
+// pseudos (and of NEW USR on a logged-in connection) all arrive while one
+// genuine registration is still hashing; each of them used to cost a hash
+// of its own.
+func TestRegistrationChecksBeforeHashing(t *testing.T) {
+	cfg := servertest.Config(t.TempDir())
+	cfg.Passwords.Time, cfg.Passwords.MemoryKiB = 16, 64<<10
+	in := servertest.Start(t, cfg)
+	taken, _ := servertest.Register(t, in.Addr, "taken")
+
+	newcomer := servertest.Dial(t, in.Addr)
+	newcomer.Send("NEW USR newcomer password-newcomer")
+	guesser := servertest.Dial(t, in.Addr)
+	// Five refusals from one address: the last two are slowed down (by
+	// 250 and 500 ms), as failed logins are.
+	for range 3 {
+		guesser.Send("NEW USR taken password-guess")
+	}
+	for range 2 {
+		taken.Send("NEW USR other password-other")
+	}
+	for range 3 {
+		guesser.Expect("ERR NEW pseudo already taken")
+	}
+	for range 2 {
+		taken.Expect("ERR NEW already logged in")
+	}
+	select {
+	case l := <-newcomer.Lines():
+		t.Fatalf("the refusals came after the registration's hash (%q): they were hashed", l)
+	default:
+	}
+	newcomer.ExpectPrefix("TAG 0 ")
 }

@@ -138,6 +138,10 @@ func (c *Client) read() {
 	}
 }
 
+// Lines is the channel of lines received and not yet read, for a test
+// that must look without waiting.
+func (c *Client) Lines() <-chan string { return c.lines }
+
 // Send writes lines, each followed by CRLF.
 func (c *Client) Send(lines ...string) {
 	c.t.Helper()
