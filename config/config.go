@@ -66,6 +66,8 @@ type Limits struct {
 	MembersPerChannel     int           // members of one channel (general included), default 10000, 2..10000000
 	ServersPerUser        int           // servers one user owns, default 20, 1..100000
 	ChannelsPerUser       int           // channels one user created (still existing), default 100, 1..100000
+	InvitationsSent       int           // pending invitations one user has sent, default 100, 1..100000
+	InvitationsReceived   int           // pending invitations one user has received, default 200, 1..100000
 }
 
 // TLS configures the TLS listener. It is off unless Listen is set.
@@ -86,8 +88,10 @@ type Storage struct {
 
 // Files bounds uploads and downloads.
 type Files struct {
-	MaxBytes     int64 // the largest upload, default 25 MiB, 1..1<<40
-	MaxDownloads int   // downloads (files and histories) streamed at once, default 16, 1..1024
+	MaxBytes        int64 // the largest upload, default 25 MiB, 1..1<<40
+	MaxDownloads    int   // downloads being read from disk or the database at once, default 16, 1..1024
+	UserDownloads   int   // downloads one user has streaming at once, default 2, 1..1024
+	QueuedDownloads int   // downloads one connection may have asked for and not yet received, default 8, 1..1024
 }
 
 // Plugin is one `plugin "name" { ... }` block.
@@ -149,6 +153,10 @@ const (
 	defaultServersPerUser    = 20
 	defaultChannelsPerUser   = 100
 	defaultMaxDownloads      = 16
+	defaultUserDownloads     = 2
+	defaultQueuedDownloads   = 8
+	defaultInvitationsSent   = 100
+	defaultInvitationsRecv   = 200
 )
 
 // Default returns the configuration used when no file is given.
@@ -182,13 +190,17 @@ func Default() *Config {
 			MembersPerChannel:     defaultMembersPerChannel,
 			ServersPerUser:        defaultServersPerUser,
 			ChannelsPerUser:       defaultChannelsPerUser,
+			InvitationsSent:       defaultInvitationsSent,
+			InvitationsReceived:   defaultInvitationsRecv,
 		},
 		Storage: Storage{
 			Sync: defaultSync,
 		},
 		Files: Files{
-			MaxBytes:     defaultFileMaxBytes,
-			MaxDownloads: defaultMaxDownloads,
+			MaxBytes:        defaultFileMaxBytes,
+			MaxDownloads:    defaultMaxDownloads,
+			UserDownloads:   defaultUserDownloads,
+			QueuedDownloads: defaultQueuedDownloads,
 		},
 	}
 }

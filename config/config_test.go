@@ -37,9 +37,11 @@ func TestDefault(t *testing.T) {
 			MembersPerChannel:     10000,
 			ServersPerUser:        20,
 			ChannelsPerUser:       100,
+			InvitationsSent:       100,
+			InvitationsReceived:   200,
 		},
 		Storage: Storage{Sync: "full"},
-		Files:   Files{MaxBytes: 25 << 20, MaxDownloads: 16},
+		Files:   Files{MaxBytes: 25 << 20, MaxDownloads: 16, UserDownloads: 2, QueuedDownloads: 8},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -101,6 +103,8 @@ limits {
   members_per_channel     = 500
   servers_per_user        = 3
   channels_per_user       = 7
+  invitations_sent        = 9
+  invitations_received    = 11
 }
 
 tls {
@@ -114,8 +118,10 @@ storage {
 }
 
 files {
-  max_bytes     = 1073741824
-  max_downloads = 4
+  max_bytes          = 1073741824
+  max_downloads      = 4
+  downloads_per_user = 3
+  queued_downloads   = 5
 }
 
 plugin "dice" {
@@ -163,10 +169,12 @@ plugin "echo" {
 			MembersPerChannel:     500,
 			ServersPerUser:        3,
 			ChannelsPerUser:       7,
+			InvitationsSent:       9,
+			InvitationsReceived:   11,
 		},
 		TLS:     TLS{Listen: "0.0.0.0:7001", Cert: "/etc/salon/tls/cert.pem", Key: "/etc/salon/key.pem"},
 		Storage: Storage{Sync: "normal"},
-		Files:   Files{MaxBytes: 1 << 30, MaxDownloads: 4},
+		Files:   Files{MaxBytes: 1 << 30, MaxDownloads: 4, UserDownloads: 3, QueuedDownloads: 5},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", c, want)
@@ -205,8 +213,8 @@ plugin "echo" {
 		Sides int `hcl:"sides"`
 	}
 	diags := gohcl.DecodeBody(dice.Body, nil, &strict)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:56:5: Unsupported argument; An argument named \"names\"") {
-		t.Errorf("plugin's own schema error = %q, want it at 56:5", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:60:5: Unsupported argument; An argument named \"names\"") {
+		t.Errorf("plugin's own schema error = %q, want it at 60:5", got)
 	}
 
 	// Without a config block, the body is empty but still points at the
@@ -215,8 +223,8 @@ plugin "echo" {
 		Token string `hcl:"token"`
 	}
 	diags = gohcl.DecodeBody(echo.Body, nil, &required)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:63:1: Missing required argument") {
-		t.Errorf("missing setting in empty plugin config = %q, want it at 63:1", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:67:1: Missing required argument") {
+		t.Errorf("missing setting in empty plugin config = %q, want it at 67:1", got)
 	}
 }
 

@@ -68,8 +68,10 @@ limits {
   idle_timeout = "5m"
   ping_timeout = "1m"
 
-  # MSG, JEU and plugin verb lines per second a user may send, with a burst: beyond it
-  # the user is slowed down, and disconnected after flood_delay of it.
+  # Commands that reach other users or plugins (MSG, uploads, INV, JOIN,
+  # leaving, RENAME, PSD, DEL, JEU and plugin verbs) per second a user may
+  # send, with a burst: beyond it the user is slowed down, and disconnected
+  # after flood_delay of it.
   messages_per_second = 10
   message_burst       = 30
   flood_delay         = "10s"
@@ -80,6 +82,10 @@ limits {
   # Servers one user may own, and channels one user may have created.
   servers_per_user  = 20
   channels_per_user = 100
+
+  # Invitations waiting for an answer: sent by one user, and received by one.
+  invitations_sent     = 100
+  invitations_received = 200
 }
 
 # A TLS listener beside the plaintext one (SIGHUP reloads the key pair):

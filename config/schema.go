@@ -90,6 +90,10 @@ type limitsBlock struct {
 	ServersPerUserRange        hcl.Range `hcl:"servers_per_user,attr_name_range"`
 	ChannelsPerUser            cty.Value `hcl:"channels_per_user,optional"`
 	ChannelsPerUserRange       hcl.Range `hcl:"channels_per_user,attr_name_range"`
+	InvitationsSent            cty.Value `hcl:"invitations_sent,optional"`
+	InvitationsSentRange       hcl.Range `hcl:"invitations_sent,attr_name_range"`
+	InvitationsReceived        cty.Value `hcl:"invitations_received,optional"`
+	InvitationsReceivedRange   hcl.Range `hcl:"invitations_received,attr_name_range"`
 }
 
 type tlsBlock struct {
@@ -110,10 +114,14 @@ type storageBlock struct {
 }
 
 type filesBlock struct {
-	MaxBytes          cty.Value `hcl:"max_bytes,optional"`
-	MaxBytesRange     hcl.Range `hcl:"max_bytes,attr_name_range"`
-	MaxDownloads      cty.Value `hcl:"max_downloads,optional"`
-	MaxDownloadsRange hcl.Range `hcl:"max_downloads,attr_name_range"`
+	MaxBytes             cty.Value `hcl:"max_bytes,optional"`
+	MaxBytesRange        hcl.Range `hcl:"max_bytes,attr_name_range"`
+	MaxDownloads         cty.Value `hcl:"max_downloads,optional"`
+	MaxDownloadsRange    hcl.Range `hcl:"max_downloads,attr_name_range"`
+	UserDownloads        cty.Value `hcl:"downloads_per_user,optional"`
+	UserDownloadsRange   hcl.Range `hcl:"downloads_per_user,attr_name_range"`
+	QueuedDownloads      cty.Value `hcl:"queued_downloads,optional"`
+	QueuedDownloadsRange hcl.Range `hcl:"queued_downloads,attr_name_range"`
 }
 
 type pluginBlock struct {
@@ -185,6 +193,8 @@ func (f *file) apply(c *Config, dir string, src []byte) hcl.Diagnostics {
 		intIn(&ck, &c.Limits.MembersPerChannel, b.MembersPerChannel, b.MembersPerChannelRange, "limits.members_per_channel", 2, 10000000)
 		intIn(&ck, &c.Limits.ServersPerUser, b.ServersPerUser, b.ServersPerUserRange, "limits.servers_per_user", 1, 100000)
 		intIn(&ck, &c.Limits.ChannelsPerUser, b.ChannelsPerUser, b.ChannelsPerUserRange, "limits.channels_per_user", 1, 100000)
+		intIn(&ck, &c.Limits.InvitationsSent, b.InvitationsSent, b.InvitationsSentRange, "limits.invitations_sent", 1, 100000)
+		intIn(&ck, &c.Limits.InvitationsReceived, b.InvitationsReceived, b.InvitationsReceivedRange, "limits.invitations_received", 1, 100000)
 	}
 
 	if b := f.TLS; b != nil {
@@ -198,6 +208,8 @@ func (f *file) apply(c *Config, dir string, src []byte) hcl.Diagnostics {
 	if b := f.Files; b != nil {
 		intIn(&ck, &c.Files.MaxBytes, b.MaxBytes, b.MaxBytesRange, "files.max_bytes", 1, 1<<40)
 		intIn(&ck, &c.Files.MaxDownloads, b.MaxDownloads, b.MaxDownloadsRange, "files.max_downloads", 1, 1024)
+		intIn(&ck, &c.Files.UserDownloads, b.UserDownloads, b.UserDownloadsRange, "files.downloads_per_user", 1, 1024)
+		intIn(&ck, &c.Files.QueuedDownloads, b.QueuedDownloads, b.QueuedDownloadsRange, "files.queued_downloads", 1, 1024)
 	}
 
 	text := &source{src: src, filename: c.File}

@@ -44,14 +44,11 @@ func (h *Hub) command(r *request) effect {
 		return effect{} // the answer to the server's keep-alive: nothing to say
 	}
 	me := h.st.users[s.uid]
-	switch c.Op {
-	case wire.OpMsg, wire.OpGame, wire.OpOther:
-		// Normally the reader has spent it; a hooked message coming back
-		// with its verdict was spent on its first pass.
-		if paced(c) && !r.spent && r.verdict == nil {
-			if e, ok := h.spendLate(s, me); !ok {
-				return e
-			}
+	// Normally the reader has spent it; a hooked message coming back with
+	// its verdict was spent on its first pass.
+	if paced(c) && !r.spent && r.verdict == nil {
+		if e, ok := h.spendLate(s, me); !ok {
+			return e
 		}
 	}
 	switch c.Op {
@@ -66,6 +63,9 @@ func (h *Hub) command(r *request) effect {
 	case wire.OpLeave:
 		return h.leave(s, me, c.Addr)
 	case wire.OpUnfriend:
+		if c.HasPlace {
+			return h.decline(s, me, c.Addr.UserTag(), c.Place)
+		}
 		return h.unfriend(s, me, c.Addr.UserTag())
 	case wire.OpInvite:
 		return h.invite(s, me, c)
@@ -423,6 +423,27 @@ func (h *Hub) unfriend(s *Session, me *user, other int64) effect {
 	return o.then(h, func(tx *store.Tx) error { return tx.DeleteInvitation(id) })
 }
 
+// decline drops a pending invitation to place: one received from other
+// (declined) or sent to it (withdrawn).
+func (h *Hub) decline(s *Session, me *user, other int64, place wire.Addr) effect {
+	them := h.st.users[other]
+	if them == nil {
+		return h.fail(s, "BYE", "no such user")
+	}
+	i := me.invIn[place]
+	if i == nil || i.from != other {
+		i = them.invIn[place]
+		if i == nil || i.from != me.id {
+			return h.fail(s, "BYE", "no pending invitation to that channel between you")
+		}
+	}
+	h.st.removeInvitation(i)
+	var o outbox
+	o.users([]int64{me.id, other}, wire.Line("BYE", wire.User(me.id), wire.User(other), place))
+	id := i.id
+	return o.then(h, func(tx *store.Tx) error { return tx.DeleteInvitation(id) })
+}
+
 func (h *Hub) invite(s *Session, me *user, c wire.Command) effect {
 	them := h.st.users[c.Addr.UserTag()]
 	switch {
@@ -458,6 +479,14 @@ func (h *Hub) invite(s *Session, me *user, c wire.Command) effect {
 	}
 	if them.bot {
 		return h.inviteBot(me, them, place)
+	}
+	// Pending invitations are bounded at both ends: they are kept, and
+	// listed in every login burst, until they are answered.
+	if n := h.opts.InvitationsSent; len(me.invOut) >= n {
+		return h.fail(s, "INV", limitReason("you have too many invitations waiting for an answer: withdraw some with BYE", n))
+	}
+	if n := h.opts.InvitationsReceived; len(them.invIn) >= n {
+		return h.fail(s, "INV", limitReason("they have too many invitations waiting for their answer", n))
 	}
 	i := &invitation{id: h.st.nextInvite, from: me.id, to: them.id, place: place}
 	h.st.nextInvite++

@@ -36,7 +36,9 @@ type Options struct {
 	CommitGap         time.Duration // the least time from one commit to the next (see loop)
 	Files             *files.Store  // where uploaded files live
 	MaxFileBytes      int64         // the largest upload
-	MaxDownloads      int           // downloads (files and histories) streamed at once
+	MaxDownloads      int           // downloads being read from disk or the database at once
+	UserDownloads     int           // downloads one user has streaming at once
+	QueuedDownloads   int           // downloads one connection has asked for and not yet received
 	InitialChips      int64         // the wallet balance an account opens with
 
 	LoginTimeout         time.Duration // to log in after connecting
@@ -49,6 +51,8 @@ type Options struct {
 	MembersPerChannel    int
 	ServersPerUser       int // servers a user owns
 	ChannelsPerUser      int // channels a user created
+	InvitationsSent      int // pending invitations a user has sent
+	InvitationsReceived  int // pending invitations a user has received
 }
 
 func (o *Options) defaults() {
@@ -95,6 +99,10 @@ func (o *Options) defaults() {
 	setDefault(&o.MembersPerChannel, 10000)
 	setDefault(&o.ServersPerUser, 20)
 	setDefault(&o.ChannelsPerUser, 100)
+	setDefault(&o.InvitationsSent, 100)
+	setDefault(&o.InvitationsReceived, 200)
+	setDefault(&o.UserDownloads, 2)
+	setDefault(&o.QueuedDownloads, 8)
 }
 
 func setDefault[T comparable](v *T, def T) {

@@ -159,11 +159,16 @@ func limitReason(what string, n int) string {
 }
 
 // paced reports whether a command counts against the message allowance:
-// messages, and every line that may reach a plugin (JEU and verbs plugins
-// claim), but not the answer to the server's keep-alive.
+// every command whose lines reach other users (messages, uploads, which
+// end in a FILESENT to the conversation, invitations and their answers,
+// joins and leaves, renames, deletions) and every line that may reach a
+// plugin (JEU and the verbs plugins claim), but not the answer to the
+// server's keep-alive. A flood of any of them is slowed down like a flood
+// of messages.
 func paced(c wire.Command) bool {
 	switch c.Op {
-	case wire.OpMsg, wire.OpGame:
+	case wire.OpMsg, wire.OpGame, wire.OpNewFile, wire.OpInvite, wire.OpJoin, wire.OpLeave,
+		wire.OpUnfriend, wire.OpRename, wire.OpPseudo, wire.OpDelete:
 		return true
 	case wire.OpOther:
 		return c.Verb != "PONG"

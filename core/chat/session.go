@@ -368,20 +368,19 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 	}
 	ctx := s.hub.ctx
 	h := s.hub
+	if uid := s.loggedIn.Load(); uid != 0 && paced(cmd) {
+		if !s.spend(uid) {
+			return false
+		}
+		r.spent = true
+	}
 	switch cmd.Op {
 	case wire.OpNewFile:
-		return s.startUpload(cmd)
+		return s.startUpload(r)
 	case wire.OpFile:
 		return s.uploadChunk(cmd)
 	case wire.OpEndFile:
 		return s.finishUpload(cmd)
-	case wire.OpMsg, wire.OpGame, wire.OpOther:
-		if uid := s.loggedIn.Load(); uid != 0 && paced(cmd) {
-			if !s.spend(uid) {
-				return false
-			}
-			r.spent = true
-		}
 	case wire.OpRegister:
 		// Everything that may refuse the account is checked before the
 		// costly hash, and each refusal counts against the address like a

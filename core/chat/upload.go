@@ -33,7 +33,8 @@ func (s *Session) abortUploads() {
 
 // startUpload creates the temporary file, then asks the hub whether the
 // upload is allowed; the hub answers the client (NEWFILE OK or ERR) in order.
-func (s *Session) startUpload(c wire.Command) bool {
+func (s *Session) startUpload(r *request) bool {
+	c := r.cmd
 	key := uploadKey{c.Addr, c.Name}
 	switch {
 	case s.uploads[key] != nil:
@@ -47,7 +48,8 @@ func (s *Session) startUpload(c wire.Command) bool {
 		return s.send(&request{kind: reqCommand, cmd: c, perr: wire.Errorf("NEWFILE", "cannot store files right now")})
 	}
 	verdict := make(chan lookupResult, 1)
-	if !s.send(&request{kind: reqCommand, cmd: c, reply: verdict}) {
+	r.reply = verdict
+	if !s.send(r) {
 		blob.Abort()
 		return false
 	}

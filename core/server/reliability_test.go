@@ -8,8 +8,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/salon-chat/salon/config"
 	"github.com/salon-chat/salon/core/server/servertest"
 )
 
@@ -87,4 +90,107 @@ func TestRegistrationChecksBeforeHashing(t *testing.T) {
 	default:
 	}
 	newcomer.ExpectPrefix("TAG 0 ")
+}
+
+// rlFloodConfig is a server with a small allowance: a burst of 5, 5 a
+// second, and one second of flooding before a disconnection.
+func rlFloodConfig(t *testing.T) *config.Config {
+	cfg := servertest.Config(t.TempDir())
+	cfg.Limits.MessagesPerSecond = 5
+	cfg.Limits.MessageBurst = 5
+	cfg.Limits.FloodDelay = time.Second
+	return cfg
+}
+
+// Every command that reaches other users draws from its sender's
+// allowance, not only MSG: a flood of renames, or of small uploads (each a
+// file message to every member), is slowed down, then disconnected, and
+// the members see only what the allowance let through.
+func TestFloodControlCoversEveryCommandThatReachesOthers(t *testing.T) {
+	floods := map[string]func(i int) string{
+		"RENAME": func(i int) string { return fmt.Sprintf("RENAME club%d 1\r\n", i) },
+		"upload": func(i int) string {
+			name := fmt.Sprintf("f%d.txt", i)
+			return "NEWFILE 1 0 " + name + " 1\r\nFILE 1 0 " + name + " eA==\r\nENDFILE 1 0 " + name + " 1\r\n"
+		},
+	}
+	for name, line := range floods {
+		t.Run(name, func(t *testing.T) {
+			in := servertest.Start(t, rlFloodConfig(t))
+			owner, o := servertest.Register(t, in.Addr, "owner")
+			member, m := servertest.Register(t, in.Addr, "member")
+			owner.Send("NEW SERV club")
+			owner.Expect("TAG 1 0 club", fmt.Sprintf("GRP 1 0 club general 0 %d", o))
+			limJoin(t, owner, o, member, m, 1, "club")
+			time.Sleep(1100 * time.Millisecond) // a full allowance again
+
+			var flood strings.Builder
+			for i := range 200 {
+				flood.WriteString(line(i))
+			}
+			owner.SendRaw(flood.String())
+			got := owner.ExpectClosed()
+			if len(got) == 0 || got[len(got)-1] != "ERR LINE flooding: disconnected" {
+				t.Fatalf("the flooder got %q, want ERR LINE flooding: disconnected last", got)
+			}
+			reached := 0
+			for _, l := range member.Sync() {
+				if strings.HasPrefix(l, "RENAME ") || strings.HasPrefix(l, "FILESENT ") {
+					reached++
+				}
+			}
+			// A burst of 5, then 5 a second for the second of flooding.
+			if reached < 5 || reached > 20 {
+				t.Fatalf("%d of the 200 lines reached the member, want about 10", reached)
+			}
+		})
+	}
+}
+
+// Pending invitations are bounded for their sender and their receiver, and
+// a channel invitation can be declined (or withdrawn) with BYE 0 U S C.
+func TestInvitationsBoundedAndDeclinable(t *testing.T) {
+	cfg := servertest.Config(t.TempDir())
+	cfg.Limits.InvitationsSent = 3
+	cfg.Limits.InvitationsReceived = 4
+	in := servertest.Start(t, cfg)
+	alice, a := servertest.Register(t, in.Addr, "alice")
+	victim, v := servertest.Register(t, in.Addr, "victim")
+	alice.Send("NEW SERV s1", "NEW SERV s2", "NEW SERV s3", "NEW SERV s4")
+	alice.Sync()
+	for s := 1; s <= 3; s++ {
+		alice.Send(fmt.Sprintf("INV 0 %d %d 0", v, s))
+		alice.Expect(fmt.Sprintf("ADD ON 0 %d victim", v))
+		alice.Expect(fmt.Sprintf("INV 0 %d 0 %d %d 0 s%d general", a, v, s, s))
+	}
+	alice.Send(fmt.Sprintf("INV 0 %d 4 0", v))
+	alice.Expect("ERR INV you have too many invitations waiting for an answer: withdraw some with BYE (the limit is 3)")
+	victim.Sync()
+
+	// Withdrawn by its sender, declined by its receiver: both sides hear it.
+	alice.Send(fmt.Sprintf("BYE 0 %d 1 0", v))
+	bye := fmt.Sprintf("BYE 0 %d 0 %d 1 0", a, v)
+	alice.Expect(bye)
+	victim.Expect(bye)
+	victim.Send(fmt.Sprintf("BYE 0 %d 2 0", a))
+	bye = fmt.Sprintf("BYE 0 %d 0 %d 2 0", v, a)
+	victim.Expect(bye)
+	alice.Expect(bye)
+	victim.Send(fmt.Sprintf("BYE 0 %d 2 0", a))
+	victim.Expect("ERR BYE no pending invitation to that channel between you")
+	_, burst := servertest.Login(t, in.Addr, "victim")
+	if want := fmt.Sprintf("SENT 0 %d 3 0 s3 general", a); !slices.Contains(burst, want) || slices.Contains(burst, fmt.Sprintf("SENT 0 %d 1 0 s1 general", a)) {
+		t.Fatalf("the victim's burst %q: want only %q pending", burst, want)
+	}
+
+	// The receiver's bound: others' invitations count together.
+	for i := range 4 {
+		name := fmt.Sprintf("other%d", i)
+		c, _ := servertest.Register(t, in.Addr, name)
+		c.Send(fmt.Sprintf("INV 0 %d", v))
+		c.Sync()
+	}
+	last, _ := servertest.Register(t, in.Addr, "last")
+	last.Send(fmt.Sprintf("INV 0 %d", v))
+	last.Expect("ERR INV they have too many invitations waiting for their answer (the limit is 4)")
 }

@@ -68,6 +68,8 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		Files:             fs,
 		MaxFileBytes:      cfg.Files.MaxBytes,
 		MaxDownloads:      cfg.Files.MaxDownloads,
+		UserDownloads:     cfg.Files.UserDownloads,
+		QueuedDownloads:   cfg.Files.QueuedDownloads,
 
 		LoginTimeout:         cfg.Limits.LoginTimeout,
 		IdleTimeout:          cfg.Limits.IdleTimeout,
@@ -79,6 +81,8 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		MembersPerChannel:    cfg.Limits.MembersPerChannel,
 		ServersPerUser:       cfg.Limits.ServersPerUser,
 		ChannelsPerUser:      cfg.Limits.ChannelsPerUser,
+		InvitationsSent:      cfg.Limits.InvitationsSent,
+		InvitationsReceived:  cfg.Limits.InvitationsReceived,
 	})
 	if err != nil {
 		fs.Close()

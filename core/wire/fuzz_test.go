@@ -102,7 +102,7 @@ func checkCommand(t *testing.T, line string, c Command) {
 			t.Errorf("Parse(%.200q): token %q holds a space", line, s)
 		}
 	}
-	if c.Op != OpInvite && (c.Place != Addr{} || c.HasPlace) {
+	if c.Op != OpInvite && c.Op != OpUnfriend && (c.Place != Addr{} || c.HasPlace) {
 		t.Errorf("Parse(%.200q): Place set on Op %d", line, c.Op)
 	}
 
@@ -127,6 +127,8 @@ func checkCommand(t *testing.T, line string, c Command) {
 		check(validAddr(c.Addr) && !c.Addr.IsUser(), "server or channel address")
 	case OpUnfriend:
 		check(validAddr(c.Addr) && c.Addr.IsUser(), "user address")
+		check(!c.HasPlace || validAddr(c.Place) && !c.Place.IsUser(), "place")
+		check(c.HasPlace || c.Place == Addr{}, "no place")
 	case OpRename:
 		check(ValidName(c.Name), "name")
 		check(c.Addr.Server > 0 && c.Addr.Channel >= 0, "server or channel address")
@@ -222,7 +224,12 @@ func canonical(c Command) string {
 		return join("IAM", c.Name, c.Secret)
 	case OpQuit:
 		return "BYE"
-	case OpLeave, OpUnfriend:
+	case OpLeave:
+		return join("BYE", c.Addr.String())
+	case OpUnfriend:
+		if c.HasPlace {
+			return join("BYE", c.Addr.String(), c.Place.String())
+		}
 		return join("BYE", c.Addr.String())
 	case OpDelete:
 		return join("DEL", c.Addr.String())

@@ -18,7 +18,7 @@ const (
 	OpLogin                // IAM pseudo password
 	OpQuit                 // BYE
 	OpLeave                // BYE S C (S > 0): leave a channel, or the server when C is 0
-	OpUnfriend             // BYE 0 U: end a friendship or drop a request
+	OpUnfriend             // BYE 0 U: end a friendship or drop a request; BYE 0 U S C (HasPlace): drop an invitation to S C
 	OpDelete               // DEL S C
 	OpRename               // RENAME name S [C]
 	OpInvite               // INV 0 U [S C]
@@ -177,8 +177,8 @@ func Parse(line string) (Command, *Error) {
 			return fail(reasonPassword)
 		}
 	case "BYE":
-		f, ok := fields(0, 2, false)
-		if !ok || len(f) == 1 {
+		f, ok := fields(0, 4, false)
+		if !ok || len(f)%2 == 1 {
 			return fail(reasonFields)
 		}
 		if len(f) == 0 {
@@ -190,10 +190,20 @@ func Parse(line string) (Command, *Error) {
 			return fail(reasonAddr)
 		}
 		c.Addr = a
-		if a.IsUser() {
-			c.Op = OpUnfriend
-		} else {
+		if !a.IsUser() {
+			if len(f) == 4 {
+				return fail(reasonFields)
+			}
 			c.Op = OpLeave
+			break
+		}
+		c.Op = OpUnfriend
+		if len(f) == 4 {
+			p, ok := ParseAddr(f[2], f[3])
+			if !ok || p.IsUser() {
+				return fail("expected a server or channel address")
+			}
+			c.Place, c.HasPlace = p, true
 		}
 	case "DEL":
 		a, err := parseOneAddr(&c, rest, hasRest)

@@ -59,6 +59,8 @@ var parseTests = []struct {
 	{"BYE 3 4", Command{Op: OpLeave, Verb: "BYE", Addr: Addr{3, 4}}},
 	{"BYE 3 0", Command{Op: OpLeave, Verb: "BYE", Addr: Addr{3, 0}}},
 	{"BYE 0 9", Command{Op: OpUnfriend, Verb: "BYE", Addr: User(9)}},
+	{"BYE 0 9 3 4", Command{Op: OpUnfriend, Verb: "BYE", Addr: User(9), Place: Addr{3, 4}, HasPlace: true}},
+	{"BYE 0 9 3 0", Command{Op: OpUnfriend, Verb: "BYE", Addr: User(9), Place: Addr{3, 0}, HasPlace: true}},
 	{"BYE 9223372036854775807 9223372036854775807", Command{Op: OpLeave, Verb: "BYE", Addr: Addr{1<<63 - 1, 1<<63 - 1}}},
 
 	// DEL
@@ -230,6 +232,10 @@ var parseErrorTests = []struct {
 	{"BYE ", "BYE", reasonFields},
 	{"BYE 3", "BYE", reasonFields},
 	{"BYE 3 4 5", "BYE", reasonFields},
+	{"BYE 0 9 3", "BYE", reasonFields},
+	{"BYE 3 4 5 6", "BYE", reasonFields},
+	{"BYE 0 9 0 4", "BYE", "expected a server or channel address"},
+	{"BYE 0 9 3 4 5", "BYE", reasonFields},
 	{"BYE 3 4 ", "BYE", reasonFields},
 	{"BYE 3  4", "BYE", reasonFields},
 	{"BYE 0 0", "BYE", reasonAddr},
