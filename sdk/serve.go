@@ -184,6 +184,10 @@ func (s *server) handle(ctx context.Context, run func(context.Context, *Instance
 	rctx, r := withReplies(ctx)
 	err = run(rctx, inst)
 	sends := r.take()
+	if reason, ok := refusalOf(err); ok {
+		// An answer, which carries the lines sent before it.
+		return &pluginpb.Replies{Sends: sends, Refusal: reason}, nil
+	}
 	if err != nil {
 		// An error answer cannot carry lines: send them on their own.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -226,9 +230,10 @@ func (s *server) HandleEvent(ctx context.Context, req *pluginpb.Event) (*pluginp
 	return &pluginpb.Empty{}, nil
 }
 
-// handlerStatus turns a handler's error into the status the host sees:
+// handlerStatus turns a handler's error into the status the host sees (a
+// Refusal is no error: it travels in Replies.refusal):
 //
-//	InvalidArgument   the handler's own error: its text is meant for the user
+//	InvalidArgument   the handler's own error
 //	Unimplemented     ErrNotHandled
 //	Internal          a panic, or a failed Host call the handler passed on
 //	DeadlineExceeded, Canceled   the call's context ended
