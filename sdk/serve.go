@@ -25,7 +25,9 @@ const LogLevelEnv = "SALON_PLUGIN_LOG_LEVEL"
 
 // Serve runs p as a plugin process: it answers go-plugin's handshake on
 // stdout and serves p over gRPC until salond ends the process. Logs are
-// written to stderr as JSON, which go-plugin hands to salond structured.
+// written to stderr as JSON, which go-plugin hands to salond structured;
+// values with a String method (a time.Duration, say) are written as that
+// string, since JSON would turn them into bare numbers or objects.
 // Serve is the last thing main calls; it does not return when run by salond.
 func Serve(p Plugin) {
 	logger := newLogger()
@@ -53,6 +55,7 @@ func newLogger() hclog.Logger {
 }
 
 func serve(p Plugin, logger hclog.Logger, test *plugin.ServeTestConfig) {
+	logger = withTextValues(logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: p, Logger: logger}},

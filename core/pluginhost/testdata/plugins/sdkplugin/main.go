@@ -1,11 +1,13 @@
 // Command sdkplugin is a plugin written with the sdk, for pluginhost's
 // tests of what the sdk and the host do together: a handler's sdk.Refuse
-// reaching the host as a *Refusal.
+// reaching the host as a *Refusal, a logged duration reaching salond's log
+// as a duration.
 package main
 
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/salon-chat/salon/sdk"
 )
@@ -14,6 +16,7 @@ type nope struct{ host sdk.Host }
 
 func (n *nope) Configure(cfg sdk.Config, host sdk.Host) (sdk.Manifest, error) {
 	n.host = host
+	host.Log().Info("nope ready", "delay", 5*time.Second)
 	return sdk.Manifest{Games: []string{"nope"}, Verbs: []string{"NOPE"}}, nil
 }
 
