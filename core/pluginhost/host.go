@@ -35,8 +35,10 @@ type Options struct {
 	// disabled until the next Apply that changes it; default 5 in 10m.
 	MaxFailures   int
 	FailureWindow time.Duration
-	// Restarts wait BackoffMin, doubling up to BackoffMax after each
-	// failure in a row; default 500ms to 30s.
+	// A restart waits at least BackoffMin and at most BackoffMax, drawn
+	// at random between half a ceiling and the ceiling, which starts at
+	// twice BackoffMin and doubles after each failure in a row (see
+	// backoff); default 500ms to 30s.
 	BackoffMin, BackoffMax time.Duration
 
 	EventQueue        int // events queued per plugin before dropping; default 1024
