@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/salon-chat/salon/config"
 )
@@ -352,15 +353,15 @@ func keyOf(p config.Plugin) string {
 func (h *Host) newUnit(cfg config.Plugin) *unit {
 	ctx, cancel := context.WithCancel(h.life)
 	u := &unit{
-		h:       h,
-		cfg:     cfg,
-		key:     keyOf(cfg),
-		log:     h.log.With("plugin", cfg.Name),
-		limiter: make(chan struct{}, h.opts.HostCallsInFlight),
-		ctx:     ctx,
-		cancel:  cancel,
-		done:    make(chan struct{}),
-		state:   StateStopped,
+		h:        h,
+		cfg:      cfg,
+		key:      keyOf(cfg),
+		log:      h.log.With("plugin", cfg.Name),
+		inFlight: semaphore.NewWeighted(int64(h.opts.HostCallsInFlight)),
+		ctx:      ctx,
+		cancel:   cancel,
+		done:     make(chan struct{}),
+		state:    StateStopped,
 	}
 	return u
 }

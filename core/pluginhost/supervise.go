@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/salon-chat/salon/config"
@@ -16,10 +17,10 @@ import (
 // and Status reports. Each process is a *Plugin; the unit's supervisor
 // goroutine watches it and starts the next one when it fails.
 type unit struct {
-	h       *Host
-	key     string // keyOf(cfg)
-	log     hclog.Logger
-	limiter chan struct{} // Host API calls in flight, shared by its processes
+	h        *Host
+	key      string // keyOf(cfg)
+	log      hclog.Logger
+	inFlight *semaphore.Weighted // Host API calls in flight, shared by its processes
 
 	ctx    context.Context // done when the unit is to stop
 	cancel context.CancelFunc
