@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 )
@@ -57,6 +58,13 @@ func (e *echo) HandleGame(ctx context.Context, call GameCall) error {
 }
 
 func (e *echo) HandleVerb(ctx context.Context, call VerbCall) error {
+	if call.Args == "" {
+		// A line before the refusal, which must arrive all the same.
+		if err := e.host.SendToUser(ctx, call.From.Tag, "ECHO where?"); err != nil {
+			return err
+		}
+		return fmt.Errorf("echo: %w", Refuse("say where:\nS C or 0 U"))
+	}
 	c, err := ParseConversation(call.Args)
 	if err != nil {
 		return err

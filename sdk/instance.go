@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"strings"
-	"unicode"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -156,12 +154,9 @@ func (i *Instance) HookMessage(ctx context.Context, m Message) (v Verdict) {
 	case Allow:
 		return AllowMessage()
 	case Reject:
-		if v.Reason == "" {
-			v.Reason = "message rejected"
-		}
 		// salond lets a message through if the reason is unusable, so
 		// make it usable rather than lose the rejection.
-		return Verdict{Action: Reject, Reason: rules.Truncate(lineText(v.Reason), rules.MaxReason)}
+		return Verdict{Action: Reject, Reason: rules.Reason(v.Reason, "message rejected")}
 	case Replace:
 		return Verdict{Action: Replace, Text: v.Text}
 	}
@@ -182,11 +177,18 @@ func (i *Instance) HandleEvent(ctx context.Context, e Event) {
 }
 
 // failed logs a handler's error (panics are logged by recover already):
-// salond tells the user the call failed, the plugin's log says why.
+// salond tells the user the call failed, the plugin's log says why. A
+// refusal is no failure: users typing nonsense must not fill the log with
+// warnings.
 func (i *Instance) failed(call string, err *error, args ...any) {
-	if *err != nil && !errors.Is(*err, ErrPanicked) {
-		i.log.Warn(call+" failed", append(args, "error", *err)...)
+	if *err == nil || errors.Is(*err, ErrPanicked) {
+		return
 	}
+	if reason, ok := refusalOf(*err); ok {
+		i.log.Debug(call+" refused", append(args, "reason", reason)...)
+		return
+	}
+	i.log.Warn(call+" failed", append(args, "error", *err)...)
 }
 
 // recover is deferred by every call into the plugin: a panic becomes an
@@ -198,15 +200,4 @@ func (i *Instance) recover(call string, err *error) {
 	}
 	i.log.Error("plugin panicked", "call", call, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 	*err = fmt.Errorf("%s: %w: %v", call, ErrPanicked, r)
-}
-
-// lineText makes s fit in a line: valid UTF-8, control characters (TAB
-// excepted) turned into spaces.
-func lineText(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r != '\t' && unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
 }

@@ -48,13 +48,17 @@ type Plugin interface {
 // games in Manifest.Games. Answer a player's mistakes with a line of the
 // game (its payload grammar should have one for errors); return an error
 // when the call failed: salond then answers the sender with an `ERR JEU`
-// line, and the plugin logs the error.
+// line, and the plugin logs the error. A handler that returns a Refusal
+// (see Refuse) has its reason told as `ERR JEU reason`.
 type GameHandler interface {
 	HandleGame(ctx context.Context, call GameCall) error
 }
 
-// VerbHandler receives the lines whose verb is in Manifest.Verbs. Errors
-// are handled as GameHandler's are, with an `ERR <VERB>` line.
+// VerbHandler receives the lines whose verb is in Manifest.Verbs. A line
+// the handler turns down (bad arguments, nothing to do) is answered with
+// Refuse, which salond tells the sender as `ERR VERB reason`, like a core
+// command's refusal. Other errors are failures, handled as GameHandler's
+// are, with an `ERR VERB` line that says the verb is unavailable.
 type VerbHandler interface {
 	HandleVerb(ctx context.Context, call VerbCall) error
 }

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -279,6 +280,13 @@ func TestInstanceCalls(t *testing.T) {
 	if err := inst.HandleVerb(ctx, VerbCall{Verb: "ECHO", Args: "nowhere"}); err == nil {
 		t.Error("verb with a bad address succeeded")
 	}
+	var r *Refusal
+	if err := inst.HandleVerb(ctx, VerbCall{From: User{Tag: 1}, Verb: "ECHO"}); !errors.As(err, &r) || r.Reason != "say where:\nS C or 0 U" {
+		t.Errorf("verb without arguments: %v, want a wrapped Refusal", err)
+	}
+	if last := h.lines[len(h.lines)-1]; last != "ECHO where?" {
+		t.Errorf("the line sent before the refusal: %q", last)
+	}
 	if err := inst.HandleVerb(ctx, VerbCall{Verb: "ROLL"}); !errors.Is(err, ErrNotHandled) {
 		t.Errorf("unclaimed verb: %v", err)
 	}
@@ -343,6 +351,37 @@ func TestHookVerdictsAreNormalized(t *testing.T) {
 	}
 	if v := inst.HookMessage(context.Background(), Message{Text: "long"}); v != RejectMessage(strings.Repeat("é", 100)) {
 		t.Errorf("long reason gave %+v", v)
+	}
+}
+
+// What a handler refuses with reaches salond as a reason it accepts.
+func TestRefusalReasons(t *testing.T) {
+	var nilRefusal *Refusal
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{Refuse("nothing to roll: try 2d6+1"), "nothing to roll: try 2d6+1"},
+		{fmt.Errorf("roll %q: %w", "x", Refuse("not a number")), "not a number"},
+		{Refuse("two\nlines\x00"), "two lines"},
+		{Refuse("  "), "request refused"},
+		{Refuse(""), "request refused"},
+		{Refuse(strings.Repeat("é", 150)), strings.Repeat("é", 100)},
+		{Refuse("bad \xff byte"), "bad \uFFFD byte"},
+		{nilRefusal, "request refused"},
+	} {
+		got, ok := refusalOf(tc.err)
+		if !ok || got != tc.want {
+			t.Errorf("refusalOf(%#v) = %q, %v; want %q", tc.err, got, ok, tc.want)
+		}
+	}
+	for _, err := range []error{nil, errors.New("database down"), ErrNotHandled} {
+		if got, ok := refusalOf(err); ok {
+			t.Errorf("refusalOf(%v) = %q, want no refusal", err, got)
+		}
+	}
+	if err := Refuse("no"); err.Error() != "refused: no" {
+		t.Errorf("Error() = %q", err)
 	}
 }
 

@@ -25,7 +25,9 @@ const LogLevelEnv = "SALON_PLUGIN_LOG_LEVEL"
 
 // Serve runs p as a plugin process: it answers go-plugin's handshake on
 // stdout and serves p over gRPC until salond ends the process. Logs are
-// written to stderr as JSON, which go-plugin hands to salond structured.
+// written to stderr as JSON, which go-plugin hands to salond structured;
+// values with a String method (a time.Duration, say) are written as that
+// string, since JSON would turn them into bare numbers or objects.
 // Serve is the last thing main calls; it does not return when run by salond.
 func Serve(p Plugin) {
 	logger := newLogger()
@@ -53,6 +55,7 @@ func newLogger() hclog.Logger {
 }
 
 func serve(p Plugin, logger hclog.Logger, test *plugin.ServeTestConfig) {
+	logger = withTextValues(logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
 		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: p, Logger: logger}},
@@ -184,6 +187,10 @@ func (s *server) handle(ctx context.Context, run func(context.Context, *Instance
 	rctx, r := withReplies(ctx)
 	err = run(rctx, inst)
 	sends := r.take()
+	if reason, ok := refusalOf(err); ok {
+		// An answer, which carries the lines sent before it.
+		return &pluginpb.Replies{Sends: sends, Refusal: reason}, nil
+	}
 	if err != nil {
 		// An error answer cannot carry lines: send them on their own.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -226,9 +233,10 @@ func (s *server) HandleEvent(ctx context.Context, req *pluginpb.Event) (*pluginp
 	return &pluginpb.Empty{}, nil
 }
 
-// handlerStatus turns a handler's error into the status the host sees:
+// handlerStatus turns a handler's error into the status the host sees (a
+// Refusal is no error: it travels in Replies.refusal):
 //
-//	InvalidArgument   the handler's own error: its text is meant for the user
+//	InvalidArgument   the handler's own error
 //	Unimplemented     ErrNotHandled
 //	Internal          a panic, or a failed Host call the handler passed on
 //	DeadlineExceeded, Canceled   the call's context ended

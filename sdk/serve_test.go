@@ -264,6 +264,15 @@ func TestRoundTrip(t *testing.T) {
 	if last := verb("0 9"); last.User != 9 || last.Conversation != nil {
 		t.Errorf("verb sent %v", last)
 	}
+	// A refusal is an answer, with its reason made to fit on a line and
+	// the lines sent before it.
+	r, err = pc.HandleVerb(ctx, &pluginpb.VerbRequest{From: from, Verb: "ECHO"})
+	if err != nil || r.GetRefusal() != "say where: S C or 0 U" || len(r.GetSends()) != 1 || r.GetSends()[0].Line != "ECHO where?" {
+		t.Errorf("HandleVerb without arguments = %v, %v; want a refusal", r, err)
+	}
+	if strings.Contains(logs.String(), "HandleVerb failed") || !strings.Contains(logs.String(), `"@message":"HandleVerb refused"`) {
+		t.Errorf("a refusal is logged at debug level, not as a failure:\n%s", logs)
+	}
 
 	// Hooks.
 	for text, want := range map[string]*pluginpb.HookResponse{

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/term"
 
 	"github.com/salon-chat/salon/config"
 	"github.com/salon-chat/salon/core/server"
@@ -150,7 +151,7 @@ func readConsole(in io.Reader, stop chan<- string, reload func(), srv *server.Se
 	}
 }
 
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether f is a terminal, as the terminal driver
+// answers: a character device is not enough (/dev/null is one, and salond
+// started with it as standard input has no operator to read).
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

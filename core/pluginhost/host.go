@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/salon-chat/salon/config"
 )
@@ -35,8 +36,10 @@ type Options struct {
 	// disabled until the next Apply that changes it; default 5 in 10m.
 	MaxFailures   int
 	FailureWindow time.Duration
-	// Restarts wait BackoffMin, doubling up to BackoffMax after each
-	// failure in a row; default 500ms to 30s.
+	// A restart waits at least BackoffMin and at most BackoffMax, drawn
+	// at random between half a ceiling and the ceiling, which starts at
+	// twice BackoffMin and doubles after each failure in a row (see
+	// backoff); default 500ms to 30s.
 	BackoffMin, BackoffMax time.Duration
 
 	EventQueue        int // events queued per plugin before dropping; default 1024
@@ -350,15 +353,15 @@ func keyOf(p config.Plugin) string {
 func (h *Host) newUnit(cfg config.Plugin) *unit {
 	ctx, cancel := context.WithCancel(h.life)
 	u := &unit{
-		h:       h,
-		cfg:     cfg,
-		key:     keyOf(cfg),
-		log:     h.log.With("plugin", cfg.Name),
-		limiter: make(chan struct{}, h.opts.HostCallsInFlight),
-		ctx:     ctx,
-		cancel:  cancel,
-		done:    make(chan struct{}),
-		state:   StateStopped,
+		h:        h,
+		cfg:      cfg,
+		key:      keyOf(cfg),
+		log:      h.log.With("plugin", cfg.Name),
+		inFlight: semaphore.NewWeighted(int64(h.opts.HostCallsInFlight)),
+		ctx:      ctx,
+		cancel:   cancel,
+		done:     make(chan struct{}),
+		state:    StateStopped,
 	}
 	return u
 }

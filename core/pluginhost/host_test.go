@@ -23,8 +23,9 @@ import (
 	"github.com/salon-chat/salon/config"
 )
 
-// testPlugin is the test plugin binary, built once by TestMain.
-var testPlugin string
+// The test plugin binaries, built once by TestMain: testplugin speaks the
+// wire contract alone, sdkplugin is written with the sdk.
+var testPlugin, sdkPlugin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "pluginhost-test")
@@ -33,9 +34,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testPlugin = filepath.Join(dir, "testplugin")
-	out, err := exec.Command("go", "build", "-o", testPlugin, "./testdata/plugins/testplugin").CombinedOutput()
+	sdkPlugin = filepath.Join(dir, "sdkplugin")
+	out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./testdata/plugins/...").CombinedOutput()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "building the test plugin: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "building the test plugins: %v\n%s", err, out)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
@@ -208,10 +210,11 @@ func (w testWriter) Write(b []byte) (int, error) {
 }
 
 // parse writes src as salon.hcl in a fresh folder and parses it; PLUGIN in
-// src stands for the test plugin's path.
+// src stands for the test plugin's path, SDKPLUGIN for the sdk plugin's.
 func parse(t *testing.T, src string) ([]config.Plugin, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "salon.hcl")
+	src = strings.ReplaceAll(src, "SDKPLUGIN", sdkPlugin)
 	src = strings.ReplaceAll(src, "PLUGIN", testPlugin)
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -36,12 +37,13 @@ const (
 // else as Internal (logged here; the plugin learns no more).
 type hostServer struct {
 	pluginpb.UnimplementedHostServer
-	name    string
-	api     API
-	limiter chan struct{}
-	timeout time.Duration
-	log     hclog.Logger
-	man     atomic.Pointer[manifest] // nil until the plugin is registered
+	name        string
+	api         API
+	inFlight    *semaphore.Weighted // one unit per Host call in flight
+	maxInFlight int                 // inFlight's size
+	timeout     time.Duration
+	log         hclog.Logger
+	man         atomic.Pointer[manifest] // nil until the plugin is registered
 }
 
 // allow lets the plugin send lines of m's games and verbs and post as m's
@@ -49,15 +51,15 @@ type hostServer struct {
 func (s *hostServer) allow(m *manifest) { s.man.Store(m) }
 
 // enter takes a slot among the calls in flight; the caller must call the
-// returned function when done.
+// returned function when done. A call over the limit is refused at once
+// rather than queued: a plugin that floods the host learns it, and its
+// calls never pile up in salond waiting for a slot.
 func (s *hostServer) enter(ctx context.Context) (context.Context, func(), error) {
-	select {
-	case s.limiter <- struct{}{}:
-	default:
-		return nil, nil, status.Errorf(codes.ResourceExhausted, "plugin %q has %d Host calls in flight already", s.name, cap(s.limiter))
+	if !s.inFlight.TryAcquire(1) {
+		return nil, nil, status.Errorf(codes.ResourceExhausted, "plugin %q has %d Host calls in flight already", s.name, s.maxInFlight)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	return ctx, func() { cancel(); <-s.limiter }, nil
+	return ctx, func() { cancel(); s.inFlight.Release(1) }, nil
 }
 
 func (s *hostServer) Send(ctx context.Context, r *pluginpb.SendRequest) (*pluginpb.Empty, error) {

@@ -72,8 +72,28 @@ type Plugin struct {
 // Name returns the plugin's configured name.
 func (p *Plugin) Name() string { return p.name }
 
+// Refusal is the error HandleVerb and HandleGame return when the plugin
+// turned the user's line down (bad arguments, nothing to do): the sender
+// is to get `ERR VERB Reason` (`ERR JEU Reason` for a game), as for a core
+// command refused. It is an answer, not a failure: the plugin is in good
+// health. Find it with errors.As.
+type Refusal struct {
+	Plugin string // the plugin's configured name
+	// Reason is 1 to 200 bytes of line text, checked here: a plugin that
+	// sends another gets genericRefusal told in its place.
+	Reason string
+}
+
+func (r *Refusal) Error() string {
+	return fmt.Sprintf("plugin %q refused: %s", r.Plugin, r.Reason)
+}
+
+// genericRefusal is told for a refusal whose reason is unusable.
+const genericRefusal = "request refused"
+
 // HandleGame hands a `JEU game payload` line to the plugin, within the
-// host's CallTimeout.
+// host's CallTimeout. A game keeps its players' mistakes inside its own
+// payloads; a *Refusal comes back only for lines it cannot even read.
 func (p *Plugin) HandleGame(ctx context.Context, from User, game, payload string) error {
 	var r *pluginpb.Replies
 	err := p.call(ctx, p.h.opts.CallTimeout, "HandleGame", func(ctx context.Context) (err error) {
@@ -81,11 +101,15 @@ func (p *Plugin) HandleGame(ctx context.Context, from User, game, payload string
 		return err
 	})
 	p.deliverReplies(ctx, r)
-	return err
+	if err != nil {
+		return err
+	}
+	return p.refusal("HandleGame", r)
 }
 
 // HandleVerb hands a line with one of the plugin's verbs to the plugin,
-// within the host's CallTimeout.
+// within the host's CallTimeout. It returns a *Refusal when the plugin
+// turned the line down.
 func (p *Plugin) HandleVerb(ctx context.Context, from User, verb, args string) error {
 	var r *pluginpb.Replies
 	err := p.call(ctx, p.h.opts.CallTimeout, "HandleVerb", func(ctx context.Context) (err error) {
@@ -93,7 +117,25 @@ func (p *Plugin) HandleVerb(ctx context.Context, from User, verb, args string) e
 		return err
 	})
 	p.deliverReplies(ctx, r)
-	return err
+	if err != nil {
+		return err
+	}
+	return p.refusal("HandleVerb", r)
+}
+
+// refusal returns the *Refusal a handler's answer carries, or nil. The
+// call has succeeded as far as strikes go: the plugin answered in time.
+func (p *Plugin) refusal(method string, r *pluginpb.Replies) error {
+	reason := r.GetRefusal()
+	if reason == "" {
+		return nil
+	}
+	if len(reason) > maxReason || !wire.ValidText(reason) {
+		p.log.Warn("a refusal's reason is not 1 to 200 bytes of line text; the user is told a generic one",
+			"method", method, "reason", hclog.Quote(truncate(reason, maxReason)))
+		reason = genericRefusal
+	}
+	return &Refusal{Plugin: p.name, Reason: reason}
 }
 
 // deliverReplies sends the lines a handler returned with its answer,

@@ -94,7 +94,7 @@ func (h *Host) start(ctx context.Context, u *unit) (_ *Plugin, err error) {
 	c := raw.(*pluginConn)
 	p.conn, p.rpc, p.exited = c.conn, pluginpb.NewPluginClient(c.conn), c.exited
 
-	p.host = &hostServer{name: cfg.Name, api: h.api, limiter: u.limiter, timeout: h.opts.CallTimeout, log: u.log}
+	p.host = &hostServer{name: cfg.Name, api: h.api, inFlight: u.inFlight, maxInFlight: h.opts.HostCallsInFlight, timeout: h.opts.CallTimeout, log: u.log}
 	id := c.broker.NextId()
 	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
 		opts = append(opts, grpc.MaxRecvMsgSize(maxMessage))

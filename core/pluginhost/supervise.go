@@ -2,10 +2,12 @@ package pluginhost
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"golang.org/x/sync/semaphore"
 	"google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/salon-chat/salon/config"
@@ -15,10 +17,10 @@ import (
 // and Status reports. Each process is a *Plugin; the unit's supervisor
 // goroutine watches it and starts the next one when it fails.
 type unit struct {
-	h       *Host
-	key     string // keyOf(cfg)
-	log     hclog.Logger
-	limiter chan struct{} // Host API calls in flight, shared by its processes
+	h        *Host
+	key      string // keyOf(cfg)
+	log      hclog.Logger
+	inFlight *semaphore.Weighted // Host API calls in flight, shared by its processes
 
 	ctx    context.Context // done when the unit is to stop
 	cancel context.CancelFunc
@@ -40,7 +42,7 @@ type unit struct {
 func (u *unit) supervise(p *Plugin) {
 	defer close(u.done)
 	h := u.h
-	delay := h.opts.BackoffMin
+	b := newBackoff(h.opts.BackoffMin, h.opts.BackoffMax)
 	for {
 		since := time.Now()
 		why := u.watch(p)
@@ -61,11 +63,12 @@ func (u *unit) supervise(p *Plugin) {
 			return // stopped
 		}
 		if time.Since(since) >= h.opts.BackoffMax {
-			delay = h.opts.BackoffMin // it had been running well
+			b.reset() // it had been running well
 		}
 		if u.fail(why) {
 			return
 		}
+		delay := b.next()
 		u.log.Warn("plugin failed; restarting", "reason", why, "backoff", delay)
 
 		for p = nil; p == nil; {
@@ -74,7 +77,6 @@ func (u *unit) supervise(p *Plugin) {
 				return
 			case <-time.After(delay):
 			}
-			delay = min(delay*2, h.opts.BackoffMax)
 			np, err := h.start(u.ctx, u)
 			if err == nil {
 				err = h.register(u.ctx, u, np)
@@ -92,6 +94,7 @@ func (u *unit) supervise(p *Plugin) {
 				if u.fail("restart: " + err.Error()) {
 					return
 				}
+				delay = b.next()
 				u.log.Warn("plugin restart failed", "error", err, "backoff", delay)
 				continue
 			}
@@ -112,6 +115,49 @@ func (u *unit) supervise(p *Plugin) {
 		h.publish()
 		u.log.Info("plugin restarted", "pid", p.pid, "restarts", u.restarts)
 	}
+}
+
+// backoff draws the pauses before the restarts of a plugin that fails
+// again and again: each between min and max, and longer, on the whole,
+// after each failure in a row.
+//
+// The pause is drawn at random (equal jitter: from half a ceiling to the
+// whole of it, the ceiling doubling from 2*min up to max). Plugins often
+// fail together, when the machine is overloaded or a resource they share
+// is gone; restarted in lockstep, they would all load it again at the same
+// instants, failure after failure. A random pause spreads them. Equal
+// rather than full jitter (from zero to the ceiling) keeps every pause at
+// least min, so that a plugin that crashes at once is never restarted in a
+// tight loop.
+type backoff struct {
+	min, max time.Duration
+	ceiling  time.Duration // of the next pause
+}
+
+func newBackoff(min, max time.Duration) *backoff {
+	b := &backoff{min: min, max: max}
+	b.reset()
+	return b
+}
+
+// reset starts the pauses again from the shortest.
+func (b *backoff) reset() {
+	b.ceiling = b.max
+	if b.min <= b.max/2 {
+		b.ceiling = 2 * b.min
+	}
+}
+
+// next returns the next pause, and raises the ceiling of the one after.
+func (b *backoff) next() time.Duration {
+	lo := max(b.ceiling/2, b.min)
+	d := lo + rand.N(b.ceiling-lo+1)
+	if b.ceiling <= b.max/2 {
+		b.ceiling *= 2
+	} else {
+		b.ceiling = b.max
+	}
+	return d
 }
 
 // watch returns why p must be replaced, or "" when the unit is stopping.

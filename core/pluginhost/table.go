@@ -42,7 +42,8 @@ type Event struct {
 }
 
 // The calls the hub makes on a running plugin. Each applies the host's
-// deadline for its kind of call; none blocks longer than that.
+// deadline for its kind of call; none blocks longer than that. HandleGame
+// and HandleVerb return a *Refusal when the plugin turned the line down.
 //
 //	func (p *Plugin) Name() string
 //	func (p *Plugin) HandleGame(ctx context.Context, from User, game, payload string) error

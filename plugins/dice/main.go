@@ -1,6 +1,7 @@
 // Command salon-dice is a Salon plugin: a bot that answers "!roll 2d6+1" in
 // the channels it is invited to (and in direct messages), and a verb
-// "ROLL 2d6+1" that answers the roller alone.
+// "ROLL 2d6+1" that answers the roller alone ("ROLL 2d6+1 4 + 2 + 1 = 7"),
+// or refuses what it cannot roll ("ERR ROLL nothing to roll: try 2d6+1").
 package main
 
 import (
@@ -32,12 +33,13 @@ func (d *dice) Configure(cfg sdk.Config, host sdk.Host) (sdk.Manifest, error) {
 	return sdk.Manifest{Verbs: []string{"ROLL"}, Bots: []string{c.Bot}, Events: []string{sdk.EventMessage}}, nil
 }
 
-// HandleVerb answers ROLL to the roller alone.
+// HandleVerb answers ROLL to the roller alone; an expression it cannot
+// roll is refused, which the roller gets as `ERR ROLL reason`.
 func (d *dice) HandleVerb(ctx context.Context, call sdk.VerbCall) error {
 	expr := strings.TrimSpace(call.Args)
 	terms, err := parseRoll(expr)
 	if err != nil {
-		return d.host.SendToUser(ctx, call.From.Tag, "ROLL "+expr+" error: "+err.Error())
+		return sdk.Refuse(err.Error())
 	}
 	_, detail := roll(terms, d.intn)
 	return d.host.SendToUser(ctx, call.From.Tag, "ROLL "+expr+" "+detail)

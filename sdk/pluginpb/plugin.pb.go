@@ -501,8 +501,17 @@ func (x *GameRequest) GetPayload() string {
 // player waits for an answer. The host checks and delivers them, in order,
 // exactly as if they had come through Host.Send.
 type Replies struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Sends         []*SendRequest         `protobuf:"bytes,1,rep,name=sends,proto3" json:"sends,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Sends []*SendRequest         `protobuf:"bytes,1,rep,name=sends,proto3" json:"sends,omitempty"`
+	// refusal, when set, turns the user's line down (bad arguments, nothing
+	// to do): the host delivers sends, then answers the sender
+	// `ERR VERB refusal` (`ERR JEU refusal` for a game), as it answers a core
+	// command it refuses. It is 1 to 200 bytes of line text; the host tells
+	// a generic reason instead of one it cannot use. A refusal is an answer,
+	// not a failure of the plugin. It is a field rather than an error status
+	// because plugins built before it answer every error of their own with
+	// InvalidArgument, meant as failures.
+	Refusal       string `protobuf:"bytes,2,opt,name=refusal,proto3" json:"refusal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -542,6 +551,13 @@ func (x *Replies) GetSends() []*SendRequest {
 		return x.Sends
 	}
 	return nil
+}
+
+func (x *Replies) GetRefusal() string {
+	if x != nil {
+		return x.Refusal
+	}
+	return ""
 }
 
 type VerbRequest struct {
@@ -1495,9 +1511,10 @@ const file_plugin_proto_rawDesc = "" +
 	"\vGameRequest\x12)\n" +
 	"\x04from\x18\x01 \x01(\v2\x15.salon.plugin.v1.UserR\x04from\x12\x12\n" +
 	"\x04game\x18\x02 \x01(\tR\x04game\x12\x18\n" +
-	"\apayload\x18\x03 \x01(\tR\apayload\"=\n" +
+	"\apayload\x18\x03 \x01(\tR\apayload\"W\n" +
 	"\aReplies\x122\n" +
-	"\x05sends\x18\x01 \x03(\v2\x1c.salon.plugin.v1.SendRequestR\x05sends\"`\n" +
+	"\x05sends\x18\x01 \x03(\v2\x1c.salon.plugin.v1.SendRequestR\x05sends\x12\x18\n" +
+	"\arefusal\x18\x02 \x01(\tR\arefusal\"`\n" +
 	"\vVerbRequest\x12)\n" +
 	"\x04from\x18\x01 \x01(\v2\x15.salon.plugin.v1.UserR\x04from\x12\x12\n" +
 	"\x04verb\x18\x02 \x01(\tR\x04verb\x12\x12\n" +

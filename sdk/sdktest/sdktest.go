@@ -22,6 +22,7 @@ package sdktest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -284,7 +285,7 @@ func (h *Harness) leave(c sdk.Conversation, tag int64) {
 }
 
 // Game delivers `JEU game payload` from user from, as the host does, and
-// returns the plugin's error.
+// returns the plugin's error (see Refused for a refusal).
 func (h *Harness) Game(from int64, game, payload string) error {
 	u := h.User(from)
 	var err error
@@ -296,7 +297,8 @@ func (h *Harness) Game(from int64, game, payload string) error {
 	return err
 }
 
-// Verb delivers a line with one of the plugin's verbs from user from.
+// Verb delivers a line with one of the plugin's verbs from user from, and
+// returns the plugin's error: a refusal, which Refused reads, or a failure.
 func (h *Harness) Verb(from int64, verb, args string) error {
 	u := h.User(from)
 	var err error
@@ -306,6 +308,28 @@ func (h *Harness) Verb(from int64, verb, args string) error {
 		return cerr
 	}
 	return err
+}
+
+// Refused reports whether err, from Verb or Game, is the plugin refusing
+// the line with sdk.Refuse (wrapped or not), and the reason the user gets
+// in `ERR VERB reason` (`ERR JEU reason`), made to fit as salond gets it:
+//
+//	err := h.Verb(1, "ROLL", "")
+//	if reason, ok := sdktest.Refused(err); !ok || reason != "nothing to roll" {
+//		t.Errorf("ROLL without dice: %v", err)
+//	}
+//
+// Not to be confused with Refusals, the requests of the plugin that the
+// fake host turned down.
+func Refused(err error) (reason string, ok bool) {
+	var r *sdk.Refusal
+	if !errors.As(err, &r) {
+		return "", false
+	}
+	if r == nil {
+		return rules.Refused, true
+	}
+	return rules.Reason(r.Reason, rules.Refused), true
 }
 
 // Hook runs the plugin's message hook as the host would before storing m:
@@ -502,14 +526,16 @@ func (h *Harness) Logs() []string {
 }
 
 // ExpectRefusals stops refused requests from failing the test, for tests
-// of how a plugin copes with them.
+// of how a plugin copes with them. (These are the host's refusals of what
+// the plugin asks; a plugin refusing a user's line is read with Refused.)
 func (h *Harness) ExpectRefusals() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.expectRefusals = true
 }
 
-// Refusals returns the errors of the requests the fake host refused.
+// Refusals returns the errors of the requests of the plugin that the fake
+// host refused.
 func (h *Harness) Refusals() []error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -102,19 +102,21 @@ func (p *parlor) increment(ctx context.Context, key string) (int, error) {
 func (p *parlor) HandleVerb(ctx context.Context, call sdk.VerbCall) error {
 	to, amount, _ := strings.Cut(call.Args, " ")
 	payee, err := p.host.UserByPseudo(ctx, to)
-	if err != nil {
-		return fmt.Errorf("who is %s?", to)
+	if errors.Is(err, sdk.ErrNotFound) {
+		return sdk.Refuse("who is " + to + "?")
+	} else if err != nil {
+		return err
 	}
 	n, err := strconv.ParseInt(amount, 10, 64)
 	if err != nil {
-		return fmt.Errorf("how much?")
+		return fmt.Errorf("PAY %q: %w", amount, sdk.Refuse("how much?\nsay PAY pseudo chips"))
 	}
 	ok, err := p.host.Wallet().Transfer(ctx, call.From.Tag, payee.Tag, n, "PAY")
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return errors.New("not enough chips")
+		return sdk.Refuse("not enough chips")
 	}
 	return p.host.SendToUser(ctx, payee.Tag, "PAY "+call.From.Pseudo+" "+amount)
 }
@@ -281,17 +283,21 @@ func TestWallet(t *testing.T) {
 			t.Errorf("sent %+v, want %q", got, want)
 		}
 	}
-	// Short: refused without change.
+	// Short: failed without change (a plain error, no refusal).
 	if err := h.Game(1, "bet", ""); err == nil || err.Error() != "you need 10 chips, you have 5" {
 		t.Errorf("short bet: %v", err)
+	} else if reason, ok := sdktest.Refused(err); ok {
+		t.Errorf("a plain error read as a refusal %q", reason)
 	}
 	if h.Balance(1) != 5 {
 		t.Errorf("balance = %d", h.Balance(1))
 	}
 
-	// Transfers are all or nothing.
+	// Transfers are all or nothing; the verb refuses what it cannot do.
 	if err := h.Verb(1, "PAY", "bob 6"); err == nil {
 		t.Error("overdraft transfer succeeded")
+	} else if reason, ok := sdktest.Refused(err); !ok || reason != "not enough chips" {
+		t.Errorf("overdraft: %v, want a refusal", err)
 	}
 	if h.Balance(1) != 5 || h.Balance(2) != 0 {
 		t.Errorf("balances %d %d", h.Balance(1), h.Balance(2))
@@ -305,8 +311,15 @@ func TestWallet(t *testing.T) {
 	if got := h.LinesFor(2); !slices.Equal(got, []string{"PAY alice 5"}) {
 		t.Errorf("bob got %q", got)
 	}
-	if err := h.Verb(1, "PAY", "carol 1"); err == nil || err.Error() != "who is carol?" {
-		t.Errorf("unknown payee: %v", err)
+	if reason, ok := sdktest.Refused(h.Verb(1, "PAY", "carol 1")); !ok || reason != "who is carol?" {
+		t.Errorf("unknown payee: %q, %v", reason, ok)
+	}
+	// Wrapped, with a reason made to fit on a line as salond gets it.
+	if reason, ok := sdktest.Refused(h.Verb(1, "PAY", "bob many")); !ok || reason != "how much? say PAY pseudo chips" {
+		t.Errorf("no amount: %q, %v", reason, ok)
+	}
+	if len(h.LinesFor(2)) != 1 {
+		t.Errorf("refused payments sent lines: %q", h.LinesFor(2))
 	}
 	ledger := h.Ledger()
 	if len(ledger) != 4 || ledger[3] != (sdktest.LedgerEntry{User: 2, Delta: 5, Balance: 5, Reason: "PAY"}) {

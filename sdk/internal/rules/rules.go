@@ -204,6 +204,31 @@ func CheckReason(reason string) error {
 	return nil
 }
 
+// Refused is the reason told for a refusal whose own reason is empty.
+const Refused = "request refused"
+
+// Reason makes s a reason the host accepts: line text (LineText) without
+// surrounding spaces, cut to MaxReason bytes, or fallback when nothing is
+// left.
+func Reason(s, fallback string) string {
+	s = Truncate(strings.TrimSpace(LineText(s)), MaxReason)
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// LineText makes s fit in a line: valid UTF-8, control characters (TAB
+// excepted) turned into spaces.
+func LineText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\t' && unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
 // Truncate cuts s to at most n bytes, on a rune boundary.
 func Truncate(s string, n int) string {
 	if len(s) <= n {

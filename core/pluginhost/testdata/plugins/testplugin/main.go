@@ -130,6 +130,11 @@ func (s *server) HandleGame(ctx context.Context, r *pluginpb.GameRequest) (*plug
 			counts[codes.OK], counts[codes.ResourceExhausted], n-counts[codes.OK]-counts[codes.ResourceExhausted])
 	case "fail":
 		return nil, status.Error(codes.InvalidArgument, arg)
+	case "refuse": // a line with the answer, then the refusal
+		return &pluginpb.Replies{
+			Sends:   []*pluginpb.SendRequest{{User: r.From.GetTag(), Line: "JEU " + r.Game + " before refusing"}},
+			Refusal: arg,
+		}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -138,6 +143,9 @@ func (s *server) HandleGame(ctx context.Context, r *pluginpb.GameRequest) (*plug
 }
 
 func (s *server) HandleVerb(ctx context.Context, r *pluginpb.VerbRequest) (*pluginpb.Replies, error) {
+	if reason, ok := strings.CutPrefix(r.Args, "refuse "); ok {
+		return &pluginpb.Replies{Refusal: reason}, nil
+	}
 	s.mu.Lock()
 	host := s.host
 	s.mu.Unlock()
