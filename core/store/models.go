@@ -3,6 +3,10 @@ package store
 // The tables. Tags are allocated by the hub and written here explicitly, so
 // that a tag is never reused even when the newest row is deleted (the
 // counters table remembers the next one).
+//
+// These are today's models, not the schema's history: a change to what one
+// of them stores needs a new migration in migrate.go, with frozen structs
+// of its own, and TestMigrationsBuildTheModels fails until it has one.
 
 // User is an account. Bots are accounts that cannot log in with a password.
 type User struct {

@@ -188,19 +188,6 @@ func TestMessagesPaging(t *testing.T) {
 	}
 }
 
-func TestMigrationsRunOnce(t *testing.T) {
-	dir := t.TempDir()
-	open(t, dir).Close()
-	s := open(t, dir)
-	var versions []schemaVersion
-	if err := s.db.Order("version").Find(&versions).Error; err != nil {
-		t.Fatal(err)
-	}
-	if len(versions) != len(migrations) || versions[len(versions)-1].Version != migrations[len(migrations)-1].version {
-		t.Fatalf("schema versions %+v", versions)
-	}
-}
-
 func TestWallet(t *testing.T) {
 	s := open(t, t.TempDir())
 	do := func(w WalletChange) WalletChange {
