@@ -54,6 +54,9 @@ var migrations = []migration{
 		}
 		return tx.Migrator().CreateIndex(&v4LedgerOnce{}, "idx_ledger_once")
 	}},
+	{5, "pending purges of deleted conversations", func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&v5Purge{})
+	}},
 }
 
 // Migration 1: the initial schema. Released; never edit.
@@ -197,6 +200,17 @@ type v4LedgerOnce struct {
 }
 
 func (v4LedgerOnce) TableName() string { return "ledger" }
+
+// Migration 5: pending purges of deleted conversations. Released with
+// this step; never edit.
+
+type v5Purge struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement"`
+	ServerID   int64 `gorm:"not null"`
+	ChannelTag int64 `gorm:"not null"`
+}
+
+func (v5Purge) TableName() string { return "purges" }
 
 // schemaVersion records the migrations applied. It is frozen like the
 // steps: every database since the first has this table as it is.

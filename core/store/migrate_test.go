@@ -16,7 +16,7 @@ import (
 // models are today's tables, as AutoMigrate would make them: the schema the
 // migrations build must be exactly theirs.
 var models = []any{&schemaVersion{}, &User{}, &Server{}, &Channel{}, &Member{}, &Friendship{},
-	&Invitation{}, &Message{}, &Counter{}, &File{}, &KVEntry{}, &Wallet{}, &LedgerEntry{}}
+	&Invitation{}, &Message{}, &Counter{}, &File{}, &KVEntry{}, &Wallet{}, &LedgerEntry{}, &purge{}}
 
 // rawDB opens the database of dir without migrating it, as another
 // program (or an older salond) would.
@@ -240,7 +240,7 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 	closeRaw(t, db)
 
 	s := open(t, dir)
-	if got, want := versionsOf(t, s.db), []int{1, 2, 3, 4}; !slices.Equal(got, want) {
+	if got, want := versionsOf(t, s.db), []int{1, 2, 3, 4, 5}; !slices.Equal(got, want) {
 		t.Fatalf("versions %v, want %v", got, want)
 	}
 	snap, err := s.Load()
@@ -281,7 +281,7 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 
 	// What the later steps added works on the upgraded database: bot
 	// owners, files, the plugins' store, the wallet and its at-most-once
-	// keys.
+	// keys, and purges.
 	var swapped bool
 	w := WalletChange{User: 2, Amount: 10, Debit: true, Plugin: "casino", Once: "bet-1", Initial: 100}
 	replay := w
@@ -299,6 +299,7 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 		},
 		func(tx *Tx) error { return tx.Wallet(&w) },
 		func(tx *Tx) error { return tx.Wallet(&replay) },
+		func(tx *Tx) error { return tx.DeleteServer(2) },
 	)
 	if v, found, err := s.KVGet("casino", "table/1"); err != nil || !found || string(v) != "closed" || !swapped {
 		t.Errorf("kv after the upgrade: %q %v %v (swapped %v)", v, found, err, swapped)
@@ -309,6 +310,11 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 	if ledger, err := s.Ledger(2); err != nil || len(ledger) != 2 || ledger[1].Once != "bet-1" {
 		t.Errorf("ledger after the upgrade: %+v, %v", ledger, err)
 	}
+	for more := true; more; {
+		if more, err = s.PurgeStep(t.Context(), 100); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s.Close()
 	s = open(t, dir)
 	snap, err = s.Load()
@@ -318,17 +324,21 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 	if u := snap.Users[3]; u.BotOwner != "casino" || !u.Bot {
 		t.Errorf("bot after reopening: %+v", u)
 	}
-	if len(snap.Files) != 1 || snap.Files[0].Name != "map.png" {
+	if len(snap.Files) != 1 || snap.Files[0].Name != "map.png" || len(snap.Servers) != 1 {
 		t.Errorf("files %+v, servers %+v after reopening", snap.Files, snap.Servers)
 	}
 	if ms, err := s.Messages(ChannelConversation(1, 0), 4, 10); err != nil || len(ms) != 1 || ms[0].Kind != KindFile {
 		t.Errorf("the file's message: %+v, %v", ms, err)
 	}
+	var left int64
+	if err := s.db.Model(&Message{}).Where("server_id = 2").Count(&left).Error; err != nil || left != 0 {
+		t.Errorf("the deleted server's messages: %d left (%v)", left, err)
+	}
 }
 
 // A database at version 4, as today's databases are (whether created at 4
-// or upgraded to it), is recognised: no migration runs, what was there is
-// left exactly as it was, and its rows are read as before.
+// or upgraded to it), is recognised: only migration 5 runs, what was there
+// is left exactly as it was, and its rows are read as before.
 func TestUpgradeFromTodaysSchema(t *testing.T) {
 	for _, name := range []string{"schema-v4.sql", "schema-v4-upgraded.sql"} {
 		dir, db := fixture(t, name)
@@ -360,7 +370,7 @@ INSERT INTO ledger (id, user_id, delta, balance, plugin, reason, counterparty, a
 
 		s := open(t, dir)
 		var after []string
-		if err := s.db.Raw("SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").
+		if err := s.db.Raw("SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL AND name != 'purges' ORDER BY name").
 			Scan(&after).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -371,11 +381,11 @@ INSERT INTO ledger (id, user_id, delta, balance, plugin, reason, counterparty, a
 		if err := s.db.Order("version").Find(&versions).Error; err != nil {
 			t.Fatal(err)
 		}
-		if len(versions) != 4 || versions[3].What != "at-most-once wallet operations" {
+		if len(versions) != 5 || versions[3].What != "at-most-once wallet operations" || versions[4].Version != 5 {
 			t.Errorf("%s: versions %+v", name, versions)
 		}
 		sameSchema(t, name+" upgraded against a fresh database", schemaOf(t, s.db), freshSchema(t),
-			"today's databases differ from a fresh one")
+			"migration 5 does not bring today's databases to the fresh schema")
 
 		snap, err := s.Load()
 		if err != nil {

@@ -158,3 +158,18 @@ type LedgerEntry struct {
 
 // TableName names the ledger table.
 func (LedgerEntry) TableName() string { return "ledger" }
+
+// purge is a deleted server (channel tag allChannels) or channel whose
+// messages are still being removed, a few at a time, by Store.PurgeStep.
+// Its messages are invisible meanwhile.
+type purge struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement"`
+	ServerID   int64 `gorm:"not null"`
+	ChannelTag int64 `gorm:"not null"`
+}
+
+func (purge) TableName() string { return "purges" }
+
+// allChannels as a purge's channel tag stands for every channel of the
+// server; real tags are never negative.
+const allChannels = -1

@@ -101,7 +101,7 @@ func TestCommitIsAllOrNothing(t *testing.T) {
 }
 
 // Messages buffered in a batch keep their order relative to other changes:
-// a message followed by the deletion of its channel is deleted with it.
+// a message followed by the deletion of its channel goes with it.
 func TestMessagesKeepTheirPlaceInTheBatch(t *testing.T) {
 	s := open(t, t.TempDir())
 	commit(t, s,
@@ -129,6 +129,10 @@ func TestMessagesKeepTheirPlaceInTheBatch(t *testing.T) {
 	}
 	if n, _ := s.CountMessages(ChannelConversation(1, 0)); n != 0 {
 		t.Fatal("server deletion left messages")
+	}
+	purgeAll(t, s, 100)
+	if n := stored(t, s, "1 = 1"); n != 0 {
+		t.Fatalf("%d messages left once purged", n)
 	}
 }
 
