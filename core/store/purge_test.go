@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 )
 
 // stored counts the rows of messages matching where, visible or not.
@@ -321,5 +322,47 @@ func TestPurgeStepRefusesBadCalls(t *testing.T) {
 	}
 	if n := stored(t, s, "server_id = 2"); n != 5 {
 		t.Errorf("refused steps removed messages: %d left of 5", n)
+	}
+}
+
+// BenchmarkPurgeStep measures one step of each size with synchronous=FULL
+// (what salond runs with by default), in a table that also holds 200,000
+// messages of other conversations: what one step holds the writer for.
+func BenchmarkPurgeStep(b *testing.B) {
+	for _, rows := range []int{1, 500, 1000, 5000, 20000} {
+		b.Run(fmt.Sprint(rows), func(b *testing.B) {
+			s, err := Open(b.TempDir(), Options{Sync: "full"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			for i := range 20 {
+				fill(b, s, 10000, Direct(int64(i+1), int64(i+2)))
+			}
+			var steps time.Duration
+			server := int64(0)
+			for b.Loop() {
+				b.StopTimer()
+				server++
+				if err := s.Commit([]Change{func(tx *Tx) error { return tx.CreateServer(server, "s", 1) }}); err != nil {
+					b.Fatal(err)
+				}
+				fill(b, s, rows, ChannelConversation(server, 0))
+				if err := s.Commit([]Change{func(tx *Tx) error { return tx.DeleteServer(server) }}); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start := time.Now()
+				if _, err := s.PurgeStep(context.Background(), rows); err != nil {
+					b.Fatal(err)
+				}
+				steps += time.Since(start)
+			}
+			b.StopTimer()
+			if n := stored(b, s, "server_id > 0"); n != 0 {
+				b.Fatalf("%d messages left after every step", n)
+			}
+			b.ReportMetric(float64(steps.Nanoseconds())/float64(b.N)/float64(rows), "ns/row")
+		})
 	}
 }
