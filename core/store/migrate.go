@@ -9,6 +9,25 @@ import (
 // A migration moves the schema from version-1 to version. Migrations are
 // only ever appended: a database records the highest version applied and
 // Open runs the ones after it, each in its own transaction.
+//
+// Every step is frozen: it builds its tables from private structs declared
+// beside it, each with an explicit table name, and those structs are never
+// edited once the step is released. The models in models.go are what the
+// code reads and writes today; they are free to change, but a change to
+// what they store needs a new step here (TestMigrationsBuildTheModels fails
+// until it has one). An old step that read today's models would change
+// meaning with every model change, and a database upgraded through it would
+// differ from one created by it.
+//
+// The steps are structs given to GORM's migrator rather than SQL because the
+// same steps must build the same schema on PostgreSQL (issue 18): the
+// migrator writes each dialect's types, keys and defaults from one
+// definition, where SQL would need a copy per database and the copies could
+// drift. The steps call the migrator's explicit operations (CreateTable,
+// AddColumn, CreateIndex) rather than AutoMigrate, which compares a struct
+// with whatever it finds in the database and decides what to do there and
+// then: what it does depends on the database it meets and on GORM's
+// version, while an explicit step does exactly what it says, or fails.
 type migration struct {
 	version int
 	what    string
@@ -17,21 +36,184 @@ type migration struct {
 
 var migrations = []migration{
 	{1, "initial schema", func(tx *gorm.DB) error {
-		return tx.AutoMigrate(&User{}, &Server{}, &Channel{}, &Member{}, &Friendship{},
-			&Invitation{}, &Message{}, &Counter{})
+		return tx.Migrator().CreateTable(&v1User{}, &v1Server{}, &v1Channel{}, &v1Member{},
+			&v1Friendship{}, &v1Invitation{}, &v1Message{}, &v1Counter{})
 	}},
 	{2, "uploaded files", func(tx *gorm.DB) error {
-		return tx.AutoMigrate(&File{})
+		return tx.Migrator().CreateTable(&v2File{})
 	}},
 	{3, "plugins: bot owners, key/value store, wallet and ledger", func(tx *gorm.DB) error {
-		return tx.AutoMigrate(&User{}, &KVEntry{}, &Wallet{}, &LedgerEntry{})
+		if err := tx.Migrator().AddColumn(&v3UserBotOwner{}, "BotOwner"); err != nil {
+			return err
+		}
+		return tx.Migrator().CreateTable(&v3KVEntry{}, &v3Wallet{}, &v3LedgerEntry{})
 	}},
 	{4, "at-most-once wallet operations", func(tx *gorm.DB) error {
-		return tx.AutoMigrate(&LedgerEntry{})
+		if err := tx.Migrator().AddColumn(&v4LedgerOnce{}, "Once"); err != nil {
+			return err
+		}
+		return tx.Migrator().CreateIndex(&v4LedgerOnce{}, "idx_ledger_once")
+	}},
+	{5, "pending purges of deleted conversations", func(tx *gorm.DB) error {
+		return tx.Migrator().CreateTable(&v5Purge{})
 	}},
 }
 
-// schemaVersion records the migrations applied.
+// Migration 1: the initial schema. Released; never edit.
+
+type v1User struct {
+	ID        int64  `gorm:"primaryKey;autoIncrement:false"`
+	Pseudo    string `gorm:"not null"`
+	PseudoKey string `gorm:"not null;uniqueIndex"`
+	PassHash  string `gorm:"not null"`
+	Bot       bool   `gorm:"not null;default:false"`
+	CreatedAt int64  `gorm:"not null"`
+}
+
+func (v1User) TableName() string { return "users" }
+
+type v1Server struct {
+	ID          int64  `gorm:"primaryKey;autoIncrement:false"`
+	Name        string `gorm:"not null"`
+	OwnerID     int64  `gorm:"not null;index"`
+	NextChannel int64  `gorm:"not null"`
+	CreatedAt   int64  `gorm:"not null"`
+}
+
+func (v1Server) TableName() string { return "servers" }
+
+type v1Channel struct {
+	ServerID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	Tag       int64  `gorm:"primaryKey;autoIncrement:false"`
+	Name      string `gorm:"not null"`
+	CreatorID int64  `gorm:"not null"`
+}
+
+func (v1Channel) TableName() string { return "channels" }
+
+type v1Member struct {
+	ServerID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ChannelTag int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID     int64 `gorm:"primaryKey;autoIncrement:false;index"`
+}
+
+func (v1Member) TableName() string { return "members" }
+
+type v1Friendship struct {
+	UserA int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserB int64 `gorm:"primaryKey;autoIncrement:false;index"`
+}
+
+func (v1Friendship) TableName() string { return "friendships" }
+
+type v1Invitation struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	FromID     int64 `gorm:"not null;index"`
+	ToID       int64 `gorm:"not null;index"`
+	ServerID   int64 `gorm:"not null;index"`
+	ChannelTag int64 `gorm:"not null"`
+}
+
+func (v1Invitation) TableName() string { return "invitations" }
+
+type v1Message struct {
+	ID         int64  `gorm:"primaryKey;autoIncrement"`
+	ServerID   int64  `gorm:"not null;index:idx_conversation,priority:1"`
+	ChannelTag int64  `gorm:"not null;index:idx_conversation,priority:2"`
+	PeerLow    int64  `gorm:"not null;index:idx_conversation,priority:3"`
+	PeerHigh   int64  `gorm:"not null;index:idx_conversation,priority:4"`
+	AuthorID   int64  `gorm:"not null"`
+	Kind       int    `gorm:"not null"`
+	Body       string `gorm:"not null"`
+	SentAt     int64  `gorm:"not null"`
+}
+
+func (v1Message) TableName() string { return "messages" }
+
+type v1Counter struct {
+	Name string `gorm:"primaryKey"`
+	Next int64  `gorm:"not null"`
+}
+
+func (v1Counter) TableName() string { return "counters" }
+
+// Migration 2: uploaded files. Released; never edit.
+
+type v2File struct {
+	ID         string `gorm:"primaryKey"`
+	ServerID   int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:1"`
+	ChannelTag int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:2"`
+	PeerLow    int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:3"`
+	PeerHigh   int64  `gorm:"not null;uniqueIndex:idx_file_name,priority:4"`
+	Name       string `gorm:"not null;uniqueIndex:idx_file_name,priority:5"`
+	Size       int64  `gorm:"not null"`
+	UploaderID int64  `gorm:"not null"`
+	CreatedAt  int64  `gorm:"not null"`
+}
+
+func (v2File) TableName() string { return "files" }
+
+// Migration 3: plugins. Released; never edit.
+
+// v3UserBotOwner holds only the column the step adds to users.
+type v3UserBotOwner struct {
+	BotOwner string `gorm:"not null;default:''"`
+}
+
+func (v3UserBotOwner) TableName() string { return "users" }
+
+type v3KVEntry struct {
+	Plugin string `gorm:"primaryKey"`
+	Key    string `gorm:"primaryKey"`
+	Value  []byte `gorm:"not null"`
+}
+
+func (v3KVEntry) TableName() string { return "plugin_kv" }
+
+type v3Wallet struct {
+	UserID  int64 `gorm:"primaryKey;autoIncrement:false"`
+	Balance int64 `gorm:"not null"`
+}
+
+func (v3Wallet) TableName() string { return "wallets" }
+
+type v3LedgerEntry struct {
+	ID           int64  `gorm:"primaryKey;autoIncrement"`
+	UserID       int64  `gorm:"not null;index"`
+	Delta        int64  `gorm:"not null"`
+	Balance      int64  `gorm:"not null"`
+	Plugin       string `gorm:"not null"`
+	Reason       string `gorm:"not null"`
+	Counterparty int64  `gorm:"not null"`
+	At           int64  `gorm:"not null"`
+}
+
+func (v3LedgerEntry) TableName() string { return "ledger" }
+
+// Migration 4: at-most-once wallet operations. Released; never edit.
+
+// v4LedgerOnce holds the column the step adds to the ledger and the two
+// columns of the index it creates there.
+type v4LedgerOnce struct {
+	Plugin string `gorm:"not null;index:idx_ledger_once,priority:1"`
+	Once   string `gorm:"not null;default:'';index:idx_ledger_once,priority:2"`
+}
+
+func (v4LedgerOnce) TableName() string { return "ledger" }
+
+// Migration 5: pending purges of deleted conversations. Released with
+// this step; never edit.
+
+type v5Purge struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement"`
+	ServerID   int64 `gorm:"not null"`
+	ChannelTag int64 `gorm:"not null"`
+}
+
+func (v5Purge) TableName() string { return "purges" }
+
+// schemaVersion records the migrations applied. It is frozen like the
+// steps: every database since the first has this table as it is.
 type schemaVersion struct {
 	Version int `gorm:"primaryKey;autoIncrement:false"`
 	What    string
@@ -40,18 +222,25 @@ type schemaVersion struct {
 func (schemaVersion) TableName() string { return "schema_versions" }
 
 func (s *Store) migrate() error {
-	if err := s.db.AutoMigrate(&schemaVersion{}); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
+	return migrate(s.db, migrations)
+}
+
+// migrate applies the steps of ms that db has not seen yet.
+func migrate(db *gorm.DB, ms []migration) error {
+	if !db.Migrator().HasTable(&schemaVersion{}) {
+		if err := db.Migrator().CreateTable(&schemaVersion{}); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
 	}
 	var current int
-	if err := s.db.Model(&schemaVersion{}).Select("COALESCE(MAX(version), 0)").Scan(&current).Error; err != nil {
+	if err := db.Model(&schemaVersion{}).Select("COALESCE(MAX(version), 0)").Scan(&current).Error; err != nil {
 		return fmt.Errorf("store: read schema version: %w", err)
 	}
-	for _, m := range migrations {
+	for _, m := range ms {
 		if m.version <= current {
 			continue
 		}
-		err := s.db.Transaction(func(tx *gorm.DB) error {
+		err := db.Transaction(func(tx *gorm.DB) error {
 			if err := m.apply(tx); err != nil {
 				return err
 			}

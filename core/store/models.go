@@ -3,6 +3,10 @@ package store
 // The tables. Tags are allocated by the hub and written here explicitly, so
 // that a tag is never reused even when the newest row is deleted (the
 // counters table remembers the next one).
+//
+// These are today's models, not the schema's history: a change to what one
+// of them stores needs a new migration in migrate.go, with frozen structs
+// of its own, and TestMigrationsBuildTheModels fails until it has one.
 
 // User is an account. Bots are accounts that cannot log in with a password.
 type User struct {
@@ -154,3 +158,18 @@ type LedgerEntry struct {
 
 // TableName names the ledger table.
 func (LedgerEntry) TableName() string { return "ledger" }
+
+// purge is a deleted server (channel tag allChannels) or channel whose
+// messages are still being removed, a few at a time, by Store.PurgeStep.
+// Its messages are invisible meanwhile.
+type purge struct {
+	ID         int64 `gorm:"primaryKey;autoIncrement"`
+	ServerID   int64 `gorm:"not null"`
+	ChannelTag int64 `gorm:"not null"`
+}
+
+func (purge) TableName() string { return "purges" }
+
+// allChannels as a purge's channel tag stands for every channel of the
+// server; real tags are never negative.
+const allChannels = -1

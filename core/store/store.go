@@ -143,7 +143,7 @@ type Snapshot struct {
 	Invitations []Invitation
 	Files       []File
 	Counters    map[string]int64
-	LastMessage int64 // the highest message ID
+	LastMessage int64 // the highest message ID, counting those waiting to be purged
 }
 
 // Load reads everything the hub keeps in memory.
@@ -170,6 +170,8 @@ func (s *Store) Load() (*Snapshot, error) {
 	for _, c := range counters {
 		snap.Counters[c.Name] = c.Next
 	}
+	// Messages waiting to be purged count: the hub numbers new messages
+	// after this one, and their IDs must not meet rows still in the table.
 	if err := s.db.Model(&Message{}).Select("COALESCE(MAX(id), 0)").Scan(&snap.LastMessage).Error; err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
@@ -187,8 +189,7 @@ func (s *Store) Messages(c Conversation, after int64, limit int) ([]Message, err
 // read in pages describes one moment even while messages keep arriving.
 func (s *Store) MessagesUpTo(c Conversation, after, upto int64, limit int) ([]Message, error) {
 	var ms []Message
-	err := s.db.Where("server_id = ? AND channel_tag = ? AND peer_low = ? AND peer_high = ? AND id > ? AND id <= ?",
-		c.ServerID, c.ChannelTag, c.PeerLow, c.PeerHigh, after, upto).
+	err := inConversation(s.db, c).Where("id > ? AND id <= ?", after, upto).
 		Order("id").Limit(limit).Find(&ms).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: messages: %w", err)
@@ -199,9 +200,25 @@ func (s *Store) MessagesUpTo(c Conversation, after, upto int64, limit int) ([]Me
 // CountMessages returns how many messages a conversation holds.
 func (s *Store) CountMessages(c Conversation) (int64, error) {
 	var n int64
-	err := s.db.Model(&Message{}).Where("server_id = ? AND channel_tag = ? AND peer_low = ? AND peer_high = ?",
-		c.ServerID, c.ChannelTag, c.PeerLow, c.PeerHigh).Count(&n).Error
+	err := inConversation(s.db.Model(&Message{}), c).Count(&n).Error
 	return n, err
+}
+
+// inConversation narrows a query of messages to those of c, unless c is a
+// deleted channel (or of a deleted server) whose messages are waiting for
+// PurgeStep. Tags are never reused, so the hub never asks for a deleted
+// conversation afresh; but a history or a download that began before the
+// deletion may still be paging through it, and must end there as it did
+// when the messages went in the deleting commit. The purges table is
+// nearly always empty: the check costs one lookup in it.
+func inConversation(q *gorm.DB, c Conversation) *gorm.DB {
+	q = q.Where("server_id = ? AND channel_tag = ? AND peer_low = ? AND peer_high = ?",
+		c.ServerID, c.ChannelTag, c.PeerLow, c.PeerHigh)
+	if c.ServerID == 0 {
+		return q // a direct conversation is never deleted
+	}
+	return q.Where("NOT EXISTS (SELECT 1 FROM purges WHERE purges.server_id = ? AND purges.channel_tag IN (?, ?))",
+		c.ServerID, c.ChannelTag, allChannels)
 }
 
 // Tx is the write side, valid inside Commit only. Messages are buffered and
@@ -341,31 +358,38 @@ func (t *Tx) CreateChannel(server, tag int64, name string, creator int64) error 
 	})
 }
 
-// DeleteChannel removes a channel with its members, messages and pending
-// invitations.
+// DeleteChannel removes a channel with its members, files and pending
+// invitations. Its messages, which may be millions, would hold the commit
+// (and every change queued behind it) for as long as it takes to delete
+// them: the channel is recorded as a pending purge instead, which hides
+// them at once, and PurgeStep removes them later, a few at a time.
 func (t *Tx) DeleteChannel(server, tag int64) error {
 	return t.exec("delete channel", func(db *gorm.DB) error {
-		for _, m := range []any{&Member{}, &Message{}, &File{}} {
+		for _, m := range []any{&Member{}, &File{}, &Invitation{}} {
 			if err := db.Where("server_id = ? AND channel_tag = ?", server, tag).Delete(m).Error; err != nil {
 				return err
 			}
 		}
-		if err := db.Where("server_id = ? AND channel_tag = ?", server, tag).Delete(&Invitation{}).Error; err != nil {
+		if err := mustChange(db.Where("server_id = ? AND tag = ?", server, tag).Delete(&Channel{})); err != nil {
 			return err
 		}
-		return mustChange(db.Where("server_id = ? AND tag = ?", server, tag).Delete(&Channel{}))
+		return db.Create(&purge{ServerID: server, ChannelTag: tag}).Error
 	})
 }
 
-// DeleteServer removes a server and everything in it.
+// DeleteServer removes a server and everything in it, leaving its messages
+// to PurgeStep as DeleteChannel does.
 func (t *Tx) DeleteServer(server int64) error {
 	return t.exec("delete server", func(db *gorm.DB) error {
-		for _, m := range []any{&Member{}, &Message{}, &File{}, &Invitation{}, &Channel{}} {
+		for _, m := range []any{&Member{}, &File{}, &Invitation{}, &Channel{}} {
 			if err := db.Where("server_id = ?", server).Delete(m).Error; err != nil {
 				return err
 			}
 		}
-		return mustChange(db.Where("id = ?", server).Delete(&Server{}))
+		if err := mustChange(db.Where("id = ?", server).Delete(&Server{})); err != nil {
+			return err
+		}
+		return db.Create(&purge{ServerID: server, ChannelTag: allChannels}).Error
 	})
 }
 
