@@ -206,6 +206,12 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
+	if fixes := rekey(snap.Users, opts.Log); len(fixes) > 0 {
+		if err := st.Commit([]store.Change{func(tx *store.Tx) error { return tx.SetPseudos(fixes) }}); err != nil {
+			return nil, fmt.Errorf("chat: bringing pseudos in line with today's fold: %w", err)
+		}
+		opts.Log.Info("pseudos brought in line with today's fold", "accounts", len(fixes))
+	}
 	known := make(map[string]bool, len(snap.Files))
 	for _, f := range snap.Files {
 		known[f.ID] = true

@@ -48,10 +48,7 @@ func (h *Hub) game(r *request, me *user) effect {
 	}
 	p, from := t.Games[c.Name], pluginUser(me)
 	return h.callPlugin(r, func() []byte {
-		if err := p.HandleGame(h.ctx, from, c.Name, c.Text); err != nil {
-			return wire.Err("JEU", c.Name+" is unavailable right now")
-		}
-		return nil
+		return callFailure("JEU", p.HandleGame(h.ctx, from, c.Name, c.Text), c.Name+" is unavailable right now")
 	})
 }
 
@@ -64,11 +61,21 @@ func (h *Hub) verb(r *request, me *user) effect {
 	}
 	p, from := t.Verbs[c.Verb], pluginUser(me)
 	return h.callPlugin(r, func() []byte {
-		if err := p.HandleVerb(h.ctx, from, c.Verb, c.Text); err != nil {
-			return wire.Err(c.Verb, "unavailable right now")
-		}
-		return nil
+		return callFailure(c.Verb, p.HandleVerb(h.ctx, from, c.Verb, c.Text), "unavailable right now")
 	})
+}
+
+// callFailure is the line that answers a failed plugin call, nil when err
+// is nil: the plugin's own reason when it refused the line, unavailable
+// otherwise (it crashed, hung or is restarting).
+func callFailure(verb string, err error, unavailable string) []byte {
+	if err == nil {
+		return nil
+	}
+	if ref, ok := errors.AsType[*pluginhost.Refusal](err); ok {
+		return wire.Err(verb, ref.Reason)
+	}
+	return wire.Err(verb, unavailable)
 }
 
 // notify sends an event to the plugins that asked for its kind.

@@ -17,6 +17,7 @@ import (
 	"github.com/salon-chat/salon/core/history"
 	"github.com/salon-chat/salon/core/server/servertest"
 	"github.com/salon-chat/salon/core/store"
+	"github.com/salon-chat/salon/core/wire"
 )
 
 const nmPassword = "correct-horse"
@@ -308,5 +309,58 @@ func TestNamesFilesFromOldDatabase(t *testing.T) {
 	}
 	if want := "photo.png PHOTO.PNG Photo-2.png"; strings.Join(got, " ") != want {
 		t.Errorf("history files %q, want %s", got, want)
+	}
+}
+
+// TestNamesPseudosFromOldDatabase starts on a database written before
+// pseudos were folded: "José" in NFC and in NFD (e + U+0301) are two
+// accounts, and "Bob"'s key is the old lower-casing. At start-up the older
+// José keeps its pseudo, the newer is renamed "José-2" (in NFC) and keeps
+// its password, and every key is today's fold.
+func TestNamesPseudosFromOldDatabase(t *testing.T) {
+	dir := t.TempDir()
+	in := servertest.Start(t, servertest.Config(dir))
+	_, first := servertest.Register(t, in.Addr, "Jose1")
+	_, second := servertest.Register(t, in.Addr, "Jose2")
+	servertest.Register(t, in.Addr, "Bob")
+	in.Stop()
+
+	nfc, nfd := "Jos\u00e9", "Jose\u0301"
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"UPDATE users SET pseudo = ?, pseudo_key = ? WHERE id = ?", []any{nfc, "jos\u00e9", first}},
+		{"UPDATE users SET pseudo = ?, pseudo_key = ? WHERE id = ?", []any{nfd, "jose\u0301", second}},
+		{"UPDATE users SET pseudo_key = 'bob-old-key' WHERE pseudo = 'Bob'", nil},
+	} {
+		if _, err := db.Exec(q.sql, q.args...); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	db.Close()
+
+	in = servertest.Start(t, servertest.Config(dir))
+	probe, _ := servertest.Register(t, in.Addr, "probe")
+	probe.Send("WHO "+nfd, "WHO "+nfd+"-2", "WHO BOB")
+	probe.Expect(fmt.Sprintf("ADD OFF 0 %d %s", first, nfc), fmt.Sprintf("ADD OFF 0 %d %s-2", second, nfc), "ADD OFF 0 3 Bob")
+	c := servertest.Dial(t, in.Addr)
+	c.Send("IAM " + nfc + "-2 password-Jose2")
+	c.Expect(fmt.Sprintf("TAG 0 %d", second))
+	in.Stop()
+
+	st := openStore(t, dir)
+	snap, err := st.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range snap.Users {
+		if u.PseudoKey != wire.FoldPseudo(u.Pseudo) {
+			t.Errorf("user %d %q has the key %q, want %q", u.ID, u.Pseudo, u.PseudoKey, wire.FoldPseudo(u.Pseudo))
+		}
 	}
 }

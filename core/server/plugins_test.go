@@ -302,7 +302,7 @@ func TestPluginGameRouting(t *testing.T) {
 	bob.Send("ROLL d20")
 	plCheckRoll(t, strings.TrimPrefix(bob.ExpectPrefix("ROLL d20 "), "ROLL d20 "), 20)
 	alice.Send("ROLL two dice")
-	alice.ExpectPrefix("ROLL two dice error: ")
+	alice.Expect(`ERR ROLL "two " is not a number`)
 	plQuiet(alice, bob, carol)
 }
 

@@ -194,3 +194,15 @@ func TestInvitationsBoundedAndDeclinable(t *testing.T) {
 	last.Send(fmt.Sprintf("INV 0 %d", v))
 	last.Expect("ERR INV they have too many invitations waiting for their answer (the limit is 4)")
 }
+
+// A plugin's refusal of its verb is an ERR of that verb, with the plugin's
+// reason, like a core command's (PROTOCOL.md section 12).
+func TestPluginRefusalIsAnErr(t *testing.T) {
+	in := plStart(t, plBlock("dice", plBin(t, "dice"), "", ""))
+	u := plRegister(t, in.Addr, "alice")
+	u.Send("ROLL")
+	u.Expect("ERR ROLL nothing to roll: try 2d6+1")
+	u.Send("ROLL 2d6+x")
+	u.ExpectPrefix("ERR ROLL ")
+	u.ExpectQuiet()
+}

@@ -327,6 +327,28 @@ func (t *Tx) SetPseudo(user int64, pseudo, key string) error {
 	})
 }
 
+// SetPseudos gives accounts new pseudos and keys at once. Keys are unique,
+// and the new key of one account may be the old key of another: every key
+// is first moved aside, to one no fold can give, so the index never sees
+// two accounts with one key.
+func (t *Tx) SetPseudos(users []User) error {
+	return t.exec("set pseudos", func(db *gorm.DB) error {
+		for _, u := range users {
+			aside := fmt.Sprintf("\x00%d", u.ID)
+			if err := mustChange(db.Model(&User{}).Where("id = ?", u.ID).Update("pseudo_key", aside)); err != nil {
+				return err
+			}
+		}
+		for _, u := range users {
+			if err := mustChange(db.Model(&User{}).Where("id = ?", u.ID).
+				Updates(map[string]any{"pseudo": u.Pseudo, "pseudo_key": u.PseudoKey})); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // CreateServer stores a server with its general channel, owned by (and
 // holding) owner, and advances the server counter.
 func (t *Tx) CreateServer(id int64, name string, owner int64) error {
