@@ -327,6 +327,7 @@ func (h *Hub) delete(s *Session, me *user, a wire.Addr) effect {
 		}
 		delete(h.st.servers, srv.id)
 		h.st.removePlaceInvitations(srv.id, 0, true)
+		h.purging = true
 		return h.removingBlobs(o.then(h, func(tx *store.Tx) error { return tx.DeleteServer(a.Server) }),
 			h.st.dropFiles(srv.id, 0, true))
 	}
@@ -340,6 +341,7 @@ func (h *Hub) delete(s *Session, me *user, a wire.Addr) effect {
 	o.users(withActor(ch.memberList(), me.id), line)
 	delete(srv.chans, ch.tag)
 	h.st.removePlaceInvitations(srv.id, ch.tag, false)
+	h.purging = true
 	return h.removingBlobs(o.then(h, func(tx *store.Tx) error { return tx.DeleteChannel(a.Server, a.Channel) }),
 		h.st.dropFiles(srv.id, ch.tag, false))
 }

@@ -147,6 +147,9 @@ type Hub struct {
 	st            *state
 	sessions      map[*Session]bool
 	stopping      bool
+	purging       bool      // deleted conversations may have messages left to purge
+	lastPurge     time.Time // when the last purge step ran
+	purgeRetry    time.Time // after a failed step, when to try again
 }
 
 type reqKind int
@@ -242,6 +245,7 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		sessions:      map[*Session]bool{},
 		buckets:       map[int64]*bucket{},
 		registrations: map[string]*rate.Limiter{},
+		purging:       true, // what a previous run left pending
 	}
 	go h.loop()
 	return h, nil
@@ -322,6 +326,12 @@ func (h *Hub) loop() {
 	defer tidy.Stop()
 	for {
 		batch := h.take()
+		if h.purging && !h.stopping && (len(batch) == 0 || time.Since(h.lastPurge) >= purgeEvery) {
+			h.purge()
+			if len(batch) == 0 {
+				continue
+			}
+		}
 		if len(batch) == 0 {
 			if h.stopping {
 				h.finish()
@@ -348,6 +358,33 @@ func (h *Hub) loop() {
 			}
 		}
 	}
+}
+
+// purgeEvery is how often a step of purging runs while commands keep the
+// loop busy: a step removes store.PurgeRows messages in a millisecond or
+// two, so purges take about a tenth of the loop's time under load, and go
+// at full speed when it is idle.
+const purgeEvery = 20 * time.Millisecond
+
+// purge removes one step's worth of the messages of deleted servers and
+// channels. Deleting a conversation only marks its messages for purging
+// (it stays one small change in the group commit, whatever their number);
+// the messages themselves go here, in short steps between batches, so that
+// deleting a server of a million messages never holds everyone else up.
+func (h *Hub) purge() {
+	if time.Now().Before(h.purgeRetry) {
+		return
+	}
+	more, err := h.store.PurgeStep(h.ctx, store.PurgeRows)
+	h.lastPurge = time.Now()
+	if err != nil {
+		if h.ctx.Err() == nil {
+			h.log.Error("purging deleted messages; trying again in a second", "error", err)
+		}
+		h.purgeRetry = h.lastPurge.Add(time.Second)
+		return
+	}
+	h.purging = more
 }
 
 // runBatch handles, commits and delivers one batch. Requests released by

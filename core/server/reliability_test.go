@@ -5,8 +5,10 @@ package server_test
 // outside, and checks it stays fixed.
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/salon-chat/salon/config"
 	"github.com/salon-chat/salon/core/server/servertest"
+	"github.com/salon-chat/salon/core/store"
 )
 
 // A command pipelined behind a hooked message is handled exactly as if no
@@ -205,4 +208,71 @@ func TestPluginRefusalIsAnErr(t *testing.T) {
 	u.Send("ROLL 2d6+x")
 	u.ExpectPrefix("ERR ROLL ")
 	u.ExpectQuiet()
+}
+
+// Deleting a server deletes its messages outside the group commit: the
+// deletion is acknowledged, and the next message of another server stored,
+// while the deleted server's messages are still being purged (they used
+// to go inside the deletion's commit, holding every other user up for as
+// long as it took), and then they are all gone.
+func TestDeletingABigServerHoldsNobodyUp(t *testing.T) {
+	const messages = 300000
+	dir := t.TempDir()
+	in := servertest.Start(t, servertest.Config(dir))
+	alice, a := servertest.Register(t, in.Addr, "alice")
+	alice.Send("NEW SERV big", "NEW SERV small")
+	alice.Sync()
+	in.Stop()
+
+	st, err := store.Open(dir, store.Options{Sync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Commit([]store.Change{func(tx *store.Tx) error {
+		for i := range messages {
+			if err := tx.AddMessage(store.Message{ServerID: 1, AuthorID: a, Body: fmt.Sprintf("old %d", i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	in = servertest.Start(t, servertest.Config(dir))
+	alice, _ = servertest.Login(t, in.Addr, "alice")
+	alice.Send("DEL 1 0")
+	alice.Expect("DEL 1 0")
+	alice.Send("MSG 2 0 still here")
+	alice.Expect(fmt.Sprintf("MSG 0 %d 2 0 still here", a))
+
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, store.FileName)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	left := func() int {
+		var n int
+		if err := db.QueryRow("SELECT COUNT(*) FROM messages WHERE server_id = 1").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := left(); n == 0 {
+		t.Fatal("every message of the deleted server was gone when the next message was stored: deleted in the deletion's commit")
+	}
+	for deadline := time.Now().Add(time.Minute); left() > 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages of the deleted server still stored after a minute", left())
+		}
+	}
+	var purges int
+	if err := db.QueryRow("SELECT COUNT(*) FROM purges").Scan(&purges); err != nil || purges != 0 {
+		t.Fatalf("%d purges still pending (%v)", purges, err)
+	}
+	if _, entries := flHistory(t, alice, "2 0"); len(entries) != 1 {
+		t.Fatalf("the other server's history holds %d messages, want 1", len(entries))
+	}
 }
