@@ -9,7 +9,8 @@ FUZZTIME ?= 60s
 
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
-	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine
+	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine \
+	./core/server:FuzzModel
 
 .PHONY: all build run test vet fuzz bench soak generate clean
 
