@@ -67,6 +67,7 @@ type transfers struct {
 	pending []*request // GETs awaiting their PONG, in the order sent
 	busy    map[dlKey]*request
 	queued  map[dlKey][]*request
+	waiting []*request // not yet asked for: maxGets are under way
 }
 
 func newTransfers() transfers {
@@ -115,13 +116,23 @@ func (c *Client) get(r *request) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := &s.transfers
-	if t.busy[r.key] != nil {
+	switch {
+	case t.busy[r.key] != nil:
 		t.queued[r.key] = append(t.queued[r.key], r)
-		return nil
+	case len(t.busy) >= maxGets:
+		t.waiting = append(t.waiting, r)
+	default:
+		t.issue(s, r)
 	}
-	t.issue(s, r)
 	return nil
 }
+
+// maxGets is how many downloads the client asks for at once. The server
+// refuses a connection's GETs past its files.queued_downloads (8 by
+// default) at once, out of their turn; below it, every GET is answered in
+// the order sent, which is how the client tells which GET an ERR GET is
+// about.
+const maxGets = 4
 
 // issue sends r's GET and PING. The caller holds s.mu.
 func (t *transfers) issue(s *session, r *request) {
@@ -147,6 +158,15 @@ func (t *transfers) done(s *session, r *request) {
 			delete(t.queued, r.key)
 		}
 		t.issue(s, q[0])
+	}
+	for len(t.waiting) > 0 && len(t.busy) < maxGets {
+		next := t.waiting[0]
+		t.waiting = t.waiting[1:]
+		if t.busy[next.key] != nil {
+			t.queued[next.key] = append(t.queued[next.key], next)
+			continue
+		}
+		t.issue(s, next)
 	}
 }
 
@@ -284,6 +304,7 @@ func (t *transfers) abort(s *session) {
 		all = append(all, r)
 		all = append(all, t.queued[k]...)
 	}
+	all = append(all, t.waiting...)
 	*t = newTransfers()
 	s.mu.Unlock()
 	for _, r := range all {

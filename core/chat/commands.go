@@ -25,12 +25,15 @@ func (h *Hub) command(r *request) effect {
 		line := wire.Line("BYE")
 		return effect{deliver: func() { s.push(line); s.closeAfterFlush() }}
 	case wire.OpPing:
-		if s.calls > 0 {
-			return h.awaitCalls(r)
-		}
 		line := wire.Line("PONG")
 		if c.Name != "" {
 			line = wire.Line("PONG", c.Name)
+		}
+		if s.bg.busy() {
+			// After the plugins' answers and the downloads under way; the
+			// PING keeps its slot until then.
+			s.bg.hold(line)
+			return effect{parked: true}
 		}
 		return h.only(s, line)
 	case wire.OpWho:
@@ -156,9 +159,7 @@ func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
 	on := wire.Add(true, u.id, u.pseudo)
 	uid, first, who := u.id, u.logins == 1, pluginUser(u)
 	return effect{change: change, deliver: func() {
-		for _, l := range burst {
-			s.push(l)
-		}
+		s.pushBurst(burst)
 		if u := h.st.users[uid]; u != nil && !s.closedOrClosing() {
 			u.sessions = append(u.sessions, s)
 		}
@@ -328,7 +329,7 @@ func (h *Hub) delete(s *Session, me *user, a wire.Addr) effect {
 		delete(h.st.servers, srv.id)
 		h.st.removePlaceInvitations(srv.id, 0, true)
 		h.purging = true
-		return h.removingBlobs(o.then(h, func(tx *store.Tx) error { return tx.DeleteServer(a.Server) }),
+		return h.removingBlobs(h.stoppingDownloads(o.then(h, func(tx *store.Tx) error { return tx.DeleteServer(a.Server) }), a.Server, 0, true),
 			h.st.dropFiles(srv.id, 0, true))
 	}
 	ch := srv.chans[a.Channel]
@@ -342,7 +343,7 @@ func (h *Hub) delete(s *Session, me *user, a wire.Addr) effect {
 	delete(srv.chans, ch.tag)
 	h.st.removePlaceInvitations(srv.id, ch.tag, false)
 	h.purging = true
-	return h.removingBlobs(o.then(h, func(tx *store.Tx) error { return tx.DeleteChannel(a.Server, a.Channel) }),
+	return h.removingBlobs(h.stoppingDownloads(o.then(h, func(tx *store.Tx) error { return tx.DeleteChannel(a.Server, a.Channel) }), a.Server, a.Channel, false),
 		h.st.dropFiles(srv.id, ch.tag, false))
 }
 

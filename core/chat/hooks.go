@@ -15,10 +15,9 @@ import (
 //
 // A JEU or claimed verb is not: a player may have several calls in flight,
 // and chat goes on meanwhile. Each call keeps its slot until the plugin
-// answers (so a session has at most PendingPerSession of them), and a PING
-// parks the session until every call sent before it has been answered:
-// PONG comes after the plugins' answers, as PROTOCOL.md section 13 says.
-// Other sessions are never held up.
+// answers (so a session has at most PendingPerSession of them). Its answer
+// is one of the session's background answers (see background), which a
+// PING's PONG waits for. Other sessions are never held up.
 
 // hooksFor returns the hooks that apply to a message to a, leaving out the
 // plugin that posts it (a plugin never hooks its own bots' messages).
@@ -60,39 +59,38 @@ func (h *Hub) park(r *request, me *user, hooks []*pluginhost.Plugin) effect {
 // failed, or nil. r keeps its slot until the answer.
 func (h *Hub) callPlugin(r *request, call func() []byte) effect {
 	s := r.s
-	s.calls++
+	seq := s.bg.start()
 	return effect{parked: true, deliver: func() {
 		h.async(func() {
-			h.submit(&request{kind: reqResume, s: s, called: true, line: call()})
+			h.submit(&request{kind: reqResume, s: s, called: true, seq: seq, line: call()})
 		})
 	}}
-}
-
-// awaitCalls parks r, a PING, until the session's plugin calls have all
-// been answered.
-func (h *Hub) awaitCalls(r *request) effect {
-	r.awaitsCalls = true
-	r.s.held = append(r.s.held, r)
-	return effect{parked: true}
 }
 
 // resume goes on with a session: after the hooks' verdict on its parked
 // message (the message first, then whatever queued up behind it, which may
 // park again), or after a plugin's answer to one of its calls (its ERR, if
-// any, and the PING waiting for the calls once none is left).
+// any) or the end of one of its downloads, and then with the PONGs that
+// waited for them.
 func (h *Hub) resume(r *request) effect {
 	s := r.s
 	if r.called {
-		s.calls--
-		line := r.line
-		if s.calls == 0 && len(s.held) > 0 && s.held[0].awaitsCalls {
-			h.release(s)
+		if r.download {
+			s.downloads--
 		}
+		line, pongs := r.line, s.bg.finish(r.seq)
+		call := !r.download
 		return effect{deliver: func() {
 			if line != nil {
 				s.push(line)
 			}
-			<-s.slots // the call's
+			if call {
+				<-s.slots // the call's
+			}
+			for _, p := range pongs {
+				s.push(p)
+				<-s.slots // the PING's
+			}
 		}}
 	}
 	if len(s.held) > 0 {

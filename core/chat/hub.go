@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 
 	"github.com/salon-chat/salon/core/auth"
@@ -128,8 +129,11 @@ type Hub struct {
 	sweepers    []*sweeper // write for sessions on plain TCP (sweeper.go)
 	nextSweeper atomic.Uint64
 
-	goroutines    sync.WaitGroup // downloads, blob removals and plugin calls: shutdown waits for them
-	downloadSlots chan struct{}
+	goroutines    sync.WaitGroup      // downloads, blob removals and plugin calls: shutdown waits for them
+	readSlots     *semaphore.Weighted // reads of the disk or the database for downloads (downloads.go)
+	userDownloads userSlots
+	dlMu          sync.Mutex
+	streaming     map[*download]bool // downloads queued or streaming, to stop those of a deleted conversation
 
 	table atomic.Pointer[pluginhost.Table] // the plugins' routing, replaced whole by the plugin host
 
@@ -164,22 +168,23 @@ const (
 )
 
 type request struct {
-	kind        reqKind
-	s           *Session
-	slot        bool // holds one of the session's slots
-	cmd         wire.Command
-	perr        *wire.Error // a rejection decided before the loop, delivered in order
-	hash        string      // a new password hash (NEW USR, PSW)
-	verified    string      // the stored hash the password was checked against
-	reply       chan lookupResult
-	line        []byte                 // a reply decided by the reader (FILE OK), delivered in order
-	blob        string                 // ENDFILE: the finished upload
-	verdict     *pluginhost.Verdict    // MSG: what the hooks decided (nil: not asked yet)
-	called      bool                   // reqResume: a plugin answered a call of the session (line: its ERR, if any)
-	awaitsCalls bool                   // PING: parked until the session's plugin calls are answered
-	spent       bool                   // MSG, JEU: the reader took it from the allowance already
-	run         func() (effect, error) // reqPlugin
-	done        chan error             // reqPlugin
+	kind     reqKind
+	s        *Session
+	slot     bool // holds one of the session's slots
+	cmd      wire.Command
+	perr     *wire.Error // a rejection decided before the loop, delivered in order
+	hash     string      // a new password hash (NEW USR, PSW)
+	verified string      // the stored hash the password was checked against
+	reply    chan lookupResult
+	line     []byte                 // a reply decided by the reader (FILE OK), delivered in order
+	blob     string                 // ENDFILE: the finished upload
+	verdict  *pluginhost.Verdict    // MSG: what the hooks decided (nil: not asked yet)
+	called   bool                   // reqResume: a background answer of the session is done (line: its ERR, if any)
+	download bool                   // reqResume: the answer was a download
+	seq      int64                  // reqResume: which background answer
+	spent    bool                   // MSG, JEU: the reader took it from the allowance already
+	run      func() (effect, error) // reqPlugin
+	done     chan error             // reqPlugin
 }
 
 type lookupResult struct {
@@ -239,7 +244,9 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		done:     make(chan struct{}),
 
 		sweepers:      newSweepers(),
-		downloadSlots: make(chan struct{}, opts.MaxDownloads),
+		readSlots:     semaphore.NewWeighted(int64(opts.MaxDownloads)),
+		userDownloads: userSlots{users: map[int64]*userSlot{}},
+		streaming:     map[*download]bool{},
 		wake:          make(chan struct{}, 1),
 		st:            newState(snap),
 		sessions:      map[*Session]bool{},
@@ -575,6 +582,9 @@ func (h *Hub) handle(r *request) (e effect) {
 		e := r.perr
 		return effect{deliver: func() { s.push(e.Line()) }}
 	}
+	if r.cmd.Op == wire.OpFile {
+		return h.fileChunk(r)
+	}
 	if r.line != nil {
 		return h.only(s, r.line)
 	}
@@ -633,6 +643,7 @@ func (h *Hub) lookup(r *request) effect {
 func (h *Hub) gone(s *Session) effect {
 	delete(h.sessions, s)
 	s.leaving = true
+	s.stop() // its downloads
 	uid := s.uid
 	if uid == 0 {
 		return effect{deliver: s.closeAfterFlush}

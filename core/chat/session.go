@@ -26,13 +26,21 @@ type Session struct {
 	slots chan struct{} // commands handed to the hub and not yet delivered
 
 	// Owned by the hub's loop.
-	uid     int64      // 0 until logged in
-	leaving bool       // BYE was handled: later commands are dropped
-	held    []*request // parked behind a message waiting for hooks, or a PING waiting for calls (see hooks.go)
-	calls   int        // JEU and claimed verbs sent to plugins and not yet answered
+	uid       int64      // 0 until logged in
+	leaving   bool       // BYE was handled: later commands are dropped
+	held      []*request // parked behind a message waiting for hooks (see hooks.go)
+	bg        background // plugin calls and downloads under way, and the PONGs waiting for them
+	downloads int        // GETs queued or streaming (downloads.go)
+
+	ctx  context.Context // ends with the connection: stops its downloads
+	stop context.CancelFunc
+	dl   downloadQueue
 
 	// Owned by the reader.
 	uploads map[uploadKey]*upload
+
+	dropMu  sync.Mutex
+	dropped map[uploadKey]bool // uploads the loop refused: the reader drops them
 
 	loggedIn   atomic.Int64 // the user's tag, set by the loop at login (0 before): the reader's timeouts and flood control use it
 	pauseUntil atomic.Int64 // unix ns: the reader waits until then before reading on (flood control)
@@ -44,6 +52,7 @@ type Session struct {
 	sweeper  *sweeper   // writes for it without blocking; nil: always its own writer (TLS)
 	raw      syscall.RawConn
 	outBytes int
+	burst    int // a login burst's bytes still queued, allowed on top of SendQueueBytes
 	flushing bool
 	closing  bool // close once the queue is written
 	closed   bool
@@ -55,6 +64,7 @@ func newSession(h *Hub, conn net.Conn) *Session {
 		addr = host
 	}
 	s := &Session{hub: h, conn: conn, addr: addr, slots: make(chan struct{}, h.opts.PendingPerSession)}
+	s.ctx, s.stop = context.WithCancel(h.ctx)
 	s.room = sync.NewCond(&s.mu)
 	s.flusher = s.flush
 	s.sweeper, s.raw = h.sweeperFor(conn)
@@ -70,8 +80,8 @@ func (s *Session) push(line []byte) {
 	if s.closed || s.closing {
 		return
 	}
-	if s.outBytes+len(line) > s.hub.opts.SendQueueBytes {
-		s.hub.log.Warn("disconnecting a session that does not read", "addr", s.addr, "queued", s.outBytes)
+	if s.outBytes+len(line) > s.hub.opts.SendQueueBytes+s.burst {
+		s.hub.log.Warn("disconnecting a session that does not read: its send queue is full", "addr", s.addr, "queued", s.outBytes)
 		s.closed = true
 		giveQueue(s.out)
 		s.out = nil
@@ -94,6 +104,24 @@ func (s *Session) push(line []byte) {
 	}
 }
 
+// pushBurst queues a login burst. Its bytes are allowed on top of the
+// queue's limit until they are taken for writing: however many servers
+// and users a login shows, the burst reaches a client that reads it, even
+// slowly (its writes still have WriteTimeout each), and what comes after
+// it has the usual room.
+func (s *Session) pushBurst(lines [][]byte) {
+	n := 0
+	for _, l := range lines {
+		n += len(l)
+	}
+	s.mu.Lock()
+	s.burst += n
+	s.mu.Unlock()
+	for _, l := range lines {
+		s.push(l)
+	}
+}
+
 // pushWait queues a line once the queue is at most half full: downloads use
 // it so that a large file flows at the reader's pace instead of overflowing
 // the queue. It reports false once the session is ending.
@@ -109,6 +137,14 @@ func (s *Session) pushWait(ctx context.Context, line []byte) bool {
 	}
 	s.push(line)
 	return true
+}
+
+// wakeWriters wakes the downloads waiting for room in the queue, so that
+// one that was stopped sees it.
+func (s *Session) wakeWriters() {
+	s.mu.Lock()
+	s.room.Broadcast()
+	s.mu.Unlock()
 }
 
 // waitWritten waits, at most d, until what is queued has been written: a
@@ -169,11 +205,10 @@ func (s *Session) flush() {
 			return
 		}
 		s.mu.Unlock()
-		s.conn.SetWriteDeadline(time.Now().Add(s.hub.opts.WriteTimeout))
-		err := q.writeTo(s.conn)
+		err := s.writeQueue(q)
 		giveQueue(q)
 		if err != nil {
-			s.writeFailed()
+			s.writeFailed(err)
 			return
 		}
 	}
@@ -183,23 +218,35 @@ func (s *Session) flush() {
 // held.
 func (s *Session) takeOut() *sendQueue {
 	q := s.out
+	s.burst = max(0, s.burst-s.outBytes)
 	s.out, s.outBytes = nil, 0
 	s.room.Broadcast()
 	return q
 }
 
 // writerDone ends a writer's turn: nothing is left to write. The session
-// closes now if it was asked to once written. s.mu is held.
+// closes now if it was asked to once written. s.mu is held. The close runs
+// on a goroutine of its own: closing a TLS connection writes its
+// close_notify, which may wait for the peer for seconds, and the loop's
+// push takes s.mu.
 func (s *Session) writerDone() {
 	s.flushing = false
 	if s.closing && !s.closed {
 		s.closed = true
-		s.conn.Close()
+		go s.conn.Close()
 	}
 }
 
-// writeFailed ends a session whose connection could not be written.
-func (s *Session) writeFailed() {
+// writeFailed ends a session whose connection could not be written. A
+// write that timed out is a client that stopped reading, worth a warning;
+// one that failed is a client gone, which is not.
+func (s *Session) writeFailed(err error) {
+	if isTimeout(err) {
+		s.hub.log.Warn("disconnecting a session that does not read: a write took longer than write_timeout",
+			"addr", s.addr, "write_timeout", s.hub.opts.WriteTimeout.String())
+	} else {
+		s.hub.log.Debug("write failed", "addr", s.addr, "error", err)
+	}
 	s.mu.Lock()
 	giveQueue(s.out)
 	s.closed, s.flushing, s.out = true, false, nil
@@ -216,19 +263,40 @@ func (s *Session) writeFailed() {
 // where a pointer to a bare slice had to be allocated each time.
 type sendQueue struct {
 	lines net.Buffers
+	piece net.Buffers // what writeQueue is writing
 }
 
 var queues = sync.Pool{New: func() any { return new(sendQueue) }}
 
 func takeQueue() *sendQueue { return queues.Get().(*sendQueue) }
 
-// writeTo writes the lines, with one writev where the connection allows
-// it. Writing consumes the slice; the queue keeps its array for reuse.
-func (q *sendQueue) writeTo(w io.Writer) error {
-	all := q.lines
-	_, err := q.lines.WriteTo(w)
-	q.lines = all
-	return err
+// writePiece is how much of a queue one write carries: each piece has
+// WriteTimeout to go out, so a client that reads slowly but steadily keeps
+// its session however long its queue (a big login burst, say), and one
+// that stops reading loses it after WriteTimeout.
+const writePiece = 32 << 10
+
+// writeQueue writes q's lines, each piece of them with one writev where
+// the connection allows it and a deadline of its own. Writing consumes the
+// lines; the queue keeps its array for reuse.
+func (s *Session) writeQueue(q *sendQueue) error {
+	lines := q.lines
+	for len(lines) > 0 {
+		n, size := 0, 0
+		for n < len(lines) && (n == 0 || size+len(lines[n]) <= writePiece) {
+			size += len(lines[n])
+			n++
+		}
+		// The piece lives in the queue, not here: a local net.Buffers
+		// would escape to the heap for WriteTo.
+		q.piece = lines[:n:n]
+		lines = lines[n:]
+		s.conn.SetWriteDeadline(time.Now().Add(s.hub.opts.WriteTimeout))
+		if _, err := q.piece.WriteTo(s.conn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // giveQueue returns a queue to the pool. The lines' bytes are shared with
@@ -238,7 +306,7 @@ func giveQueue(q *sendQueue) {
 		return
 	}
 	clear(q.lines)
-	q.lines = q.lines[:0]
+	q.lines, q.piece = q.lines[:0], nil
 	queues.Put(q)
 }
 

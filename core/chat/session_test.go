@@ -2,6 +2,7 @@ package chat
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -42,7 +43,7 @@ func loopbackHub(t *testing.T, swept bool) (*Hub, net.Conn, net.Conn) {
 	client, server := loopback.Pair(t)
 	opts := Options{Log: hclog.NewNullLogger(), SendQueueBytes: 64 << 20}
 	opts.defaults()
-	h := &Hub{opts: opts, log: opts.Log}
+	h := &Hub{opts: opts, log: opts.Log, ctx: context.Background()}
 	if swept {
 		h.sweepers = newSweepers()
 		t.Cleanup(h.closeSweepers)
@@ -230,5 +231,75 @@ func TestPollGateWaitIsBounded(t *testing.T) {
 	gate.close()
 	if !gate.wait(time.Hour) {
 		t.Fatal("a wait on a closed gate did not return at once")
+	}
+}
+
+// slowClose is a connection whose Close blocks until released, as a TLS
+// connection's does while it sends close_notify to a peer that does not
+// read.
+type slowClose struct {
+	net.Conn
+	closing chan struct{} // closed when Close is called
+	release chan struct{}
+}
+
+func (c *slowClose) Close() error {
+	close(c.closing)
+	<-c.release
+	return c.Conn.Close()
+}
+
+// Closing a session never holds the loop: while its connection's Close
+// blocks, push (which the loop calls for every line it delivers) returns.
+func TestSlowCloseDoesNotHoldPush(t *testing.T) {
+	h, client, server := loopbackHub(t, false)
+	defer client.Close()
+	conn := &slowClose{Conn: server, closing: make(chan struct{}), release: make(chan struct{})}
+	s := newSession(h, conn)
+	s.push([]byte("BYE\r\n"))
+	s.closeAfterFlush()
+	select {
+	case <-conn.closing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the session was never closed")
+	}
+	pushed := make(chan struct{})
+	go func() {
+		s.push([]byte("MSG 0 1 1 0 late\r\n"))
+		close(pushed)
+	}()
+	select {
+	case <-pushed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("push waited for the connection's Close")
+	}
+	close(conn.release)
+}
+
+// A slow but steady reader keeps its session however long its queue: each
+// piece of a write has WriteTimeout, not the whole queue. (net.Pipe has no
+// buffer: a write goes as fast as the other end reads.)
+func TestSteadyReaderOutlastsWriteTimeout(t *testing.T) {
+	client, server := net.Pipe()
+	defer client.Close()
+	opts := Options{Log: hclog.NewNullLogger(), SendQueueBytes: 64 << 20, WriteTimeout: time.Second}
+	opts.defaults()
+	h := &Hub{opts: opts, log: opts.Log, ctx: context.Background()}
+	s := newSession(h, server)
+	line := []byte(strings.Repeat("x", 1022) + "\r\n")
+	const lines = 400 // a line a read, one read each 5 ms: about two seconds
+	for range lines {
+		s.push(line)
+	}
+	buf := make([]byte, 4096)
+	total := 0
+	for total < lines*len(line) {
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		n, err := client.Read(buf)
+		if err != nil {
+			t.Fatalf("the session was dropped after %d of %d bytes: %v", total, lines*len(line), err)
+		}
+		total += n
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -192,7 +192,7 @@ func (s *Session) sweep(sw *sweeper) {
 	default:
 		q.lines = all
 		giveQueue(q)
-		s.writeFailed()
+		s.writeFailed(sw.written)
 	}
 }
 

@@ -73,6 +73,7 @@ func (s *Session) startUpload(r *request) bool {
 // uploadChunk appends one FILE line. Any problem drops the whole upload.
 func (s *Session) uploadChunk(c wire.Command) bool {
 	key := uploadKey{c.Addr, c.Name}
+	s.forgetDropped()
 	u := s.uploads[key]
 	if u == nil {
 		return s.reply(wire.Errorf("FILE", "no such upload"))
@@ -102,6 +103,7 @@ var fileOK = wire.Line("FILE", "OK")
 // blob to the hub, which records it or removes it.
 func (s *Session) finishUpload(c wire.Command) bool {
 	key := uploadKey{c.Addr, c.Name}
+	s.forgetDropped()
 	u := s.uploads[key]
 	if u == nil {
 		return s.reply(wire.Errorf("ENDFILE", "no such upload"))
@@ -117,4 +119,41 @@ func (s *Session) finishUpload(c wire.Command) bool {
 		return s.reply(wire.Errorf("ENDFILE", "cannot store the file"))
 	}
 	return s.send(&request{kind: reqCommand, cmd: c, blob: id})
+}
+
+// fileChunk acknowledges a FILE line in its turn, once the uploader still
+// may write to the conversation: an upload to a channel deleted (or left)
+// meanwhile is dropped at its next line, not at ENDFILE.
+func (h *Hub) fileChunk(r *request) effect {
+	s, c := r.s, r.cmd
+	if _, why := h.conversation(h.st.users[s.uid], c.Addr, true); why != "" {
+		s.dropUpload(uploadKey{c.Addr, c.Name})
+		return h.fail(s, "FILE", why+": upload dropped")
+	}
+	return h.only(s, r.line)
+}
+
+// dropUpload tells the session's reader, which owns its uploads, to drop
+// one the loop refused.
+func (s *Session) dropUpload(k uploadKey) {
+	s.dropMu.Lock()
+	if s.dropped == nil {
+		s.dropped = map[uploadKey]bool{}
+	}
+	s.dropped[k] = true
+	s.dropMu.Unlock()
+}
+
+// forgetDropped drops the uploads the loop refused.
+func (s *Session) forgetDropped() {
+	s.dropMu.Lock()
+	dropped := s.dropped
+	s.dropped = nil
+	s.dropMu.Unlock()
+	for k := range dropped {
+		if u := s.uploads[k]; u != nil {
+			u.blob.Abort()
+			delete(s.uploads, k)
+		}
+	}
 }

@@ -554,3 +554,32 @@ func TestUniqueName(t *testing.T) {
 		}
 	}
 }
+
+// A spool reads back what was written to it and leaves nothing in the
+// store's folders, even while it is open.
+func TestSpool(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.NewSpool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("history"); err != nil {
+		t.Fatal(err)
+	}
+	left, err := os.ReadDir(filepath.Join(dir, "files", "tmp"))
+	if err != nil || len(left) != 0 {
+		t.Fatalf("tmp/ holds %v (%v) while a spool is open, want nothing", left, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(f); err != nil || string(got) != "history" {
+		t.Fatalf("read back %q, %v", got, err)
+	}
+}

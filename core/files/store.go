@@ -171,6 +171,23 @@ func (s *Store) syncDir(dir string) error {
 	return err
 }
 
+// NewSpool returns an empty temporary file, read-write, for bytes that
+// are written once and read back once (a history prepared for its
+// download). Its name is removed at once: the file lives as long as it is
+// open, and nothing is left of it after a crash.
+func (s *Store) NewSpool() (*os.File, error) {
+	name := tmpPrefix + "spool-" + randomHex()
+	f, err := s.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, filePerm)
+	if err != nil {
+		return nil, fmt.Errorf("files: new spool: %w", err)
+	}
+	if err := s.root.Remove(name); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("files: new spool: %w", err)
+	}
+	return f, nil
+}
+
 // OpenBlob opens blob id for reading and returns it with its size. An id
 // that is not 32 lowercase hex characters is refused without touching the
 // disk.

@@ -8,7 +8,9 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -274,5 +276,266 @@ func TestDeletingABigServerHoldsNobodyUp(t *testing.T) {
 	}
 	if _, entries := flHistory(t, alice, "2 0"); len(entries) != 1 {
 		t.Fatalf("the other server's history holds %d messages, want 1", len(entries))
+	}
+}
+
+// rlStalled opens a connection of pseudo that asks for a download of addr
+// name and reads its NEWFILE, then reads nothing more: the download stays
+// in the middle for as long as the connection is open.
+func rlStalled(t *testing.T, addr, pseudo, conv, name string) net.Conn {
+	t.Helper()
+	conn := faDialSmall(t, addr, 4096)
+	br := faLoginConn(t, conn, pseudo)
+	fmt.Fprintf(conn, "GET %s %s\r\n", conv, name)
+	conn.SetReadDeadline(time.Now().Add(servertest.Timeout))
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "NEWFILE "+conv+" "+name+" ") {
+		t.Fatalf("%s: GET %s answered %q, %v", pseudo, name, line, err)
+	}
+	return conn
+}
+
+// Downloads cannot starve anyone: a user's downloads that their reader
+// does not take hold only that user's own share (files.downloads_per_user),
+// never the server's reads (files.max_downloads); a connection has at most
+// files.queued_downloads asked for, and the rest of 2,000 GETs are refused
+// at once, without a goroutine each; and when a connection goes, what it
+// was streaming stops and frees its place.
+func TestDownloadsCannotStarveOthers(t *testing.T) {
+	cfg := servertest.Config(t.TempDir())
+	cfg.Files.MaxDownloads, cfg.Files.UserDownloads, cfg.Files.QueuedDownloads = 2, 2, 8
+	w, in := flStart(t, cfg)
+	alice, bob := w.user("alice"), w.user("bob")
+	s := w.server(alice, "club")
+	w.admit(alice, bob, s, 0)
+	addr := flChan(s, 0)
+	big := flRandom(t, 4<<20)
+	flUploadPipelined(t, alice, addr, "big.bin", big)
+	flUploadPipelined(t, alice, addr, "small.txt", []byte("small"))
+	w.settle()
+
+	stalled := []net.Conn{rlStalled(t, in.Addr, "alice", addr, "big.bin"), rlStalled(t, in.Addr, "alice", addr, "big.bin")}
+	// Bob is not held up by alice's downloads.
+	flSame(t, "bob's big.bin", flGet(t, bob.Client, addr, "big.bin"), big)
+
+	third := w.login("alice", alice.tag)
+	before := runtime.NumGoroutine()
+	peak := make(chan int)
+	stop := make(chan struct{})
+	go func() {
+		most := 0
+		for {
+			select {
+			case <-stop:
+				peak <- most
+				return
+			case <-time.After(time.Millisecond):
+				most = max(most, runtime.NumGoroutine())
+			}
+		}
+	}()
+	var gets strings.Builder
+	for range 2000 {
+		fmt.Fprintf(&gets, "GET %s small.txt\r\n", addr)
+	}
+	third.SendRaw(gets.String() + "PING done\r\n")
+	// Alice's two downloads in the middle hold her share: eight GETs are
+	// accepted and wait, the others are refused at once...
+	for range 2000 - 8 {
+		third.Expect("ERR GET too many downloads asked for at once: wait for one to end (the limit is 8)")
+	}
+	// ... and the eight go once the two connections are gone.
+	for _, c := range stalled {
+		c.Close()
+	}
+	for range 8 {
+		flSame(t, "small.txt", flRead(t, third.Client, addr, "small.txt"), []byte("small"))
+	}
+	third.Expect("PONG done")
+	close(stop)
+	if most := <-peak; most > before+50 {
+		t.Fatalf("%d goroutines at most during 2,000 GETs on one connection, %d before", most, before)
+	}
+}
+
+// Deleting a server ends what is in flight in it: a download in the
+// middle stops with an ERR GET instead of running to its end from a blob
+// already removed, and an upload's next FILE line is refused.
+func TestDeletionStopsDownloadsAndUploads(t *testing.T) {
+	w, in := flStart(t, nil)
+	alice, bob := w.user("alice"), w.user("bob")
+	s := w.server(alice, "club")
+	w.admit(alice, bob, s, 0)
+	addr := flChan(s, 0)
+	big := flRandom(t, 4<<20)
+	flUploadPipelined(t, alice, addr, "big.bin", big)
+	w.settle()
+
+	conn := faDialSmall(t, in.Addr, 4096)
+	br := faLoginConn(t, conn, "bob")
+	fmt.Fprintf(conn, "GET %s big.bin\r\n", addr)
+
+	chunk := base64.StdEncoding.EncodeToString([]byte("part"))
+	alice.Send("NEWFILE "+addr+" up.bin 8", "FILE "+addr+" up.bin "+chunk)
+	alice.Expect("NEWFILE OK", "FILE OK")
+	alice.Send("DEL " + addr)
+	alice.Expect("DEL " + addr)
+	alice.Send("FILE " + addr + " up.bin " + chunk)
+	alice.Expect("ERR FILE you are not a member of that channel: upload dropped")
+	alice.Send("ENDFILE " + addr + " up.bin 8")
+	alice.Expect("ERR ENDFILE no such upload")
+
+	// Bob reads on: his download stops, with a reason, before its end.
+	var last string
+	sawDel := false
+	for {
+		conn.SetReadDeadline(time.Now().Add(servertest.Timeout))
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("bob's connection ended (%v) after %q", err, last)
+		}
+		line = strings.TrimSuffix(line, "\r\n")
+		if line == "DEL "+addr {
+			sawDel = true
+			continue
+		}
+		if strings.HasPrefix(line, "ENDFILE ") {
+			t.Fatalf("the download of a deleted server's file ran to its end: %q", line)
+		}
+		if strings.HasPrefix(line, "ERR GET") {
+			if line != "ERR GET download of big.bin stopped: its channel was deleted" || !sawDel {
+				t.Fatalf("bob got %q (DEL seen: %v), want the download stopped after the DEL", line, sawDel)
+			}
+			return
+		}
+		last = line
+	}
+}
+
+// rlFillServer stores count more members of server 1 (made by the first
+// user) and messages messages in its general channel, straight into the
+// database of a stopped server.
+func rlFillServer(t *testing.T, dir string, members, messages int) {
+	t.Helper()
+	st, err := store.Open(dir, store.Options{Sync: "normal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	snap, err := st.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := snap.Counters["user"]
+	err = st.Commit([]store.Change{func(tx *store.Tx) error {
+		for i := range members {
+			id := next + int64(i)
+			p := fmt.Sprintf("member%d", id)
+			if err := tx.CreateUser(store.User{ID: id, Pseudo: p, PseudoKey: p, PassHash: "x"}); err != nil {
+				return err
+			}
+			if err := tx.AddMember(1, 0, id); err != nil {
+				return err
+			}
+		}
+		for i := range messages {
+			if err := tx.AddMessage(store.Message{ServerID: 1, AuthorID: 1, Body: fmt.Sprintf("%d %s", i, strings.Repeat("x", 200))}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A login burst bigger than the send queue reaches a client that reads it
+// slowly, whole: it used to overflow the queue at once and disconnect the
+// user (a member of two full servers could never log in). The burst's
+// writes each have write_timeout, not the whole burst.
+func TestBigLoginBurstReachesASlowReader(t *testing.T) {
+	dir := t.TempDir()
+	cfg := servertest.Config(dir)
+	cfg.Limits.SendQueueBytes = 64 << 10
+	cfg.Limits.WriteTimeout = time.Second
+	in := servertest.Start(t, cfg)
+	owner, _ := servertest.Register(t, in.Addr, "owner")
+	owner.Send("NEW SERV big")
+	owner.Sync()
+	in.Stop()
+	const members = 12000
+	rlFillServer(t, dir, members, 0)
+
+	in = servertest.Start(t, cfg)
+	conn := faDialSmall(t, in.Addr, 4096)
+	fmt.Fprintf(conn, "IAM owner password-owner\r\nPING end\r\n")
+	// About 400 KB at about 200 KB a second: the burst takes two seconds,
+	// any 32 KiB of it well under one.
+	var got []string
+	buf := make([]byte, 8<<10)
+	var pending string
+	for done := false; !done; time.Sleep(40 * time.Millisecond) {
+		conn.SetReadDeadline(time.Now().Add(servertest.Timeout))
+		n, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("the connection ended after %d lines of the burst: %v", len(got), err)
+		}
+		pending += string(buf[:n])
+		for {
+			line, rest, ok := strings.Cut(pending, "\r\n")
+			if !ok {
+				break
+			}
+			pending = rest
+			if line == "PONG end" {
+				done = true
+				break
+			}
+			got = append(got, line)
+		}
+	}
+	adds := 0
+	for _, l := range got {
+		if strings.HasPrefix(l, "ADD ") {
+			adds++
+		}
+	}
+	if adds != members+1 {
+		t.Fatalf("the burst held %d ADD lines, want %d", adds, members+1)
+	}
+}
+
+// Clients going away are not server errors: aborted downloads log
+// nothing, and a session dropped because it stopped reading is logged
+// once, at warn, with its reason.
+func TestClientsDoNotFillTheLog(t *testing.T) {
+	dir := t.TempDir()
+	cfg := servertest.Config(dir)
+	cfg.Limits.WriteTimeout = time.Second
+	in := servertest.Start(t, cfg)
+	alice, _ := servertest.Register(t, in.Addr, "alice")
+	alice.Send("NEW SERV club")
+	alice.Sync()
+	in.Stop()
+	rlFillServer(t, dir, 0, 20000)
+
+	in = servertest.Start(t, cfg)
+	for range 10 {
+		rlStalled(t, in.Addr, "alice", "1 0", "save.txt").Close()
+	}
+	stuck := rlStalled(t, in.Addr, "alice", "1 0", "save.txt")
+	const dropped = "a write took longer than write_timeout"
+	for deadline := time.Now().Add(servertest.Timeout); !strings.Contains(in.Logs(), dropped); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a session that stopped reading was not dropped, or not logged:\n%s", in.Logs())
+		}
+	}
+	stuck.Close()
+	alice, _ = servertest.Login(t, in.Addr, "alice")
+	alice.Sync()
+	logs := in.Logs()
+	if strings.Contains(logs, "[ERROR]") || strings.Count(logs, dropped) != 1 {
+		t.Fatalf("the log holds errors, or the drop not exactly once:\n%s", logs)
 	}
 }

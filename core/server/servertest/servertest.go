@@ -53,6 +53,29 @@ type Instance struct {
 	DataDir string
 	served  chan error
 	stopped bool
+	log     lockedBuffer
+}
+
+// Logs returns what the server logged so far, at warn level and above.
+func (in *Instance) Logs() string { return in.log.String() }
+
+// lockedBuffer is a buffer written by the server's goroutines and read by
+// the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // Start runs a server on cfg (Config(t.TempDir()) when nil) and stops it
@@ -62,12 +85,13 @@ func Start(t testing.TB, cfg *config.Config) *Instance {
 	if cfg == nil {
 		cfg = Config(t.TempDir())
 	}
-	log := hclog.New(&hclog.LoggerOptions{Name: "salond", Level: hclog.Warn, Output: testWriter{t}})
+	in := &Instance{t: t, DataDir: cfg.DataDir, served: make(chan error, 1)}
+	log := hclog.New(&hclog.LoggerOptions{Name: "salond", Level: hclog.Warn, Output: io.MultiWriter(testWriter{t}, &in.log)})
 	srv, err := server.Start(cfg, log)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
-	in := &Instance{t: t, Server: srv, Addr: srv.Addr().String(), DataDir: cfg.DataDir, served: make(chan error, 1)}
+	in.Server, in.Addr = srv, srv.Addr().String()
 	go func() { in.served <- srv.Serve() }()
 	t.Cleanup(in.Stop)
 	return in
