@@ -358,6 +358,7 @@ func (h *Hub) rename(s *Session, me *user, a wire.Addr, name string) effect {
 			return h.fail(s, "RENAME", "only the owner can rename a server")
 		}
 		srv.name = name
+		faultPoint("rename")
 		o.users(srv.chans[0].memberList(), wire.Line("RENAME", name, a.Server))
 		return o.then(h, func(tx *store.Tx) error { return tx.RenameServer(a.Server, name) })
 	}

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,6 +153,7 @@ type Hub struct {
 	st            *state
 	sessions      map[*Session]bool
 	stopping      bool
+	dirty         bool      // a handler panicked: reload the state after the commit
 	purging       bool      // deleted conversations may have messages left to purge
 	lastPurge     time.Time // when the last purge step ran
 	purgeRetry    time.Time // after a failed step, when to try again
@@ -184,6 +187,7 @@ type request struct {
 	seq      int64                  // reqResume: which background answer
 	spent    bool                   // MSG, JEU: the reader took it from the allowance already
 	run      func() (effect, error) // reqPlugin
+	claim    atomic.Int32           // reqPlugin: callWaiting, callTaken or callWithdrawn
 	done     chan error             // reqPlugin
 }
 
@@ -400,25 +404,33 @@ func (h *Hub) purge() {
 func (h *Hub) runBatch(batch []*request) bool {
 	effects := make([]effect, 0, len(batch))
 	var changes []store.Change
+	var owners []int // the request of each change
 	for i := 0; i < len(batch); i++ {
-		e := h.handle(batch[i])
+		e := h.safeHandle(batch[i])
 		effects = append(effects, e)
 		if e.change != nil {
 			changes = append(changes, e.change)
+			owners = append(owners, i)
 		}
 		batch = append(batch, h.ready...)
 		h.ready = h.ready[:0]
 	}
 	if len(changes) > 0 {
 		t0 := time.Now()
-		if err := h.store.Commit(changes); err != nil {
-			h.recover(batch, effects, err)
+		if err := h.commit(changes); err != nil {
+			h.recover(batch, effects, changes, owners, err)
 		}
 		h.log.Trace("commit", "requests", len(batch), "changes", len(changes), "took", time.Since(t0))
 	}
+	if h.dirty {
+		// A handler panicked midway: what it changed in memory, and only
+		// that, is not in the database.
+		h.dirty = false
+		h.reload()
+	}
 	for i, r := range batch {
 		if effects[i].deliver != nil {
-			effects[i].deliver()
+			h.safely("delivering "+r.cmd.Verb, effects[i].deliver)
 		}
 		if r.slot && !effects[i].parked {
 			<-r.s.slots
@@ -433,36 +445,109 @@ func (h *Hub) runBatch(batch []*request) bool {
 	return len(changes) > 0
 }
 
-// recover runs after a failed group commit: each change is retried alone so
-// that one bad change does not sink the others; the commands whose change
-// still fails get an ERR, and the memory state, which already had every
-// change applied, is reloaded from the database.
-func (h *Hub) recover(batch []*request, effects []effect, err error) {
-	h.log.Error("group commit failed; retrying changes one by one", "error", err)
-	failed := false
-	for i, r := range batch {
-		e := &effects[i]
-		if e.change == nil {
+// faultHook, when a test sets it, runs at the fault points of handlers: a
+// test makes one panic halfway through changing the state, to check that a
+// panic fails its command alone and leaves the state as it was. It is nil
+// outside tests.
+var faultHook func(where string)
+
+func faultPoint(where string) {
+	if faultHook != nil {
+		faultHook(where)
+	}
+}
+
+// errInternal answers a command whose handling panicked.
+var errInternal = errors.New("internal error")
+
+// safeHandle is handle, with a panic turned into a failure of the request
+// alone: logged with its stack, answered ERR VERB internal error, its
+// change not made. The memory state it may have changed halfway is
+// reloaded once the batch is committed; the server goes on.
+func (h *Hub) safeHandle(r *request) (e effect) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		h.log.Error("a command panicked; it fails, the server goes on", "verb", r.cmd.Verb, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		h.dirty = true
+		e = effect{}
+		if s := r.s; s != nil {
+			if i := slices.Index(s.held, r); i >= 0 {
+				s.held = slices.Delete(s.held, i, i+1)
+			}
+		}
+		switch {
+		case r.done != nil:
+			r.done <- errInternal
+		case r.s != nil && r.kind == reqCommand:
+			verb := r.cmd.Verb
+			if r.perr != nil {
+				verb = r.perr.Verb
+			}
+			if verb == "" {
+				verb = "LINE"
+			}
+			e = h.fail(r.s, verb, "internal error")
+		}
+	}()
+	return h.handle(r)
+}
+
+// safely runs f, logging a panic instead of ending the server.
+func (h *Hub) safely(what string, f func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.log.Error("panic while "+what+"; the server goes on", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+}
+
+// commit is store.Commit, with a panic of a change turned into its error.
+func (h *Hub) commit(changes []store.Change) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.log.Error("a commit panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err = fmt.Errorf("commit panicked: %v", v)
+		}
+	}()
+	return h.store.Commit(changes)
+}
+
+// recover runs after a failed group commit, when nothing of the batch is
+// stored. The changes before the one that failed did not fail, and none of
+// them depends on a later one: they are committed again, once. Every
+// command from the failed change on is answered ERR (its change, or one it
+// may depend on, is not stored: a NEW SERV behind a NEW USR that failed),
+// and the memory state, which had every change applied, is reloaded from
+// the database. The loop is held for one more commit at most, and a load.
+func (h *Hub) recover(batch []*request, effects []effect, changes []store.Change, owners []int, err error) {
+	stored := 0
+	if ce, ok := errors.AsType[*store.CommitError](err); ok && ce.Index > 0 {
+		if err := h.commit(changes[:ce.Index]); err == nil {
+			stored = ce.Index
+		} else {
+			h.log.Error("commit of the changes before the failed one failed too", "error", err)
+		}
+	}
+	h.log.Error("group commit failed; the commands from the failed change on are refused",
+		"error", err, "stored", stored, "refused", len(changes)-stored)
+	for _, i := range owners[stored:] {
+		r, e := batch[i], &effects[i]
+		if r.done != nil {
+			done := r.done
+			e.deliver = func() { done <- fmt.Errorf("not stored: %w", err) }
 			continue
 		}
-		if err := h.store.Commit([]store.Change{e.change}); err != nil {
-			h.log.Error("change not stored", "verb", r.cmd.Verb, "error", err)
-			failed = true
-			if r.done != nil {
-				done := r.done
-				e.deliver = func() { done <- fmt.Errorf("not stored: %w", err) }
-				continue
-			}
-			if r.blob != "" {
-				h.removeBlobs([]string{r.blob}) // its row will never point at it
-			}
-			s, verb := r.s, r.cmd.Verb
-			e.deliver = func() { s.push(wire.Err(verb, "could not be stored, try again")) }
+		if r.blob != "" {
+			h.removeBlobs([]string{r.blob}) // its row will never point at it
 		}
+		s, verb := r.s, r.cmd.Verb
+		e.deliver = func() { s.push(wire.Err(verb, "could not be stored, try again")) }
 	}
-	if failed {
-		h.reload()
-	}
+	h.reload()
 }
 
 // reload replaces the memory state with the database's, keeping sessions.
@@ -542,6 +627,9 @@ func (h *Hub) handle(r *request) (e effect) {
 			}
 		}}
 	case reqPlugin:
+		if !r.claim.CompareAndSwap(callWaiting, callTaken) {
+			return effect{} // withdrawn: its caller was told it did not happen
+		}
 		e, err := r.run()
 		if err != nil {
 			r.done <- err

@@ -30,12 +30,13 @@ func refused(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", pluginhost.ErrRefused, fmt.Sprintf(format, args...))
 }
 
-// async runs f in a goroutine that shutdown waits for.
+// async runs f in a goroutine that shutdown waits for; a panic in it is
+// logged, and ends only it.
 func (h *Hub) async(f func()) {
 	h.goroutines.Add(1)
 	go func() {
 		defer h.goroutines.Done()
-		f()
+		h.safely("in a background task", f)
 	}()
 }
 
@@ -148,21 +149,40 @@ func (h *Hub) botPresence(t *pluginhost.Table) effect {
 }
 
 // call runs f in the loop on behalf of a plugin and waits until its change
-// is committed and its lines delivered.
+// is committed and its lines delivered. A call either takes effect and
+// reports it, or reports an error and does not: when ctx ends before the
+// loop takes the call, the call is withdrawn; once the loop has taken it,
+// call waits for its outcome (a commit's time) whatever ctx says.
 func (h *Hub) call(ctx context.Context, f func() (effect, error)) error {
 	done := make(chan error, 1)
-	if !h.submit(&request{kind: reqPlugin, run: f, done: done}) {
+	r := &request{kind: reqPlugin, run: f, done: done}
+	if !h.submit(r) {
 		return errStopped
 	}
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return ctx.Err()
+		if r.claim.CompareAndSwap(callWaiting, callWithdrawn) {
+			return ctx.Err()
+		}
+	case <-h.done:
+		return errStopped
+	}
+	select {
+	case err := <-done:
+		return err
 	case <-h.done:
 		return errStopped
 	}
 }
+
+// The states of a plugin's call, in request.claim.
+const (
+	callWaiting   = iota
+	callTaken     // the loop runs it
+	callWithdrawn // its caller gave up first
+)
 
 // Send implements pluginhost.API.
 func (h *Hub) Send(ctx context.Context, plugin string, to pluginhost.Target, line string) error {

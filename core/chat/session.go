@@ -3,9 +3,11 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -400,7 +402,20 @@ func (s *Session) serve() {
 // a stack small enough for the garbage collector to shrink to its minimum.
 //
 //go:noinline
-func (s *Session) process(line string) bool {
+func (s *Session) process(line string) (ok bool) {
+	var cmd wire.Command
+	defer func() {
+		// A bug in a command's reader-side work fails that command alone.
+		if v := recover(); v != nil {
+			s.hub.log.Error("a command panicked in its reader; it fails, the session goes on",
+				"verb", cmd.Verb, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			verb := cmd.Verb
+			if verb == "" {
+				verb = "LINE"
+			}
+			ok = s.reply(wire.Errorf(verb, "internal error"))
+		}
+	}()
 	cmd, perr := wire.Parse(line)
 	return s.handle(cmd, perr)
 }

@@ -97,7 +97,7 @@ func (h *Host) start(ctx context.Context, u *unit) (_ *Plugin, err error) {
 	p.host = &hostServer{name: cfg.Name, api: h.api, inFlight: u.inFlight, maxInFlight: h.opts.HostCallsInFlight, timeout: h.opts.CallTimeout, log: u.log}
 	id := c.broker.NextId()
 	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		opts = append(opts, grpc.MaxRecvMsgSize(maxMessage))
+		opts = append(opts, grpc.MaxRecvMsgSize(maxMessage), grpc.ChainUnaryInterceptor(recoverCalls(u.log)))
 		s := grpc.NewServer(opts...)
 		pluginpb.RegisterHostServer(s, p.host)
 		return s

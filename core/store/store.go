@@ -121,17 +121,42 @@ func (s *Store) Close() error {
 type Change func(*Tx) error
 
 // Commit runs the changes in one transaction: all are stored or none.
+//
+// On failure the error is a *CommitError that says which change failed:
+// the changes before it did not, and may be committed again without it.
 func (s *Store) Commit(changes []Change) error {
-	return s.db.Transaction(func(db *gorm.DB) error {
-		tx := &Tx{db: db}
-		for _, c := range changes {
+	tx := &Tx{failed: -1}
+	err := s.db.Transaction(func(db *gorm.DB) error {
+		tx.db = db
+		for i, c := range changes {
+			tx.change = i
 			if err := c(tx); err != nil {
 				return err
 			}
 		}
+		tx.change = len(changes)
 		return tx.flush()
 	})
+	if err == nil {
+		return nil
+	}
+	failed := tx.failed
+	if failed < 0 {
+		failed = tx.change
+	}
+	return &CommitError{Index: min(failed, len(changes)), Err: err}
 }
+
+// CommitError is a failed commit. Index is the first change that may have
+// failed (len(changes) when the commit itself failed): nothing of the
+// commit is stored, and the changes before Index did not fail.
+type CommitError struct {
+	Index int
+	Err   error
+}
+
+func (e *CommitError) Error() string { return fmt.Sprintf("change %d: %v", e.Index, e.Err) }
+func (e *CommitError) Unwrap() error { return e.Err }
 
 // Snapshot is the whole state but messages, as loaded at start.
 type Snapshot struct {
@@ -228,6 +253,9 @@ func inConversation(q *gorm.DB, c Conversation) *gorm.DB {
 type Tx struct {
 	db       *gorm.DB
 	messages []Message
+	owners   []int // the change that buffered each message
+	change   int   // the change being run
+	failed   int   // the change of the first message of a chunk that failed to insert, -1 if none
 }
 
 // Messages are what a busy server writes most. They go through GORM's
@@ -252,10 +280,10 @@ var insertMessages = func() map[int]string {
 }()
 
 func (t *Tx) flush() error {
-	defer func() { t.messages = t.messages[:0] }()
+	defer func() { t.messages, t.owners = t.messages[:0], t.owners[:0] }()
 	conn, ctx := t.db.Statement.ConnPool, t.db.Statement.Context
 	var args []any
-	for rest := t.messages; len(rest) > 0; {
+	for rest, owners := t.messages, t.owners; len(rest) > 0; {
 		n := insertChunks[len(insertChunks)-1]
 		for _, size := range insertChunks {
 			if size <= len(rest) {
@@ -272,9 +300,10 @@ func (t *Tx) flush() error {
 			args = append(args, id, m.ServerID, m.ChannelTag, m.PeerLow, m.PeerHigh, m.AuthorID, m.Kind, m.Body, m.SentAt)
 		}
 		if _, err := conn.ExecContext(ctx, insertMessages[n], args...); err != nil {
+			t.failed = owners[0]
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
-		rest = rest[n:]
+		rest, owners = rest[n:], owners[n:]
 	}
 	return nil
 }
@@ -491,6 +520,7 @@ func (t *Tx) AddMessage(m Message) error {
 		m.SentAt = now()
 	}
 	t.messages = append(t.messages, m)
+	t.owners = append(t.owners, t.change)
 	return nil
 }
 

@@ -330,3 +330,36 @@ func TestOneMallocArena(t *testing.T) {
 		t.Fatalf("the C allocator has %d arenas, want %d", n, want)
 	}
 }
+
+// A failed commit says which change failed, whether the change itself
+// failed or the messages it buffered did, so that the changes before it can
+// be committed again without it.
+func TestCommitErrorNamesTheFailedChange(t *testing.T) {
+	s := open(t, t.TempDir())
+	msg := func(id int64) Change {
+		return func(tx *Tx) error { return tx.AddMessage(Message{ID: id, PeerLow: 1, PeerHigh: 2, AuthorID: 1, Body: "m"}) }
+	}
+	missing := func(tx *Tx) error { return tx.DeleteInvitation(99) }
+	commit(t, s, msg(1))
+	for _, tc := range []struct {
+		name    string
+		changes []Change
+		want    int
+	}{
+		{"a change", []Change{msg(10), msg(11), missing, msg(12)}, 2},
+		{"a buffered message", []Change{msg(20), msg(1), msg(21)}, 1}, // id 1 exists
+		{"the last message", []Change{msg(30), msg(1)}, 1},
+	} {
+		err := s.Commit(tc.changes)
+		var ce *CommitError
+		if !errors.As(err, &ce) || ce.Index != tc.want {
+			t.Errorf("%s: Commit = %v, want a CommitError at change %d", tc.name, err, tc.want)
+		}
+		if err := s.Commit(tc.changes[:ce.Index]); err != nil {
+			t.Errorf("%s: the changes before the failed one: %v", tc.name, err)
+		}
+	}
+	if n, _ := s.CountMessages(Direct(1, 2)); n != 5 {
+		t.Errorf("%d messages stored, want 5 (1, 10, 11, 20, 30)", n)
+	}
+}
