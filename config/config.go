@@ -68,6 +68,7 @@ type Limits struct {
 	ChannelsPerUser       int           // channels one user created (still existing), default 100, 1..100000
 	InvitationsSent       int           // pending invitations one user has sent, default 100, 1..100000
 	InvitationsReceived   int           // pending invitations one user has received, default 200, 1..100000
+	PluginDeliveries      int           // lines a plugin may deliver per second (a line to N members is N), with a burst of twice as many; default 20000, 1..10000000
 }
 
 // TLS configures the TLS listener. It is off unless Listen is set.
@@ -157,6 +158,7 @@ const (
 	defaultQueuedDownloads   = 8
 	defaultInvitationsSent   = 100
 	defaultInvitationsRecv   = 200
+	defaultPluginDeliveries  = 20000
 )
 
 // Default returns the configuration used when no file is given.
@@ -192,6 +194,7 @@ func Default() *Config {
 			ChannelsPerUser:       defaultChannelsPerUser,
 			InvitationsSent:       defaultInvitationsSent,
 			InvitationsReceived:   defaultInvitationsRecv,
+			PluginDeliveries:      defaultPluginDeliveries,
 		},
 		Storage: Storage{
 			Sync: defaultSync,

@@ -39,6 +39,7 @@ func TestDefault(t *testing.T) {
 			ChannelsPerUser:       100,
 			InvitationsSent:       100,
 			InvitationsReceived:   200,
+			PluginDeliveries:      20000,
 		},
 		Storage: Storage{Sync: "full"},
 		Files:   Files{MaxBytes: 25 << 20, MaxDownloads: 16, UserDownloads: 2, QueuedDownloads: 8},
@@ -105,6 +106,7 @@ limits {
   channels_per_user       = 7
   invitations_sent        = 9
   invitations_received    = 11
+  plugin_deliveries_per_second = 500
 }
 
 tls {
@@ -171,6 +173,7 @@ plugin "echo" {
 			ChannelsPerUser:       7,
 			InvitationsSent:       9,
 			InvitationsReceived:   11,
+			PluginDeliveries:      500,
 		},
 		TLS:     TLS{Listen: "0.0.0.0:7001", Cert: "/etc/salon/tls/cert.pem", Key: "/etc/salon/key.pem"},
 		Storage: Storage{Sync: "normal"},
@@ -213,8 +216,8 @@ plugin "echo" {
 		Sides int `hcl:"sides"`
 	}
 	diags := gohcl.DecodeBody(dice.Body, nil, &strict)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:60:5: Unsupported argument; An argument named \"names\"") {
-		t.Errorf("plugin's own schema error = %q, want it at 60:5", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:61:5: Unsupported argument; An argument named \"names\"") {
+		t.Errorf("plugin's own schema error = %q, want it at 61:5", got)
 	}
 
 	// Without a config block, the body is empty but still points at the
@@ -223,8 +226,8 @@ plugin "echo" {
 		Token string `hcl:"token"`
 	}
 	diags = gohcl.DecodeBody(echo.Body, nil, &required)
-	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:67:1: Missing required argument") {
-		t.Errorf("missing setting in empty plugin config = %q, want it at 67:1", got)
+	if got := newError("salon.hcl", diags).Error(); !strings.HasPrefix(got, "salon.hcl:68:1: Missing required argument") {
+		t.Errorf("missing setting in empty plugin config = %q, want it at 68:1", got)
 	}
 }
 

@@ -94,6 +94,8 @@ type limitsBlock struct {
 	InvitationsSentRange       hcl.Range `hcl:"invitations_sent,attr_name_range"`
 	InvitationsReceived        cty.Value `hcl:"invitations_received,optional"`
 	InvitationsReceivedRange   hcl.Range `hcl:"invitations_received,attr_name_range"`
+	PluginDeliveries           cty.Value `hcl:"plugin_deliveries_per_second,optional"`
+	PluginDeliveriesRange      hcl.Range `hcl:"plugin_deliveries_per_second,attr_name_range"`
 }
 
 type tlsBlock struct {
@@ -195,6 +197,7 @@ func (f *file) apply(c *Config, dir string, src []byte) hcl.Diagnostics {
 		intIn(&ck, &c.Limits.ChannelsPerUser, b.ChannelsPerUser, b.ChannelsPerUserRange, "limits.channels_per_user", 1, 100000)
 		intIn(&ck, &c.Limits.InvitationsSent, b.InvitationsSent, b.InvitationsSentRange, "limits.invitations_sent", 1, 100000)
 		intIn(&ck, &c.Limits.InvitationsReceived, b.InvitationsReceived, b.InvitationsReceivedRange, "limits.invitations_received", 1, 100000)
+		intIn(&ck, &c.Limits.PluginDeliveries, b.PluginDeliveries, b.PluginDeliveriesRange, "limits.plugin_deliveries_per_second", 1, 10000000)
 	}
 
 	if b := f.TLS; b != nil {

@@ -56,6 +56,7 @@ type Options struct {
 	ChannelsPerUser      int // channels a user created
 	InvitationsSent      int // pending invitations a user has sent
 	InvitationsReceived  int // pending invitations a user has received
+	PluginDeliveries     int // lines a plugin may deliver a second (to N members: N), burst twice that
 }
 
 func (o *Options) defaults() {
@@ -104,6 +105,7 @@ func (o *Options) defaults() {
 	setDefault(&o.ChannelsPerUser, 100)
 	setDefault(&o.InvitationsSent, 100)
 	setDefault(&o.InvitationsReceived, 200)
+	setDefault(&o.PluginDeliveries, 20000)
 	setDefault(&o.UserDownloads, 2)
 	setDefault(&o.QueuedDownloads, 8)
 }
@@ -153,10 +155,12 @@ type Hub struct {
 	st            *state
 	sessions      map[*Session]bool
 	stopping      bool
-	dirty         bool      // a handler panicked: reload the state after the commit
-	purging       bool      // deleted conversations may have messages left to purge
-	lastPurge     time.Time // when the last purge step ran
-	purgeRetry    time.Time // after a failed step, when to try again
+	pluginRates   map[string]*rate.Limiter // deliveries allowed to each plugin
+	troubles      map[string]*trouble      // a plugin's refused and dropped lines, for the log
+	dirty         bool                     // a handler panicked: reload the state after the commit
+	purging       bool                     // deleted conversations may have messages left to purge
+	lastPurge     time.Time                // when the last purge step ran
+	purgeRetry    time.Time                // after a failed step, when to try again
 }
 
 type reqKind int
@@ -257,6 +261,8 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		buckets:       map[int64]*bucket{},
 		registrations: map[string]*rate.Limiter{},
 		purging:       true, // what a previous run left pending
+		pluginRates:   map[string]*rate.Limiter{},
+		troubles:      map[string]*trouble{},
 	}
 	go h.loop()
 	return h, nil

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
+
+	"golang.org/x/time/rate"
 
 	"github.com/salon-chat/salon/core/pluginhost"
 	"github.com/salon-chat/salon/core/store"
@@ -212,8 +215,70 @@ func (h *Hub) Send(ctx context.Context, plugin string, to pluginhost.Target, lin
 				recipients = ch.memberList()
 			}
 		}
-		return effect{deliver: func() { h.sendAll(recipients, bytes) }}, nil
+		if err := h.pluginSpends(plugin, len(recipients)); err != nil {
+			return effect{}, err
+		}
+		return effect{deliver: func() { h.sendFromPlugin(plugin, recipients, bytes) }}, nil
 	})
+}
+
+// What a plugin sends is bounded twice, so that a game gone into a loop
+// neither floods its players nor gets them disconnected: each plugin has
+// an allowance of deliveries (a line to a channel of N members is N of
+// them), past which its sends are refused (ErrRefused) and logged; and a
+// plugin's line to a session whose queue is already half full is dropped
+// (and counted in the log) rather than let the session overflow and be
+// disconnected for lines it never asked for.
+
+// pluginSpends takes n deliveries from plugin's allowance. Loop only.
+func (h *Hub) pluginSpends(plugin string, n int) error {
+	l := h.pluginRates[plugin]
+	if l == nil {
+		n := h.opts.PluginDeliveries
+		l = rate.NewLimiter(rate.Limit(n), 2*n)
+		h.pluginRates[plugin] = l
+	}
+	if l.AllowN(time.Now(), n) {
+		return nil
+	}
+	h.pluginTrouble(plugin, "refused", "a plugin sends too fast: its lines are refused",
+		"limit_per_second", h.opts.PluginDeliveries)
+	return refused("sending too fast: at most %d deliveries a second", h.opts.PluginDeliveries)
+}
+
+// sendFromPlugin delivers a plugin's line, dropping it for sessions that
+// are behind. Loop only.
+func (h *Hub) sendFromPlugin(plugin string, uids []int64, line []byte) {
+	for _, id := range uids {
+		if u := h.st.users[id]; u != nil {
+			for _, s := range u.sessions {
+				if !s.pushSoft(line) {
+					h.pluginTrouble(plugin, "dropped", "a plugin's lines are dropped for sessions that are behind")
+				}
+			}
+		}
+	}
+}
+
+// pluginTrouble counts an event of a plugin's and logs the count at most
+// every ten seconds per plugin and kind. Loop only.
+func (h *Hub) pluginTrouble(plugin, kind, msg string, args ...any) {
+	k := plugin + " " + kind
+	t := h.troubles[k]
+	if t == nil {
+		t = &trouble{}
+		h.troubles[k] = t
+	}
+	t.count++
+	if now := time.Now(); now.Sub(t.logged) >= 10*time.Second {
+		h.log.Warn(msg, append([]any{"plugin", plugin, kind, t.count}, args...)...)
+		t.logged, t.count = now, 0
+	}
+}
+
+type trouble struct {
+	count  int
+	logged time.Time
 }
 
 // PostMessage implements pluginhost.API: the bot's message goes through the
@@ -246,10 +311,14 @@ func (h *Hub) PostMessage(ctx context.Context, plugin, bot string, conv pluginho
 		if u == nil {
 			return effect{}, refused("no bot %s", bot)
 		}
-		e, why := h.post(u, a, text, plugin)
+		to, why := h.checkPost(u, a)
 		if why != "" {
 			return effect{}, refused("%s", why)
 		}
+		if err := h.pluginSpends(plugin, len(to)); err != nil {
+			return effect{}, err
+		}
+		e, _ := h.post(u, a, text, plugin)
 		return e, nil
 	})
 }

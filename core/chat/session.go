@@ -106,6 +106,20 @@ func (s *Session) push(line []byte) {
 	}
 }
 
+// pushSoft queues a line that may be lost: a plugin's, which must not get
+// a user disconnected. It reports false, and drops the line, when the
+// queue is already half full.
+func (s *Session) pushSoft(line []byte) bool {
+	s.mu.Lock()
+	behind := s.outBytes+len(line) > s.hub.opts.SendQueueBytes/2
+	s.mu.Unlock()
+	if behind {
+		return false
+	}
+	s.push(line)
+	return true
+}
+
 // pushBurst queues a login burst. Its bytes are allowed on top of the
 // queue's limit until they are taken for writing: however many servers
 // and users a login shows, the burst reaches a client that reads it, even

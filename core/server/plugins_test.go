@@ -88,6 +88,12 @@ func plBlock(name, command, body, extra string) string {
 // from a salon.hcl in a folder of its own, and waits until the plugins run.
 func plStart(t *testing.T, blocks ...string) *servertest.Instance {
 	t.Helper()
+	return plStartTuned(t, nil, blocks...)
+}
+
+// plStartTuned is plStart with tune applied to the configuration first.
+func plStartTuned(t *testing.T, tune func(*config.Config), blocks ...string) *servertest.Instance {
+	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "salon.hcl")
 	src := strings.Join(blocks, "\n")
@@ -100,6 +106,9 @@ func plStart(t *testing.T, blocks ...string) *servertest.Instance {
 	}
 	cfg := servertest.Config(filepath.Join(dir, "data"))
 	cfg.Plugins = parsed.Plugins
+	if tune != nil {
+		tune(cfg)
+	}
 	in := servertest.Start(t, cfg)
 	for _, st := range in.Server.PluginStatus() {
 		if st.State != "running" {

@@ -539,3 +539,58 @@ func TestClientsDoNotFillTheLog(t *testing.T) {
 		t.Fatalf("the log holds errors, or the drop not exactly once:\n%s", logs)
 	}
 }
+
+// A plugin that floods cannot get a user disconnected: its lines to a
+// session that is behind are dropped (and logged) instead of overflowing
+// the session's queue; and past its allowance its sends are refused.
+func TestPluginFloodDisconnectsNobody(t *testing.T) {
+	in := plStart(t, plBlock("echo", plBin(t, "echo"), "", ""))
+	plRegister(t, in.Addr, "alice").Close()
+	conn := faDialSmall(t, in.Addr, 4096)
+	br := faLoginConn(t, conn, "alice")
+	// Twenty thousand lines of 2 KB to alice, who reads none of them for
+	// now: far more than her send queue (and the kernel's buffers) hold.
+	fmt.Fprintf(conn, "JEU echo flood 20000 16 2000\r\n")
+	for deadline := time.Now().Add(servertest.Timeout); !strings.Contains(in.Logs(), "lines are dropped"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no line was dropped:\n%s", in.Logs())
+		}
+	}
+	fmt.Fprintf(conn, "PING stillhere\r\n")
+	for {
+		conn.SetReadDeadline(time.Now().Add(servertest.Timeout))
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("alice was disconnected by a plugin's flood: %v\n%s", err, in.Logs())
+		}
+		if l == "PONG stillhere\r\n" {
+			break
+		}
+	}
+	if strings.Contains(in.Logs(), "disconnecting") {
+		t.Fatalf("a session was disconnected:\n%s", in.Logs())
+	}
+}
+
+// Past its allowance of deliveries a second, a plugin's sends are refused
+// (and logged), and it is told so.
+func TestPluginAllowance(t *testing.T) {
+	in := plStartTuned(t, func(cfg *config.Config) { cfg.Limits.PluginDeliveries = 1000 },
+		plBlock("echo", plBin(t, "echo"), "", ""))
+	alice := plRegister(t, in.Addr, "alice")
+	alice.Send("JEU echo flood 10000 16")
+	var sent, failed int
+	for {
+		l := alice.Next()
+		if _, err := fmt.Sscanf(l, "JEU echo flood done sent=%d failed=%d", &sent, &failed); err == nil {
+			break
+		}
+	}
+	// A burst of 2,000, and 1,000 a second while the flood lasts.
+	if failed == 0 || sent < 2000 || sent+failed != 10000 {
+		t.Fatalf("sent=%d failed=%d, want some refused past the allowance", sent, failed)
+	}
+	if !strings.Contains(in.Logs(), "sends too fast") {
+		t.Fatalf("the refusals were not logged:\n%s", in.Logs())
+	}
+}

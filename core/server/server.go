@@ -83,6 +83,7 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		ChannelsPerUser:      cfg.Limits.ChannelsPerUser,
 		InvitationsSent:      cfg.Limits.InvitationsSent,
 		InvitationsReceived:  cfg.Limits.InvitationsReceived,
+		PluginDeliveries:     cfg.Limits.PluginDeliveries,
 	})
 	if err != nil {
 		fs.Close()

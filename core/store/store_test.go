@@ -337,7 +337,9 @@ func TestOneMallocArena(t *testing.T) {
 func TestCommitErrorNamesTheFailedChange(t *testing.T) {
 	s := open(t, t.TempDir())
 	msg := func(id int64) Change {
-		return func(tx *Tx) error { return tx.AddMessage(Message{ID: id, PeerLow: 1, PeerHigh: 2, AuthorID: 1, Body: "m"}) }
+		return func(tx *Tx) error {
+			return tx.AddMessage(Message{ID: id, PeerLow: 1, PeerHigh: 2, AuthorID: 1, Body: "m"})
+		}
 	}
 	missing := func(tx *Tx) error { return tx.DeleteInvitation(99) }
 	commit(t, s, msg(1))

@@ -9,7 +9,8 @@
 //	JEU echo all S C <text>   -> JEU echo <pseudo> says <text>, to every member of S C (SendGameTo)
 //	JEU echo crash            -> the process exits
 //	JEU echo hang             -> the handler never returns, whatever its deadline
-//	JEU echo flood N K        -> N lines "JEU echo flood i" to the sender from K goroutines,
+//	JEU echo flood N K [P]    -> N lines "JEU echo flood i" (then P bytes of padding, if
+//	                             given) to the sender from K goroutines,
 //	                             then "JEU echo flood done sent=X failed=Y"
 //	JEU echo garbage          -> tries to send lines it may not send, with the
 //	                             handler's context and then with one of its own,
@@ -81,11 +82,17 @@ func (e *echo) HandleGame(ctx context.Context, call sdk.GameCall) error {
 	case "hang":
 		<-make(chan struct{})
 	case "flood":
-		var n, k int
-		if _, err := fmt.Sscanf(arg, "%d %d", &n, &k); err != nil || n <= 0 || k <= 0 {
-			return reply("error flood N K")
+		var n, k, pad int
+		if _, err := fmt.Sscanf(arg, "%d %d %d", &n, &k, &pad); err != nil {
+			pad = 0
+			if _, err := fmt.Sscanf(arg, "%d %d", &n, &k); err != nil {
+				return reply("error flood N K [P]")
+			}
 		}
-		go e.flood(call.From.Tag, n, k)
+		if n <= 0 || k <= 0 || pad < 0 || pad > 3000 {
+			return reply("error flood N K [P]")
+		}
+		go e.flood(call.From.Tag, n, k, strings.Repeat("x", pad))
 		return nil
 	case "garbage":
 		// The SDK may treat lines sent with the handler's context apart
@@ -98,7 +105,7 @@ func (e *echo) HandleGame(ctx context.Context, call sdk.GameCall) error {
 }
 
 // flood sends n lines to user from k goroutines, outside any handler.
-func (e *echo) flood(user int64, n, k int) {
+func (e *echo) flood(user int64, n, k int, pad string) {
 	ctx := context.Background()
 	var next, sent, failed atomic.Int64
 	var firstErr atomic.Value
@@ -110,7 +117,11 @@ func (e *echo) flood(user int64, n, k int) {
 				if i >= int64(n) {
 					return
 				}
-				if err := e.host.SendGame(ctx, user, e.game, "flood "+strconv.FormatInt(i, 10)); err != nil {
+				line := "flood " + strconv.FormatInt(i, 10)
+				if pad != "" {
+					line += " " + pad
+				}
+				if err := e.host.SendGame(ctx, user, e.game, line); err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
 					continue
@@ -124,8 +135,18 @@ func (e *echo) flood(user int64, n, k int) {
 	if s, ok := firstErr.Load().(string); ok {
 		e.host.Log().Warn("flood: a send failed", "error", s)
 	}
-	if err := e.host.SendGame(ctx, user, e.game, msg); err != nil {
-		e.host.Log().Error("flood: cannot report", "error", err)
+	// The report may meet the end of the plugin's allowance the flood used
+	// up: it is tried again until it goes.
+	for try := 0; ; try++ {
+		err := e.host.SendGame(ctx, user, e.game, msg)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, sdk.ErrRefused) || try == 100 {
+			e.host.Log().Error("flood: cannot report", "error", err)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
