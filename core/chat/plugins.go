@@ -47,6 +47,9 @@ func (h *Hub) async(f func()) {
 func (h *Hub) game(r *request, me *user) effect {
 	s, c := r.s, r.cmd
 	t := h.table.Load()
+	if t != nil && t.RestartingGames[c.Name] {
+		return h.fail(s, "JEU", c.Name+" is restarting: try again in a moment")
+	}
 	if t == nil || t.Games[c.Name] == nil {
 		return h.fail(s, "JEU", "unknown game")
 	}
@@ -60,6 +63,9 @@ func (h *Hub) game(r *request, me *user) effect {
 func (h *Hub) verb(r *request, me *user) effect {
 	s, c := r.s, r.cmd
 	t := h.table.Load()
+	if t != nil && t.RestartingVerbs[c.Verb] {
+		return h.fail(s, c.Verb, "restarting: try again in a moment")
+	}
 	if t == nil || t.Verbs[c.Verb] == nil {
 		return h.fail(s, c.Verb, "unknown command")
 	}

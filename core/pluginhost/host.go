@@ -137,6 +137,9 @@ func emptyTable() *Table {
 		Verbs:  map[string]*Plugin{},
 		Events: map[string][]*Plugin{},
 		Bots:   map[int64]*Plugin{},
+
+		RestartingGames: map[string]bool{},
+		RestartingVerbs: map[string]bool{},
 	}
 }
 
@@ -316,7 +319,19 @@ func (h *Host) publish() {
 	t := emptyTable()
 	for _, name := range h.order {
 		u := h.units[name]
-		if u == nil || u.cur == nil {
+		if u == nil {
+			continue
+		}
+		if u.cur == nil {
+			// Between two processes, its claims still hold.
+			if u.claims != nil {
+				for _, g := range u.claims.games {
+					t.RestartingGames[g] = true
+				}
+				for _, v := range u.claims.verbs {
+					t.RestartingVerbs[v] = true
+				}
+			}
 			continue
 		}
 		p := u.cur

@@ -794,3 +794,27 @@ func TestUnresponsivePluginKilled(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "the stopped process gone", func() bool { return processGone(pid) })
 }
+
+// Between a crash and the next process, the table still names the
+// plugin's games and verbs, as restarting; once it is disabled, it does not.
+func TestRestartingClaimsStayInTheTable(t *testing.T) {
+	h, _ := newHost(t, Options{MaxFailures: 2, FailureWindow: time.Minute, BackoffMin: 2 * time.Second, BackoffMax: 4 * time.Second})
+	plugins, _ := parse(t, echoConfig)
+	if err := h.Apply(context.Background(), plugins); err != nil {
+		t.Fatal(err)
+	}
+	p := h.Table().Games["echo"]
+	p.HandleGame(context.Background(), alice, "echo", "crash")
+	// The next process comes after two seconds at least.
+	eventually(t, 5*time.Second, "the crash noticed", func() bool { return h.Table().Games["echo"] == nil })
+	if tb := h.Table(); !tb.RestartingGames["echo"] {
+		t.Fatalf("while echo restarts, the table's restarting games are %v", tb.RestartingGames)
+	}
+	eventually(t, 10*time.Second, "the restart", func() bool { return h.Table().Games["echo"] != nil })
+	if tb := h.Table(); tb.RestartingGames["echo"] {
+		t.Fatal("echo runs again and is still said to be restarting")
+	}
+	h.Table().Games["echo"].HandleGame(context.Background(), alice, "echo", "crash")
+	eventually(t, 5*time.Second, "disabled", func() bool { return status1(t, h, "echo").State == StateDisabled })
+	eventually(t, 5*time.Second, "the claims gone", func() bool { return !h.Table().RestartingGames["echo"] })
+}

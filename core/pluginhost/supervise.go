@@ -66,6 +66,7 @@ func (u *unit) supervise(p *Plugin) {
 			b.reset() // it had been running well
 		}
 		if u.fail(why) {
+			h.publish() // its games and verbs are no longer restarting
 			return
 		}
 		delay := b.next()
@@ -92,6 +93,7 @@ func (u *unit) supervise(p *Plugin) {
 			}
 			if err != nil {
 				if u.fail("restart: " + err.Error()) {
+					h.publish()
 					return
 				}
 				delay = b.next()

@@ -13,6 +13,11 @@ type Table struct {
 	DirectHooks  []*Plugin            // hooks on direct messages, in configuration order
 	Events       map[string][]*Plugin // event kind -> plugins that asked for it
 	Bots         map[int64]*Plugin    // bot account tag -> its plugin
+
+	// The games and verbs of plugins that are restarting: a line for one
+	// of them gets an ERR saying so, not "unknown".
+	RestartingGames map[string]bool
+	RestartingVerbs map[string]bool
 }
 
 // Action is a hook's decision on a message.

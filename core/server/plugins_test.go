@@ -858,7 +858,7 @@ func TestPluginCrash(t *testing.T) {
 		t.Fatalf("after the crash: %q", pong)
 	}
 	for _, l := range other {
-		if l != "ERR JEU echo is unavailable right now" && l != "ERR JEU unknown game" {
+		if l != "ERR JEU echo is unavailable right now" && l != "ERR JEU echo is restarting: try again in a moment" {
 			t.Errorf("bob got %q while echo restarted", l)
 		}
 	}
@@ -930,7 +930,7 @@ func TestPluginHungKilled(t *testing.T) {
 		t.Fatalf("after the kill: %q", pong)
 	}
 	for _, l := range other {
-		if l != "ERR JEU echo is unavailable right now" && l != "ERR JEU unknown game" {
+		if l != "ERR JEU echo is unavailable right now" && l != "ERR JEU echo is restarting: try again in a moment" {
 			t.Errorf("bob got %q while echo restarted", l)
 		}
 	}
