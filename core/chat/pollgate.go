@@ -27,7 +27,7 @@ func newPollGate() (*pollGate, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &pollGate{w: w, passed: make(chan struct{}), timer: time.NewTimer(time.Hour)}
+	g := &pollGate{w: w, passed: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}
 	g.timer.Stop()
 	go g.listen(r)
 	return g, nil
@@ -41,7 +41,13 @@ func (g *pollGate) listen(r *os.File) {
 		if _, err := r.Read(buf); err != nil {
 			return
 		}
-		g.passed <- struct{}{}
+		// Never blocks: after a wait that gave up, nobody may come to take
+		// the signal, and a helper stuck here would never see the gate
+		// close. One signal kept is enough for the next wait to drain.
+		select {
+		case g.passed <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -49,9 +55,13 @@ func (g *pollGate) listen(r *os.File) {
 // or after limit, and reports false: when every processor is kept busy by
 // other goroutines, the runtime does not poll before its monitor does, and
 // waiting for that would only slow the caller. A wait on a closed gate
-// returns at once. (After a false, the next wait may return early: the
-// helper still owes the signal of the poll it was waiting for.)
+// returns at once. (After a false, the next wait may still return early,
+// when the helper signals the earlier poll after this wait began.)
 func (g *pollGate) wait(limit time.Duration) bool {
+	select {
+	case <-g.passed: // the signal of an earlier wait that gave up
+	default:
+	}
 	if _, err := g.w.Write(gateByte); err != nil {
 		return true
 	}
