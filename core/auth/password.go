@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/sync/semaphore"
 )
 
 // Params are argon2id's cost parameters.
@@ -30,7 +31,7 @@ const (
 // that a login storm costs waiting time, not memory.
 type Hasher struct {
 	params Params
-	slots  chan struct{}
+	slots  *semaphore.Weighted
 	dummy  string // checked against when an account does not exist
 }
 
@@ -39,7 +40,7 @@ func NewHasher(p Params, concurrent int) *Hasher {
 	if concurrent < 1 {
 		concurrent = 1
 	}
-	h := &Hasher{params: p, slots: make(chan struct{}, concurrent)}
+	h := &Hasher{params: p, slots: semaphore.NewWeighted(int64(concurrent))}
 	h.dummy = h.encode(make([]byte, saltLen), []byte("salon-dummy-password"))
 	return h
 }
@@ -102,13 +103,6 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 	return real && subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (h *Hasher) acquire(ctx context.Context) error { return h.slots.Acquire(ctx, 1) }
 
-func (h *Hasher) release() { <-h.slots }
+func (h *Hasher) release() { h.slots.Release(1) }

@@ -98,15 +98,9 @@ func CheckEvent(kind string) error {
 	return fmt.Errorf("unknown event kind %q (want one of %s)", kind, strings.Join(EventKinds, ", "))
 }
 
-// FoldPseudo is the key pseudos are compared by: they are unique regardless
-// of case.
-func FoldPseudo(s string) string {
-	b := make([]rune, 0, len(s))
-	for _, r := range s {
-		b = append(b, unicode.ToLower(unicode.ToUpper(r)))
-	}
-	return string(b)
-}
+// FoldPseudo is the key pseudos are compared by, the server's own: they
+// are unique regardless of case, normalisation, width and invisible marks.
+func FoldPseudo(s string) string { return wire.FoldPseudo(s) }
 
 // CheckManifest checks the lists of a manifest, each on its own and for
 // duplicates.
