@@ -2,6 +2,7 @@ package chat
 
 import (
 	"cmp"
+	"time"
 
 	"github.com/salon-chat/salon/core/pluginhost"
 	"slices"
@@ -36,6 +37,8 @@ func (h *Hub) command(r *request) effect {
 			return effect{parked: true}
 		}
 		return h.only(s, line)
+	case wire.OpCapLs, wire.OpCapReq:
+		return h.capability(r)
 	case wire.OpWho:
 		u := h.st.byPseudo[wire.FoldPseudo(c.Name)]
 		if u == nil {
@@ -88,6 +91,44 @@ func (h *Hub) command(r *request) effect {
 		return h.endFile(r, me)
 	case wire.OpGame:
 		return h.game(r, me)
+	case wire.OpReply:
+		return h.message(r, me)
+	case wire.OpEdit:
+		return h.edit(r, me)
+	case wire.OpDeleteMsg:
+		return h.deleteMessage(r, me)
+	case wire.OpReact, wire.OpUnreact:
+		return h.react(r, me)
+	case wire.OpHist:
+		return h.hist(s, me, c)
+	case wire.OpFind:
+		return h.find(s, me, c)
+	case wire.OpRead:
+		return h.read(s, me, c)
+	case wire.OpTyping:
+		return h.typing(s, me, c)
+	case wire.OpMod, wire.OpUnmod:
+		return h.mod(s, me, c)
+	case wire.OpKick:
+		return h.kick(s, me, c)
+	case wire.OpBan:
+		return h.ban(s, me, c)
+	case wire.OpUnban:
+		return h.unban(s, me, c)
+	case wire.OpBans:
+		return h.bans(s, me, c)
+	case wire.OpTopic:
+		return h.topic(s, me, c)
+	case wire.OpOpen, wire.OpClose:
+		return h.openClose(s, me, c)
+	case wire.OpList:
+		return h.list(s, me, c)
+	case wire.OpAway:
+		return h.away(s, me, c)
+	case wire.OpKeyPublish:
+		return h.publishKey(s, me, c)
+	case wire.OpKeyFetch:
+		return h.fetchKey(s, c)
 	}
 	return h.verb(r, me)
 }
@@ -151,7 +192,11 @@ func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
 	s.uid = u.id
 	s.loggedIn.Store(u.id)
 	u.logins++
-	burst := h.burst(u)
+	if change != nil && u.markers == nil {
+		u.markers = map[store.Conversation]int64{} // a new account has read nothing, and there is nothing to read
+	}
+	h.loadMarkers(u)
+	burst := h.burst(u, s.tags)
 	var watchers []int64
 	if u.logins == 1 {
 		watchers = h.st.onlineOthers(h.st.canSee(u), u.id)
@@ -170,8 +215,9 @@ func (h *Hub) startSession(s *Session, u *user, change store.Change) effect {
 	}}
 }
 
-// burst is the login burst of PROTOCOL.md section 5, in its order.
-func (h *Hub) burst(u *user) [][]byte {
+// burst is the login burst of PROTOCOL.md section 5, in its order; a tags
+// session's has the lines of Part two woven in (see tagsBurst).
+func (h *Hub) burst(u *user, tags bool) [][]byte {
 	st := h.st
 	lines := [][]byte{wire.Line("TAG", wire.User(u.id)), wire.Add(true, u.id, u.pseudo)}
 	seen := st.canSee(u)
@@ -179,6 +225,9 @@ func (h *Hub) burst(u *user) [][]byte {
 	for _, id := range sortedKeys(seen) {
 		v := st.users[id]
 		lines = append(lines, wire.Add(v.online(), v.id, v.pseudo))
+	}
+	if tags {
+		lines = append(lines, h.awayLines(u, seen)...)
 	}
 	lines = append(lines, wire.Group(wire.Head("GRP", wire.User(u.id)), sortedKeys(u.friends))...)
 	for _, sid := range sortedKeys(u.servers) {
@@ -190,6 +239,9 @@ func (h *Hub) burst(u *user) [][]byte {
 			}
 			lines = append(lines, tagLine(srv, ch))
 			lines = append(lines, groupLines(srv, ch)...)
+			if tags {
+				lines = append(lines, placeLines(srv, ch)...)
+			}
 		}
 	}
 	received := make([]*invitation, 0, len(u.invIn))
@@ -205,6 +257,40 @@ func (h *Hub) burst(u *user) [][]byte {
 	}
 	for _, i := range byAge(sent) {
 		lines = append(lines, h.invitationLine("INV", i, true))
+	}
+	if tags {
+		lines = append(lines, h.unreadLines(u)...)
+	}
+	return lines
+}
+
+// tagsBurst is what a tags burst has that the original one has not, in
+// the same order: for a session that asks for tags once logged in.
+func (h *Hub) tagsBurst(u *user) [][]byte {
+	seen := h.st.canSee(u)
+	delete(seen, u.id)
+	lines := h.awayLines(u, seen)
+	for _, sid := range sortedKeys(u.servers) {
+		srv := h.st.servers[sid]
+		for _, tag := range sortedKeys(srv.chans) {
+			if ch := srv.chans[tag]; ch.members[u.id] {
+				lines = append(lines, placeLines(srv, ch)...)
+			}
+		}
+	}
+	return append(lines, h.unreadLines(u)...)
+}
+
+// awayLines are the away notes of u and of the users it sees.
+func (h *Hub) awayLines(u *user, seen map[int64]bool) [][]byte {
+	var lines [][]byte
+	if u.away != "" {
+		lines = append(lines, awayLine(u.id, u.away))
+	}
+	for _, id := range sortedKeys(seen) {
+		if v := h.st.users[id]; v.away != "" {
+			lines = append(lines, awayLine(v.id, v.away))
+		}
 	}
 	return lines
 }
@@ -260,9 +346,10 @@ func (h *Hub) newServer(s *Session, me *user, name string) effect {
 	}
 	id := h.st.nextServer
 	h.st.nextServer++
-	general := &channel{tag: 0, name: wire.GeneralName, creator: me.id, members: map[int64]bool{}}
+	general := newChannel(0, wire.GeneralName, me.id)
 	general.add(me.id)
-	srv := &server{id: id, name: name, owner: me.id, nextChan: 1, chans: map[int64]*channel{0: general}}
+	srv := &server{id: id, name: name, owner: me.id, nextChan: 1, chans: map[int64]*channel{0: general},
+		mods: map[int64]bool{}, bans: map[int64]*ban{}}
 	h.st.servers[id] = srv
 	me.servers[id] = srv
 	var o outbox
@@ -284,7 +371,7 @@ func (h *Hub) newChannel(s *Session, me *user, sid int64, name string) effect {
 	}
 	tag := srv.nextChan
 	srv.nextChan++
-	ch := &channel{tag: tag, name: name, creator: me.id, members: map[int64]bool{}}
+	ch := newChannel(tag, name, me.id)
 	ch.add(me.id)
 	srv.chans[tag] = ch
 	var o outbox
@@ -294,12 +381,6 @@ func (h *Hub) newChannel(s *Session, me *user, sid int64, name string) effect {
 	}
 	uid := me.id
 	return o.then(h, func(tx *store.Tx) error { return tx.CreateChannel(sid, tag, name, uid) })
-}
-
-// moderates: the owner moderates its server and every channel; a channel's
-// creator moderates that channel.
-func moderates(u *user, srv *server, ch *channel) bool {
-	return srv.owner == u.id || (ch.tag > 0 && ch.creator == u.id)
 }
 
 // withActor returns members plus the acting user, so that a moderator who
@@ -396,6 +477,7 @@ func (h *Hub) leave(s *Session, me *user, a wire.Addr) effect {
 			c.remove(me.id)
 		}
 	}
+	delete(srv.mods, me.id)
 	delete(me.servers, srv.id)
 	return o.then(h, func(tx *store.Tx) error { return tx.LeaveServer(a.Server, uid) })
 }
@@ -465,6 +547,8 @@ func (h *Hub) invite(s *Session, me *user, c wire.Command) effect {
 			return h.fail(s, "INV", "you are not a member of that channel")
 		case ch.members[them.id]:
 			return h.fail(s, "INV", "already a member")
+		case h.st.servers[place.Server].bans[them.id] != nil:
+			return h.fail(s, "INV", "that user is banned from this server")
 		case h.full(ch) || (them.servers[place.Server] == nil && h.full(h.st.servers[place.Server].chans[0])):
 			return h.fail(s, "INV", limitReason("that channel is full", h.opts.MembersPerChannel))
 		}
@@ -507,12 +591,21 @@ func (h *Hub) invite(s *Session, me *user, c wire.Command) effect {
 func (h *Hub) join(s *Session, me *user, a wire.Addr) effect {
 	i := me.invIn[a]
 	if i == nil {
+		// A public channel of one's server needs no invitation.
+		if srv := me.servers[a.Server]; srv != nil && !a.IsUser() {
+			if ch := srv.chans[a.Channel]; ch != nil && ch.public && !ch.members[me.id] {
+				return h.joinPublic(s, me, srv, ch)
+			}
+		}
 		return h.fail(s, "JOIN", "no pending invitation")
 	}
 	if !a.IsUser() {
 		srv, ch := h.st.channelOf(a)
 		if srv == nil || ch == nil {
 			return h.fail(s, "JOIN", "that channel no longer exists")
+		}
+		if srv.bans[me.id] != nil {
+			return h.fail(s, "JOIN", "you are banned from this server")
 		}
 		if ch.members[me.id] {
 			return h.fail(s, "JOIN", "already a member")
@@ -540,9 +633,40 @@ func (h *Hub) join(s *Session, me *user, a wire.Addr) effect {
 	for _, si := range h.usedUp(me, a) {
 		ids = append(ids, si)
 	}
+	return o.then(h, h.joining(me, ids, adds))
+}
+
+// joinPublic makes me a member of a public channel of its server.
+func (h *Hub) joinPublic(s *Session, me *user, srv *server, ch *channel) effect {
+	if h.full(ch) {
+		return h.fail(s, "JOIN", limitReason("that channel is full", h.opts.MembersPerChannel))
+	}
+	var o outbox
+	adds := h.admit(&o, me, wire.Addr{Server: srv.id, Channel: ch.tag})
+	return o.then(h, h.joining(me, nil, adds))
+}
+
+// joining is the change of a join: the invitations it uses up, the
+// memberships, and read markers at the newest message of each place
+// joined, so that a newcomer's UNREAD counts only what came after it.
+func (h *Hub) joining(me *user, invitations []int64, adds []wire.Addr) store.Change {
+	type marker struct {
+		conv store.Conversation
+		id   int64
+	}
+	var markers []marker
+	for _, p := range adds {
+		conv := store.ChannelConversation(p.Server, p.Channel)
+		if last := h.newest(me, conv); last > 0 {
+			markers = append(markers, marker{conv, last})
+			if me.markers != nil {
+				me.markers[conv] = max(me.markers[conv], last)
+			}
+		}
+	}
 	uid := me.id
-	return o.then(h, func(tx *store.Tx) error {
-		for _, id := range ids {
+	return func(tx *store.Tx) error {
+		for _, id := range invitations {
 			if err := tx.DeleteInvitation(id); err != nil {
 				return err
 			}
@@ -552,8 +676,13 @@ func (h *Hub) join(s *Session, me *user, a wire.Addr) effect {
 				return err
 			}
 		}
+		for _, m := range markers {
+			if err := tx.SetReadMarker(uid, m.conv, m.id); err != nil {
+				return err
+			}
+		}
 		return nil
-	})
+	}
 }
 
 // usedUp drops u's pending invitation to the server of a, which joining a
@@ -605,29 +734,37 @@ func (h *Hub) enter(o *outbox, me *user, srv *server, ch *channel) {
 		Conversation: pluginhost.Conversation{Server: srv.id, Channel: ch.tag}})
 }
 
-// message handles MSG from a session. When plugins hook this kind of
-// message and the hooks have not run yet, the command is parked (see
-// hooks.go) and comes back here with their verdict.
+// message handles MSG and REPLY from a session. When plugins hook this
+// kind of message and the hooks have not run yet, the command is parked
+// (see hooks.go) and comes back here with their verdict.
 func (h *Hub) message(r *request, me *user) effect {
-	s, a, text := r.s, r.cmd.Addr, r.cmd.Text
+	s, a, text, verb := r.s, r.cmd.Addr, r.cmd.Text, r.cmd.Verb
+	var reply int64
+	if r.cmd.Op == wire.OpReply {
+		info, why := h.messageFor(me, r.cmd.ID)
+		if why != "" {
+			return h.fail(s, verb, why)
+		}
+		a, reply = convAddr(conversationOf(&info.m), me.id), r.cmd.ID
+	}
 	if r.verdict == nil {
 		if hooks := h.hooksFor(a, ""); len(hooks) > 0 {
 			if _, why := h.checkPost(me, a); why != "" {
-				return h.fail(s, "MSG", why)
+				return h.fail(s, verb, why)
 			}
-			return h.park(r, me, hooks)
+			return h.park(r, me, hooks, a)
 		}
 	} else {
 		switch r.verdict.Action {
 		case pluginhost.Reject:
-			return h.fail(s, "MSG", r.verdict.Reason)
+			return h.fail(s, verb, r.verdict.Reason)
 		case pluginhost.Replace:
 			text = r.verdict.Text
 		}
 	}
-	e, why := h.post(me, a, text, "")
+	e, why := h.post(me, a, text, "", reply)
 	if why != "" {
-		return h.fail(s, "MSG", why)
+		return h.fail(s, verb, why)
 	}
 	return e
 }
@@ -653,29 +790,42 @@ func (h *Hub) checkPost(author *user, a wire.Addr) ([]int64, string) {
 	return ch.memberList(), ""
 }
 
-// post stores a message and delivers it once stored: MSG to the
-// recipients, and a "message" event to the plugins whose bots are among
-// them (but never to the plugin that posted it). It returns the reason the
-// message is refused, if it is.
-func (h *Hub) post(author *user, a wire.Addr, text, byPlugin string) (effect, string) {
+// post stores a message (a reply to message reply, if not 0) and delivers
+// it once stored: MSG to the recipients, tagged for tags sessions, and a
+// "message" event to the plugins whose bots are among them (but never to
+// the plugin that posted it). The author's read marker moves to its own
+// message. It returns the reason the message is refused, if it is.
+func (h *Hub) post(author *user, a wire.Addr, text, byPlugin string, reply int64) (effect, string) {
 	to, why := h.checkPost(author, a)
 	if why != "" {
 		return effect{}, why
 	}
-	msg := store.Message{ID: h.st.nextMessage, AuthorID: author.id, Body: text, Kind: store.KindText}
-	if a.IsUser() {
-		c := store.Direct(author.id, a.UserTag())
-		msg.PeerLow, msg.PeerHigh = c.PeerLow, c.PeerHigh
-	} else {
-		msg.ServerID, msg.ChannelTag = a.Server, a.Channel
-	}
+	conv := convOf(author.id, a)
+	msg := store.Message{ID: h.st.nextMessage, AuthorID: author.id, Body: text, Kind: store.KindText,
+		ReplyTo: reply, SentAt: time.Now().UnixNano(),
+		ServerID: conv.ServerID, ChannelTag: conv.ChannelTag, PeerLow: conv.PeerLow, PeerHigh: conv.PeerHigh}
 	h.st.nextMessage++
+	h.fresh = append(h.fresh, msg)
+	h.st.noteMessage(conv, msg.ID)
 	line := wire.Msg(author.id, a, text)
+	tagged := wire.Tagged(tagsOf(&msg), line)
 	notify := h.botEvents(author, to, a, text, byPlugin)
+	change := func(tx *store.Tx) error { return tx.AddMessage(msg) }
+	if !author.bot {
+		if author.markers != nil {
+			author.markers[conv] = msg.ID
+		}
+		change = func(tx *store.Tx) error {
+			if err := tx.AddMessage(msg); err != nil {
+				return err
+			}
+			return tx.SetReadMarker(msg.AuthorID, conv, msg.ID)
+		}
+	}
 	return effect{
-		change: func(tx *store.Tx) error { return tx.AddMessage(msg) },
+		change: change,
 		deliver: func() {
-			h.sendAll(to, line)
+			h.sendMessage(to, line, tagged)
 			notify()
 		},
 	}, ""

@@ -44,8 +44,9 @@ type download struct {
 	name string    // the file, or HistoryName
 	conv store.Conversation
 
-	file    *fileEntry     // a file
-	header  history.Header // a history, with the last message it includes
+	read    func(ctx context.Context) ([][]byte, error) // HIST or FIND (name is the verb): the lines of the answer
+	file    *fileEntry                                  // a file
+	header  history.Header                              // a history, with the last message it includes
 	upto    int64
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
@@ -139,6 +140,10 @@ func (h *Hub) downloadWorker(s *Session) {
 
 // answerDownload streams d.
 func (h *Hub) answerDownload(d *download) {
+	if d.read != nil {
+		h.answerRead(d)
+		return
+	}
 	s := d.s
 	// A download that waits for its reader wakes up when it is stopped.
 	defer context.AfterFunc(d.ctx, s.wakeWriters)()

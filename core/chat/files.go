@@ -77,18 +77,46 @@ func (h *Hub) endFile(r *request, me *user) effect {
 	row := store.File{ID: r.blob, ServerID: conv.ServerID, ChannelTag: conv.ChannelTag,
 		PeerLow: conv.PeerLow, PeerHigh: conv.PeerHigh, Name: name, Size: c.Size, UploaderID: me.id}
 	msg := store.Message{ID: h.st.nextMessage, ServerID: conv.ServerID, ChannelTag: conv.ChannelTag,
-		PeerLow: conv.PeerLow, PeerHigh: conv.PeerHigh, AuthorID: me.id}
+		PeerLow: conv.PeerLow, PeerHigh: conv.PeerHigh, AuthorID: me.id, Kind: store.KindFile, Body: name,
+		SentAt: time.Now().UnixNano()}
 	h.st.nextMessage++
+	h.fresh = append(h.fresh, msg)
+	h.st.noteMessage(conv, msg.ID)
+	if me.markers != nil {
+		me.markers[conv] = msg.ID
+	}
+	tags := tagsOf(&msg)
+	var to []int64
 	var o outbox
 	o.session(s, wire.Line("ENDFILE", "OK"))
 	if c.Addr.IsUser() {
-		o.user(c.Addr.UserTag(), wire.Line("FILESENT", wire.User(me.id), name))
-		o.user(me.id, wire.Line("FILESENT", wire.User(me.id), c.Addr, name))
+		to = []int64{me.id, c.Addr.UserTag()}
 	} else {
 		_, ch := h.st.channelOf(c.Addr)
-		o.users(ch.memberList(), wire.Line("FILESENT", wire.User(me.id), c.Addr, name))
+		to = ch.memberList()
 	}
-	return o.then(h, func(tx *store.Tx) error { return tx.AddFile(row, msg) })
+	deliver := o.then(h, nil).deliver
+	uid := me.id
+	return effect{
+		change: func(tx *store.Tx) error {
+			if err := tx.AddFile(row, msg); err != nil {
+				return err
+			}
+			return tx.SetReadMarker(uid, conv, msg.ID)
+		},
+		deliver: func() {
+			deliver()
+			if conv.ServerID != 0 { // one line for every member
+				line := messageLine(&msg, uid)
+				h.sendMessage(to, line, wire.Tagged(tags, line))
+				return
+			}
+			for _, id := range to { // each party has its own form
+				line := messageLine(&msg, id)
+				h.sendMessage([]int64{id}, line, wire.Tagged(tags, line))
+			}
+		},
+	}
 }
 
 // removingBlobs removes blobs once e's change is committed. If the process

@@ -42,11 +42,12 @@ func (h *Hub) hooksFor(a wire.Addr, byPlugin string) []*pluginhost.Plugin {
 	return out
 }
 
-// park holds r until hooks have judged it.
-func (h *Hub) park(r *request, me *user, hooks []*pluginhost.Plugin) effect {
+// park holds r, a message (or a reply or an edit) to a, until hooks have
+// judged its text.
+func (h *Hub) park(r *request, me *user, hooks []*pluginhost.Plugin, a wire.Addr) effect {
 	s := r.s
 	s.held = append(s.held, r)
-	author, conv, text := pluginUser(me), pluginConversation(r.cmd.Addr), r.cmd.Text
+	author, conv, text := pluginUser(me), pluginConversation(a), r.cmd.Text
 	h.async(func() {
 		v := runHooks(h, hooks, author, conv, text)
 		h.submit(&request{kind: reqResume, s: s, verdict: &v})

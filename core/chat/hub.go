@@ -161,6 +161,14 @@ type Hub struct {
 	purging       bool                     // deleted conversations may have messages left to purge
 	lastPurge     time.Time                // when the last purge step ran
 	purgeRetry    time.Time                // after a failed step, when to try again
+
+	// The current batch's view of what it changed and the database does
+	// not hold yet (edits.go).
+	batchStart int64                   // the first message id the batch may give
+	fresh      []store.Message         // messages the batch created
+	touched    map[int64]*msgInfo      // messages the batch read or changed
+	batchKeys  map[int64][]byte        // keys the batch published
+	typed      map[typingKey]time.Time // when each user's TYPING in each conversation was last relayed
 }
 
 type reqKind int
@@ -263,6 +271,9 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		purging:       true, // what a previous run left pending
 		pluginRates:   map[string]*rate.Limiter{},
 		troubles:      map[string]*trouble{},
+		touched:       map[int64]*msgInfo{},
+		batchKeys:     map[int64][]byte{},
+		typed:         map[typingKey]time.Time{},
 	}
 	go h.loop()
 	return h, nil
@@ -358,6 +369,7 @@ func (h *Hub) loop() {
 			case <-h.wake:
 			case <-tidy.C:
 				h.forgetAllowances()
+				h.forgetTyping(time.Now())
 			}
 			continue
 		}
@@ -408,6 +420,7 @@ func (h *Hub) purge() {
 // hooks join the batch as they are released. It reports whether the batch
 // changed anything, so had to be committed.
 func (h *Hub) runBatch(batch []*request) bool {
+	h.startBatch()
 	effects := make([]effect, 0, len(batch))
 	var changes []store.Change
 	var owners []int // the request of each change
@@ -582,6 +595,9 @@ func (h *Hub) reload() {
 			continue
 		}
 		nu.logins, nu.sessions = u.logins, u.sessions
+		if nu.online() {
+			h.loadMarkers(nu)
+		}
 	}
 }
 
@@ -690,13 +706,13 @@ func (h *Hub) handle(r *request) (e effect) {
 func allowedBeforeLogin(r *request) bool {
 	if r.perr != nil {
 		switch r.perr.Verb {
-		case "LINE", "NEW", "IAM", "BYE", "PING":
+		case "LINE", "NEW", "IAM", "BYE", "PING", "CAP":
 			return true
 		}
 		return false
 	}
 	switch r.cmd.Op {
-	case wire.OpRegister, wire.OpLogin, wire.OpQuit, wire.OpPing:
+	case wire.OpRegister, wire.OpLogin, wire.OpQuit, wire.OpPing, wire.OpCapLs, wire.OpCapReq:
 		return true
 	}
 	return r.cmd.Verb == "PONG" // the answer to the server's keep-alive
@@ -751,6 +767,7 @@ func (h *Hub) gone(s *Session) effect {
 	last := !u.online()
 	if last {
 		watchers = h.st.onlineOthers(h.st.canSee(u), uid)
+		u.markers = nil // read again at the next login
 	}
 	line, who := wire.Line("BYE", wire.User(uid)), pluginUser(u)
 	return effect{deliver: func() {

@@ -168,7 +168,12 @@ func limitReason(what string, n int) string {
 func paced(c wire.Command) bool {
 	switch c.Op {
 	case wire.OpMsg, wire.OpGame, wire.OpNewFile, wire.OpInvite, wire.OpJoin, wire.OpLeave,
-		wire.OpUnfriend, wire.OpRename, wire.OpPseudo, wire.OpDelete:
+		wire.OpUnfriend, wire.OpRename, wire.OpPseudo, wire.OpDelete,
+		// Part two: everything that reaches others, and searches, which
+		// cost the database.
+		wire.OpReply, wire.OpEdit, wire.OpDeleteMsg, wire.OpReact, wire.OpUnreact, wire.OpTyping,
+		wire.OpMod, wire.OpUnmod, wire.OpKick, wire.OpBan, wire.OpUnban, wire.OpTopic,
+		wire.OpOpen, wire.OpClose, wire.OpAway, wire.OpKeyPublish, wire.OpFind:
 		return true
 	case wire.OpOther:
 		return c.Verb != "PONG"

@@ -15,6 +15,7 @@ type outItem struct {
 	to      []int64  // users, or nil for the session alone
 	session *Session // when to is nil
 	line    []byte
+	deliver func() // instead of a line: a delivery of its own (one that depends on the sessions' capabilities)
 }
 
 // users queues line for every session of the users in to.
@@ -37,6 +38,10 @@ func (o *outbox) event(e pluginhost.Event) { o.events = append(o.events, e) }
 
 func (o *outbox) deliver(h *Hub) {
 	for _, it := range o.items {
+		if it.deliver != nil {
+			it.deliver()
+			continue
+		}
 		if it.to == nil {
 			it.session.push(it.line)
 			continue

@@ -324,7 +324,7 @@ func (h *Hub) PostMessage(ctx context.Context, plugin, bot string, conv pluginho
 		if err := h.pluginSpends(plugin, len(to)); err != nil {
 			return effect{}, err
 		}
-		e, _ := h.post(u, a, text, plugin)
+		e, _ := h.post(u, a, text, plugin, 0)
 		return e, nil
 	})
 }

@@ -29,6 +29,7 @@ type Session struct {
 
 	// Owned by the hub's loop.
 	uid       int64      // 0 until logged in
+	tags      bool       // asked for CAP tags (caps.go)
 	leaving   bool       // BYE was handled: later commands are dropped
 	held      []*request // parked behind a message waiting for hooks (see hooks.go)
 	bg        background // plugin calls and downloads under way, and the PONGs waiting for them

@@ -18,6 +18,15 @@ type user struct {
 	hash     string
 	bot      bool
 	botOwner string // the plugin a bot belongs to
+	away     string // the user's away note, "" while present
+
+	// directs holds the newest message of each of the user's direct
+	// conversations, by the other party: the login burst's UNREAD lines
+	// cover the conversations a user never opened.
+	directs map[int64]int64
+	// markers are the user's read markers, loaded from the database at
+	// its first login and kept while it is online (nil otherwise).
+	markers map[store.Conversation]int64
 
 	friends map[int64]bool
 	servers map[int64]*server
@@ -36,14 +45,36 @@ type server struct {
 	owner    int64
 	nextChan int64
 	chans    map[int64]*channel // 0 is the general channel: its members are the server's
+	mods     map[int64]bool     // the server moderators the owner named
+	bans     map[int64]*ban     // by user
 }
+
+// ban keeps a user out of a server.
+type ban struct {
+	reason string
+	by     int64
+	at     int64 // unix ns
+}
+
+// moderator reports whether u moderates the whole server: its owner or a
+// server moderator.
+func (srv *server) moderator(uid int64) bool { return srv.owner == uid || srv.mods[uid] }
 
 type channel struct {
 	tag     int64
 	name    string
 	creator int64
 	members map[int64]bool
-	list    []int64 // sorted members, rebuilt when nil: a built list is never changed, so it may be captured
+	list    []int64        // sorted members, rebuilt when nil: a built list is never changed, so it may be captured
+	mods    map[int64]bool // the channel moderators named by its moderators
+	topic   string
+	topicBy int64
+	public  bool  // any member of the server may join it
+	last    int64 // the newest message's id, 0 if none
+}
+
+func newChannel(tag int64, name string, creator int64) *channel {
+	return &channel{tag: tag, name: name, creator: creator, members: map[int64]bool{}, mods: map[int64]bool{}}
 }
 
 // memberList returns the sorted members; callers must not modify it.
@@ -55,7 +86,7 @@ func (c *channel) memberList() []int64 {
 }
 
 func (c *channel) add(uid int64)    { c.members[uid] = true; c.list = nil }
-func (c *channel) remove(uid int64) { delete(c.members, uid); c.list = nil }
+func (c *channel) remove(uid int64) { delete(c.members, uid); delete(c.mods, uid); c.list = nil }
 
 // invitation is a pending friend request (place 0 from) or an invitation to
 // a server or channel.
@@ -117,16 +148,19 @@ func newState(snap *store.Snapshot) *state {
 		st.addFile(f.Conversation(), f.Name, &fileEntry{blob: f.ID, size: f.Size})
 	}
 	for _, u := range snap.Users {
-		st.addUser(&user{id: u.ID, pseudo: u.Pseudo, hash: u.PassHash, bot: u.Bot, botOwner: u.BotOwner})
+		st.addUser(&user{id: u.ID, pseudo: u.Pseudo, hash: u.PassHash, bot: u.Bot, botOwner: u.BotOwner, away: u.Away})
 		st.nextUser = max(st.nextUser, u.ID+1)
 	}
 	for _, s := range snap.Servers {
-		st.servers[s.ID] = &server{id: s.ID, name: s.Name, owner: s.OwnerID, nextChan: s.NextChannel, chans: map[int64]*channel{}}
+		st.servers[s.ID] = &server{id: s.ID, name: s.Name, owner: s.OwnerID, nextChan: s.NextChannel,
+			chans: map[int64]*channel{}, mods: map[int64]bool{}, bans: map[int64]*ban{}}
 		st.nextServer = max(st.nextServer, s.ID+1)
 	}
 	for _, c := range snap.Channels {
 		if srv := st.servers[c.ServerID]; srv != nil {
-			srv.chans[c.Tag] = &channel{tag: c.Tag, name: c.Name, creator: c.CreatorID, members: map[int64]bool{}}
+			ch := newChannel(c.Tag, c.Name, c.CreatorID)
+			ch.topic, ch.topicBy, ch.public = c.Topic, c.TopicBy, c.Public
+			srv.chans[c.Tag] = ch
 		}
 	}
 	for _, m := range snap.Members {
@@ -138,6 +172,25 @@ func newState(snap *store.Snapshot) *state {
 		if m.ChannelTag == 0 {
 			u.servers[srv.id] = srv
 		}
+	}
+	for _, m := range snap.Moderators {
+		srv := st.servers[m.ServerID]
+		if srv == nil || st.users[m.UserID] == nil {
+			continue
+		}
+		if m.ChannelTag == 0 {
+			srv.mods[m.UserID] = true
+		} else if ch := srv.chans[m.ChannelTag]; ch != nil && ch.members[m.UserID] {
+			ch.mods[m.UserID] = true
+		}
+	}
+	for _, b := range snap.Bans {
+		if srv := st.servers[b.ServerID]; srv != nil {
+			srv.bans[b.UserID] = &ban{reason: b.Reason, by: b.ByID, at: b.At}
+		}
+	}
+	for c, id := range snap.LastMessages {
+		st.noteMessage(c, id)
 	}
 	for _, f := range snap.Friendships {
 		a, b := st.users[f.UserA], st.users[f.UserB]
@@ -157,6 +210,7 @@ func newState(snap *store.Snapshot) *state {
 }
 
 func (st *state) addUser(u *user) {
+	u.directs = map[int64]int64{}
 	u.friends = map[int64]bool{}
 	u.servers = map[int64]*server{}
 	u.invIn = map[wire.Addr]*invitation{}
@@ -277,4 +331,22 @@ func (i *invitation) row() store.Invitation {
 		r.ServerID, r.ChannelTag = i.place.Server, i.place.Channel
 	}
 	return r
+}
+
+// noteMessage records id as the newest message of conversation c.
+func (st *state) noteMessage(c store.Conversation, id int64) {
+	if c.ServerID != 0 {
+		if srv := st.servers[c.ServerID]; srv != nil {
+			if ch := srv.chans[c.ChannelTag]; ch != nil {
+				ch.last = max(ch.last, id)
+			}
+		}
+		return
+	}
+	a, b := st.users[c.PeerLow], st.users[c.PeerHigh]
+	if a == nil || b == nil {
+		return
+	}
+	a.directs[b.id] = max(a.directs[b.id], id)
+	b.directs[a.id] = max(b.directs[a.id], id)
 }
