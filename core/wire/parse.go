@@ -85,6 +85,8 @@ const (
 	reasonName     = "invalid name: 1 to 32 printable bytes without spaces"
 	reasonPseudo   = "invalid pseudo: 1 to 32 printable bytes without spaces"
 	reasonPassword = "password must be 8 to 128 bytes"
+	reasonPlace    = "expected a server or channel address"
+	reasonServer   = "invalid server tag"
 )
 
 // Parse decodes one line (without its terminator, as Reader returns it).
@@ -99,29 +101,7 @@ func Parse(line string) (Command, *Error) {
 		// one would make the ERR line itself malformed.
 		return Command{}, &Error{Verb: "LINE", Reason: "empty verb"}
 	}
-	// fields splits the rest into min to max single-space-separated tokens.
-	// When text is true the max-th field is free text: it keeps its spaces
-	// and may be empty; every other field must be a non-empty token.
-	fields := func(min, max int, text bool) ([]string, bool) {
-		if !hasRest {
-			return nil, min == 0
-		}
-		var f []string
-		if text {
-			f = strings.SplitN(rest, " ", max)
-		} else {
-			f = strings.Split(rest, " ")
-		}
-		if len(f) < min || len(f) > max {
-			return nil, false
-		}
-		for i, s := range f {
-			if s == "" && !(text && i == max-1) {
-				return nil, false
-			}
-		}
-		return f, true
-	}
+	fields := args{rest, hasRest}.fields
 
 	switch verb {
 	case "NEW":
@@ -155,7 +135,7 @@ func Parse(line string) (Command, *Error) {
 			}
 			s, ok := ParseTag(f[1])
 			if !ok || s == 0 {
-				return fail("invalid server tag")
+				return fail(reasonServer)
 			}
 			c.Op, c.Addr, c.Name = OpNewChannel, Addr{Server: s}, f[2]
 			if !ValidName(c.Name) {
@@ -201,7 +181,7 @@ func Parse(line string) (Command, *Error) {
 		if len(f) == 4 {
 			p, ok := ParseAddr(f[2], f[3])
 			if !ok || p.IsUser() {
-				return fail("expected a server or channel address")
+				return fail(reasonPlace)
 			}
 			c.Place, c.HasPlace = p, true
 		}
@@ -211,7 +191,7 @@ func Parse(line string) (Command, *Error) {
 			return Command{}, err
 		}
 		if a.IsUser() {
-			return fail("expected a server or channel address")
+			return fail(reasonPlace)
 		}
 		c.Op, c.Addr = OpDelete, a
 	case "RENAME":
@@ -225,7 +205,7 @@ func Parse(line string) (Command, *Error) {
 		}
 		s, ok := ParseTag(f[1])
 		if !ok || s == 0 {
-			return fail("invalid server tag")
+			return fail(reasonServer)
 		}
 		c.Addr.Server = s
 		if len(f) == 3 {
@@ -248,7 +228,7 @@ func Parse(line string) (Command, *Error) {
 		if len(f) == 4 {
 			p, ok := ParseAddr(f[2], f[3])
 			if !ok || p.IsUser() {
-				return fail("expected a server or channel address")
+				return fail(reasonPlace)
 			}
 			c.Place, c.HasPlace = p, true
 		}
@@ -268,11 +248,8 @@ func Parse(line string) (Command, *Error) {
 			return fail(reasonAddr)
 		}
 		c.Op, c.Addr, c.Text = OpMsg, a, f[2]
-		if c.Text == "" {
-			return fail("empty message")
-		}
-		if len(c.Text) > MaxText {
-			return fail("message longer than " + strconv.Itoa(MaxText) + " bytes")
+		if why := messageText(c.Text); why != "" {
+			return fail(why)
 		}
 	case "PSW":
 		f, ok := fields(2, 2, false)
@@ -364,6 +341,36 @@ func Parse(line string) (Command, *Error) {
 	return c, nil
 }
 
+// args is what follows a verb on a line.
+type args struct {
+	rest string
+	has  bool // a space followed the verb, even if nothing came after it
+}
+
+// fields splits the rest into min to max single-space-separated tokens.
+// When text is true the max-th field is free text: it keeps its spaces and
+// may be empty; every other field must be a non-empty token.
+func (a args) fields(min, max int, text bool) ([]string, bool) {
+	if !a.has {
+		return nil, min == 0
+	}
+	var f []string
+	if text {
+		f = strings.SplitN(a.rest, " ", max)
+	} else {
+		f = strings.Split(a.rest, " ")
+	}
+	if len(f) < min || len(f) > max {
+		return nil, false
+	}
+	for i, s := range f {
+		if s == "" && !(text && i == max-1) {
+			return nil, false
+		}
+	}
+	return f, true
+}
+
 // parseOneAddr reads a rest of line that must be exactly one address.
 func parseOneAddr(c *Command, rest string, hasRest bool) (Addr, *Error) {
 	s, ch, ok := strings.Cut(rest, " ")
@@ -375,6 +382,19 @@ func parseOneAddr(c *Command, rest string, hasRest bool) (Addr, *Error) {
 		return Addr{}, &Error{Verb: c.Verb, Reason: reasonAddr}
 	}
 	return a, nil
+}
+
+// messageText says why s cannot be the text of a message, or returns "".
+// MSG, REPLY and EDIT share it, so that a text one of them takes the others
+// take too.
+func messageText(s string) string {
+	if s == "" {
+		return "empty message"
+	}
+	if len(s) > MaxText {
+		return "message longer than " + strconv.Itoa(MaxText) + " bytes"
+	}
+	return ""
 }
 
 // newPseudo checks the pseudo that NEW USR or PSD would give an account and

@@ -167,8 +167,6 @@ func TestParse(t *testing.T) {
 	}
 }
 
-const reasonServerTag = "invalid server tag"
-
 var parseErrorTests = []struct {
 	line   string
 	verb   string
@@ -211,9 +209,9 @@ var parseErrorTests = []struct {
 	{"NEW CHAN 3", "NEW", reasonFields},
 	{"NEW CHAN 3 my dev", "NEW", reasonFields},
 	{"NEW CHAN 3 dev ", "NEW", reasonFields},
-	{"NEW CHAN 0 dev", "NEW", reasonServerTag},
-	{"NEW CHAN 03 dev", "NEW", reasonServerTag},
-	{"NEW CHAN 9223372036854775808 dev", "NEW", reasonServerTag},
+	{"NEW CHAN 0 dev", "NEW", reasonServer},
+	{"NEW CHAN 03 dev", "NEW", reasonServer},
+	{"NEW CHAN 9223372036854775808 dev", "NEW", reasonServer},
 	{"NEW CHAN 3 " + name33, "NEW", reasonName},
 	{"NEW FOO bar", "NEW", "expected NEW USR, NEW SERV or NEW CHAN"},
 	{"NEW usr bob password1", "NEW", "expected NEW USR, NEW SERV or NEW CHAN"},
@@ -263,10 +261,10 @@ var parseErrorTests = []struct {
 	{"RENAME lobby", "RENAME", reasonFields},
 	{"RENAME lobby 3 4 5", "RENAME", reasonFields},
 	{"RENAME lobby 3 ", "RENAME", reasonFields},
-	{"RENAME my lobby 3", "RENAME", reasonServerTag},
-	{"RENAME lobby 0", "RENAME", reasonServerTag},
-	{"RENAME lobby 0 4", "RENAME", reasonServerTag},
-	{"RENAME lobby 03", "RENAME", reasonServerTag},
+	{"RENAME my lobby 3", "RENAME", reasonServer},
+	{"RENAME lobby 0", "RENAME", reasonServer},
+	{"RENAME lobby 0 4", "RENAME", reasonServer},
+	{"RENAME lobby 03", "RENAME", reasonServer},
 	{"RENAME lobby 3 04", "RENAME", "invalid channel tag"},
 	{"RENAME lobby 3 9223372036854775808", "RENAME", "invalid channel tag"},
 	{"RENAME " + name33 + " 3", "RENAME", reasonName},
