@@ -36,18 +36,24 @@ const (
 )
 
 // Command is one parsed client line. Which fields are set depends on Op;
-// the comments on the Op constants name them.
+// the comments on the Op constants name them. Names and Key are slices, so
+// commands are not compared with ==.
 type Command struct {
 	Op        Op
-	Verb      string // as sent (already truncated for echoing, see ErrVerb)
-	Addr      Addr   // the address the command acts on
-	Place     Addr   // INV: the channel invited to
-	HasPlace  bool   // INV: Place is set
-	Name      string // pseudo (in NFC for NEW USR and PSD), server/channel name, ping token, file name, game id
-	Secret    string // password (old password for PSW)
-	NewSecret string // PSW: the new password
-	Text      string // MSG text, JEU payload, FILE chunk, OpOther: the rest of the line
-	Size      int64  // NEWFILE, ENDFILE
+	Verb      string   // as sent (already truncated for echoing, see ErrVerb)
+	Addr      Addr     // the address the command acts on
+	Place     Addr     // INV: the channel invited to
+	HasPlace  bool     // INV: Place is set
+	Name      string   // pseudo (in NFC for NEW USR and PSD), server/channel name, ping token, file name, game id, emoji
+	Secret    string   // password (old password for PSW)
+	NewSecret string   // PSW: the new password
+	Text      string   // MSG text, JEU payload, FILE chunk, Part two's free text, OpOther: the rest of the line
+	Size      int64    // NEWFILE, ENDFILE
+	ID        int64    // a message id; HIST: the one to page back from (0: the newest)
+	Limit     int      // HIST: how many messages at most
+	User      int64    // MOD, UNMOD, KICK, BAN, UNBAN: the user acted on
+	Names     []string // CAP REQ: the capabilities asked for
+	Key       []byte   // KEY: the public key, decoded from base64
 }
 
 // Error is a rejected line: it is sent back as "ERR Verb Reason".
