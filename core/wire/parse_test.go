@@ -476,6 +476,33 @@ func TestValidName(t *testing.T) {
 	}
 }
 
+func TestValidEmoji(t *testing.T) {
+	valid := []string{
+		"👍", "+1", ":tada:", "a", "🙂",
+		"\u2764\ufe0f",                  // red heart with its emoji presentation selector
+		"\U0001f469\u200d\U0001f4bb",    // woman technologist: a ZWJ sequence
+		"\U0001f44d\U0001f3fd",          // thumbs up with a skin tone
+		"\U0001f1eb\U0001f1f7",          // a flag: two regional indicators
+		strings.Repeat("\U0001f600", 8), // 32 bytes
+		strings.Repeat("x", MaxEmoji),
+	}
+	invalid := []string{
+		"", "a b", "a\tb", "\x00", "\x7f", "\u0085", "\u00a0", "\u2028", "\u3000", "👍\n",
+		"\xff", "\xf0\x9f\x91", // a four-byte rune cut short
+		strings.Repeat("\U0001f600", 8) + "x", strings.Repeat("x", MaxEmoji+1),
+	}
+	for _, s := range valid {
+		if !ValidEmoji(s) {
+			t.Errorf("ValidEmoji(%q) = false, want true", s)
+		}
+	}
+	for _, s := range invalid {
+		if ValidEmoji(s) {
+			t.Errorf("ValidEmoji(%q) = true, want false", s)
+		}
+	}
+}
+
 func TestValidPassword(t *testing.T) {
 	for _, tt := range []struct {
 		s    string
