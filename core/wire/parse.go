@@ -33,6 +33,32 @@ const (
 	OpFile                 // FILE addr tmp_name chunk
 	OpEndFile              // ENDFILE addr tmp_name size
 	OpGame                 // JEU game payload
+
+	// PROTOCOL.md Part two (parse_community.go).
+	OpCapLs      // CAP LS
+	OpCapReq     // CAP REQ name [name ...]: Names
+	OpReply      // REPLY ID text: ID, Text
+	OpEdit       // EDIT ID text: ID, Text
+	OpDeleteMsg  // DELETE ID: ID
+	OpReact      // REACT ID emoji: ID, Name (the emoji)
+	OpUnreact    // UNREACT ID emoji: ID, Name
+	OpHist       // HIST CONV before limit: Addr, ID (before; 0: from the newest), Limit
+	OpFind       // FIND CONV text: Addr (the zero Addr for FIND 0 0: all the user's conversations), Text
+	OpRead       // READ CONV ID: Addr, ID
+	OpTyping     // TYPING CONV: Addr
+	OpMod        // MOD S C 0 U: Addr (S C, S > 0), User
+	OpUnmod      // UNMOD S C 0 U: Addr, User
+	OpKick       // KICK S C 0 U reason: Addr, User, Text (reason, may be empty)
+	OpBan        // BAN S 0 0 U reason: Addr (S 0), User, Text (may be empty)
+	OpUnban      // UNBAN S 0 0 U: Addr, User
+	OpBans       // BANS S: Addr{Server: S}
+	OpTopic      // TOPIC S C text: Addr, Text (empty: clear the topic)
+	OpOpen       // OPEN S C: Addr
+	OpClose      // CLOSE S C: Addr
+	OpList       // LIST S: Addr{Server: S}
+	OpAway       // AWAY [text]: Text ("" means back)
+	OpKeyPublish // KEY base64: Key (decoded bytes)
+	OpKeyFetch   // KEY 0 U: Addr (wire.User(U))
 )
 
 // Command is one parsed client line. Which fields are set depends on Op;
@@ -342,7 +368,14 @@ func Parse(line string) (Command, *Error) {
 			c.Text = f[1]
 		}
 	default:
-		c.Op, c.Text = OpOther, rest
+		parse, ok := communityVerbs[verb]
+		if !ok {
+			c.Op, c.Text = OpOther, rest
+			break
+		}
+		if why := parse(&c, args{rest, hasRest}); why != "" {
+			return fail(why)
+		}
 	}
 	return c, nil
 }

@@ -161,7 +161,7 @@ func brief(c Command) string {
 func sameCommand(a, b Command) bool { return reflect.DeepEqual(a, b) }
 
 func TestParse(t *testing.T) {
-	for _, tt := range parseTests {
+	for _, tt := range slices.Concat(parseTests, communityTests) {
 		got, err := Parse(tt.line)
 		if err != nil {
 			t.Errorf("Parse(%.60q) = error %q, want %s", tt.line, err, brief(tt.want))
@@ -370,7 +370,7 @@ var parseErrorTests = []struct {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, tt := range parseErrorTests {
+	for _, tt := range slices.Concat(parseErrorTests, communityErrorTests) {
 		got, err := Parse(tt.line)
 		if err == nil {
 			t.Errorf("Parse(%.60q) = %s, want error %s %s", tt.line, brief(got), tt.verb, tt.reason)
