@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/base64"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -462,6 +463,58 @@ func referenceLines(data []byte) []result {
 		}
 	}
 	return append(out, eof)
+}
+
+func FuzzTags(f *testing.F) {
+	for _, tt := range splitTagsTests {
+		f.Add(tt.line)
+	}
+	for _, tt := range splitTagsErrors {
+		f.Add(tt.line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		tags, rest, err := SplitTags(line)
+		if err != nil {
+			if tags != nil || rest != "" {
+				t.Errorf("SplitTags(%.200q) = %v, %.60q with error %v", line, tags, rest, err)
+			}
+			return
+		}
+		if tags == nil {
+			if rest != line || strings.HasPrefix(line, "@") {
+				t.Errorf("SplitTags(%.200q) found no tags and left %.200q", line, rest)
+			}
+			return
+		}
+		prefix := formatTags(tags)
+		if len(prefix)+1 > MaxTagPrefix || rest == "" || !strings.HasSuffix(line, " "+rest) {
+			t.Errorf("SplitTags(%.200q) = %v, %.200q: over budget, no line, or not the line's end", line, tags, rest)
+		}
+		for k, v := range tags {
+			if k == "" || v == "" || strings.ContainsAny(k, "=; ") || strings.ContainsAny(v, "; ") {
+				t.Errorf("SplitTags(%.200q): tag %q=%q is not a key and a value", line, k, v)
+			}
+		}
+		// The tags written back in the server's order read the same.
+		again := prefix + " " + rest
+		tags2, rest2, err := SplitTags(again)
+		if err != nil || !maps.Equal(tags2, tags) || rest2 != rest {
+			t.Errorf("SplitTags(%.200q) = %v, %.60q, %v; from %.200q it was %v, %.60q", again, tags2, rest2, err, line, tags, rest)
+		}
+
+		v, err := ParseTags(tags)
+		if err != nil {
+			return
+		}
+		out := Tagged(v, []byte(rest))
+		tags3, rest3, err := SplitTags(string(out))
+		if err != nil || rest3 != rest {
+			t.Fatalf("SplitTags(Tagged(%+v, %.60q)) = %v, %.60q, %v", v, rest, tags3, rest3, err)
+		}
+		if v2, err := ParseTags(tags3); err != nil || v2 != v {
+			t.Errorf("ParseTags(%v) = %+v, %v; from %.200q it was %+v", tags3, v2, err, line, v)
+		}
+	})
 }
 
 func FuzzFoldName(f *testing.F) {
