@@ -21,7 +21,7 @@ func (h *Hub) capability(r *request) effect {
 	}
 	for _, n := range c.Names {
 		if n != "tags" {
-			return h.fail(s, "CAP", "unknown capability: "+n)
+			return h.fail(s, "CAP", "unknown capability: "+wire.ErrVerb(n)) // shortened like a verb: the ERR fits in a line
 		}
 	}
 	ack := wire.Line(append([]any{"CAP", "ACK"}, anys(c.Names)...)...)
