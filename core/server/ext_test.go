@@ -588,3 +588,24 @@ func TestExtensionsSurviveSIGKILL(t *testing.T) {
 		t.Fatalf("message id %d given again after a deletion and a kill (newest was %d)", after.ID, newest.ID)
 	}
 }
+
+// TestDeletingAFileMessageDeletesTheFile: the file goes with its message,
+// row and blob, and a GET of it is refused.
+func TestDeletingAFileMessageDeletesTheFile(t *testing.T) {
+	w := newCmWorld(t)
+	alice := w.tagsUser("alice")
+	s := w.newServer(alice, "club")
+	alice.Send(sf("NEWFILE %d 0 a.txt 5", s), sf("FILE %d 0 a.txt aGVsbG8=", s), sf("ENDFILE %d 0 a.txt 5", s))
+	alice.Expect("NEWFILE OK", "FILE OK", "ENDFILE OK")
+	file := expectTagged(t, alice, sf("FILESENT 0 %d %d 0 a.txt", alice.tag, s))
+	if blobs, _ := flDisk(t, w.in.DataDir); len(blobs) != 1 {
+		t.Fatalf("want one blob after the upload, got %v", blobs)
+	}
+	alice.Send(sf("DELETE %d", file.ID))
+	alice.Expect(sf("DELETE 0 %d %d 0 %d", alice.tag, s, file.ID))
+	reject(t, alice, "GET", sf("GET %d 0 a.txt", s))
+	w.in.Stop() // waits for the blob's removal, which follows the commit
+	if blobs, _ := flDisk(t, w.in.DataDir); len(blobs) != 0 {
+		t.Fatalf("the blob outlived its message: %v", blobs)
+	}
+}
