@@ -157,7 +157,7 @@ func TestRepliesEditsDeletionsReactions(t *testing.T) {
 	w.do(bob, sf("REACT %d e20", orig.ID))
 
 	// The history has the edit, the reply and the reactions.
-	alice.Send(sf("HIST %d 0 10", s))
+	alice.Send(sf("HIST %d 0 0 10", s))
 	tg := expectTagged(t, alice, sf("MSG 0 %d %d 0 salut tout le monde", alice.tag, s))
 	if tg.ID != orig.ID || tg.Edited == 0 {
 		t.Fatalf("history tags %+v: want id %d, edited", tg, orig.ID)
@@ -177,7 +177,7 @@ func TestRepliesEditsDeletionsReactions(t *testing.T) {
 	expectAll(all, sf("DELETE 0 %d %d 0 %d", alice.tag, s, reply.ID))
 	quiet(carol)
 	reject(t, bob, "REACT", sf("REACT %d x", reply.ID))
-	alice.Send(sf("HIST %d 0 10", s))
+	alice.Send(sf("HIST %d 0 0 10", s))
 	expectTagged(t, alice, sf("MSG 0 %d %d 0 salut tout le monde", alice.tag, s))
 	alice.WaitFor(sf("HIST %d 0 1", s))
 	data, _ := flHistory(t, carol.Client, sf("%d 0", s))
@@ -264,7 +264,7 @@ func TestHistoryPagesAndSearch(t *testing.T) {
 		ids = append(ids, expectTagged(t, alice, sf("MSG 0 %d %d 0 n%d", alice.tag, s, i)).ID)
 	}
 	w.settle()
-	bob.Send(sf("HIST %d 0 200", s))
+	bob.Send(sf("HIST %d 0 0 200", s))
 	for i := 5; i < 205; i++ {
 		expectTagged(t, bob, sf("MSG 0 %d %d 0 n%d", alice.tag, s, i))
 	}
@@ -296,7 +296,7 @@ func TestHistoryPagesAndSearch(t *testing.T) {
 	bob.Expect("FIND 2")
 	alice.Send("FIND 0 0 ecole")
 	expectTagged(t, alice, sf("MSG 0 %d %d 0 ECOLE encore", alice.tag, s))
-	expectTagged(t, alice, sf("MSG 0 %d %d l'ecole est fermée", alice.tag, s, c))
+	expectTagged(t, alice, sf("MSG 0 %d %d %d l'ecole est fermée", alice.tag, s, c))
 	expectTagged(t, alice, sf("MSG 0 %d %d 0 Rendez-vous à l'École demain", alice.tag, s))
 	alice.Expect("FIND 3")
 	reject(t, bob, "FIND", sf("FIND %d %d ecole", s, c))
@@ -513,6 +513,7 @@ func TestExtensionsSurviveSIGKILL(t *testing.T) {
 	alice.Sync()
 	alice.Send("MSG 1 0 first")
 	first, _ := tagged(t, alice.Next())
+	bob.Sync() // alice's first
 	bob.Send(sf("REPLY %d second", first.ID))
 	second, _ := tagged(t, bob.Next())
 	alice.Next()
@@ -523,6 +524,7 @@ func TestExtensionsSurviveSIGKILL(t *testing.T) {
 	bob.Send(sf("MSG 0 %d a word for alice", a))
 	dm, _ := tagged(t, bob.Next())
 	bob.Sync()
+	alice.Sync() // the word for her
 	// The newest message goes: its id must not come back.
 	alice.Send("MSG 1 0 newest")
 	newest, _ := tagged(t, alice.Next())
