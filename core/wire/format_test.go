@@ -51,6 +51,8 @@ var reasons = []string{
 	"expected the invitee as 0 tag_usr", "expected a server or channel address",
 	"empty message", "message longer than 4000 bytes", "invalid size",
 	"chunk longer than 3840 base64 characters", "unknown command", "not logged in",
+	reasonMessageID, reasonUser, reasonEmoji, reasonLimit, reasonCap, reasonKey, reasonBan, reasonUnban,
+	reasonTopic, reasonQuery, reasonAway, reasonReason, "empty query",
 }
 
 func TestErr(t *testing.T) {

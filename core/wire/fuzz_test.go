@@ -2,6 +2,9 @@ package wire
 
 import (
 	"bytes"
+	"encoding/base64"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,13 +32,35 @@ var verbOps = map[string][]Op{
 	"FILE":    {OpFile},
 	"ENDFILE": {OpEndFile},
 	"JEU":     {OpGame},
+	"CAP":     {OpCapLs, OpCapReq},
+	"REPLY":   {OpReply},
+	"EDIT":    {OpEdit},
+	"DELETE":  {OpDeleteMsg},
+	"REACT":   {OpReact},
+	"UNREACT": {OpUnreact},
+	"HIST":    {OpHist},
+	"FIND":    {OpFind},
+	"READ":    {OpRead},
+	"TYPING":  {OpTyping},
+	"MOD":     {OpMod},
+	"UNMOD":   {OpUnmod},
+	"KICK":    {OpKick},
+	"BAN":     {OpBan},
+	"UNBAN":   {OpUnban},
+	"BANS":    {OpBans},
+	"TOPIC":   {OpTopic},
+	"OPEN":    {OpOpen},
+	"CLOSE":   {OpClose},
+	"LIST":    {OpList},
+	"AWAY":    {OpAway},
+	"KEY":     {OpKeyPublish, OpKeyFetch},
 }
 
 func FuzzParse(f *testing.F) {
-	for _, tt := range parseTests {
+	for _, tt := range slices.Concat(parseTests, communityTests) {
 		f.Add(tt.line)
 	}
-	for _, tt := range parseErrorTests {
+	for _, tt := range slices.Concat(parseErrorTests, communityErrorTests) {
 		f.Add(tt.line)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
@@ -51,7 +76,7 @@ func FuzzParse(f *testing.F) {
 // checkParseError checks that a rejection can be answered: one ERR line that
 // fits in MaxLine and names the verb the client sent.
 func checkParseError(t *testing.T, line string, c Command, err *Error) {
-	if c != (Command{}) {
+	if !sameCommand(c, Command{}) {
 		t.Errorf("Parse(%.200q) returned %s with error %v", line, brief(c), err)
 	}
 	verb, _, _ := strings.Cut(line, " ")
@@ -87,7 +112,7 @@ func checkCommand(t *testing.T, line string, c Command) {
 	}
 	ops, known := verbOps[verb]
 	if !known {
-		if c != (Command{Op: OpOther, Verb: c.Verb, Text: rest}) {
+		if !sameCommand(c, Command{Op: OpOther, Verb: c.Verb, Text: rest}) {
 			t.Errorf("Parse(%.200q) = %s, want OpOther with the rest of the line", line, brief(c))
 		}
 		return
@@ -97,7 +122,7 @@ func checkCommand(t *testing.T, line string, c Command) {
 	}
 
 	// Fields that are tokens hold no space; free text may.
-	for _, s := range []string{c.Name, c.Secret, c.NewSecret} {
+	for _, s := range append([]string{c.Name, c.Secret, c.NewSecret}, c.Names...) {
 		if strings.Contains(s, " ") {
 			t.Errorf("Parse(%.200q): token %q holds a space", line, s)
 		}
@@ -112,6 +137,13 @@ func checkCommand(t *testing.T, line string, c Command) {
 			bad = append(bad, what)
 		}
 	}
+	// Part two's fields stay zero on the Ops that do not use them, so the
+	// hub may not read one by mistake.
+	check(c.ID == 0 || slices.Contains(messageOps, c.Op), "no message id")
+	check(c.Limit == 0 || c.Op == OpHist, "no limit")
+	check(c.User == 0 || slices.Contains(userOps, c.Op), "no user")
+	check(c.Names == nil || c.Op == OpCapReq, "no names")
+	check(c.Key == nil || c.Op == OpKeyPublish, "no key")
 	switch c.Op {
 	case OpRegister, OpLogin:
 		check(ValidName(c.Name), "pseudo")
@@ -155,6 +187,50 @@ func checkCommand(t *testing.T, line string, c Command) {
 		check(len(c.Text) >= 1 && len(c.Text) <= MaxChunk && !strings.Contains(c.Text, " "), "chunk")
 	case OpGame:
 		check(c.Name != "", "game id")
+	case OpCapLs:
+	case OpCapReq:
+		check(len(c.Names) > 0 && !slices.Contains(c.Names, ""), "names")
+	case OpReply, OpEdit:
+		check(c.ID > 0, "message id")
+		check(len(c.Text) >= 1 && len(c.Text) <= MaxText, "text length")
+	case OpDeleteMsg:
+		check(c.ID > 0, "message id")
+	case OpReact, OpUnreact:
+		check(c.ID > 0, "message id")
+		check(ValidEmoji(c.Name), "emoji")
+	case OpHist:
+		check(validAddr(c.Addr), "conversation")
+		check(c.ID >= 0, "before")
+		check(c.Limit >= 1 && c.Limit <= MaxHistPage, "limit")
+	case OpFind:
+		check(c.Addr == Addr{} || validAddr(c.Addr), "conversation or 0 0")
+		check(len(c.Text) >= 1 && len(c.Text) <= MaxQuery, "query length")
+	case OpRead:
+		check(validAddr(c.Addr), "conversation")
+		check(c.ID > 0, "message id")
+	case OpTyping:
+		check(validAddr(c.Addr), "conversation")
+	case OpMod, OpUnmod, OpKick:
+		check(validAddr(c.Addr) && !c.Addr.IsUser(), "server or channel address")
+		check(c.User > 0, "user")
+		check(len(c.Text) <= MaxReason, "reason length")
+	case OpBan, OpUnban:
+		check(c.Addr.IsServer(), "server")
+		check(c.User > 0, "user")
+		check(len(c.Text) <= MaxReason, "reason length")
+	case OpBans, OpList:
+		check(c.Addr.IsServer(), "server")
+	case OpTopic:
+		check(validAddr(c.Addr) && !c.Addr.IsUser(), "server or channel address")
+		check(len(c.Text) <= MaxTopic, "topic length")
+	case OpOpen, OpClose:
+		check(validAddr(c.Addr) && !c.Addr.IsUser(), "server or channel address")
+	case OpAway:
+		check(len(c.Text) <= MaxAway, "note length")
+	case OpKeyPublish:
+		check(len(c.Key) >= 1 && len(c.Key) <= MaxKey, "key length")
+	case OpKeyFetch:
+		check(validAddr(c.Addr) && c.Addr.IsUser(), "user address")
 	}
 	if newPseudoOp(c.Op) {
 		// The pseudo an account is about to take is stored as it is here.
@@ -172,12 +248,25 @@ func checkCommand(t *testing.T, line string, c Command) {
 	if canon != line &&
 		!(c.Op == OpRename && c.Addr.IsServer() && canon == line+" 0") &&
 		!(newPseudoOp(c.Op) && canon == normPseudoField(line)) &&
-		!(c.Op == OpGame && c.Text == "" && canon+" " == line) {
+		!(optionalText(c.Op) && c.Text == "" && canon+" " == line) {
 		t.Errorf("Parse(%.200q) = %s, which reads back as %q", line, brief(c), canon)
 	}
-	if c2, err := Parse(canon); err != nil || c2 != c {
+	if c2, err := Parse(canon); err != nil || !sameCommand(c2, c) {
 		t.Errorf("Parse(%.200q) = %s, %v; Parse(%.200q) = %s", canon, brief(c2), err, line, brief(c))
 	}
+}
+
+// messageOps are the Ops that carry a message id; userOps those that act on
+// a user.
+var (
+	messageOps = []Op{OpReply, OpEdit, OpDeleteMsg, OpReact, OpUnreact, OpHist, OpRead}
+	userOps    = []Op{OpMod, OpUnmod, OpKick, OpBan, OpUnban}
+)
+
+// optionalText reports whether op ends in free text that may be left out
+// altogether: an empty one may still come after a space.
+func optionalText(op Op) bool {
+	return slices.Contains([]Op{OpGame, OpKick, OpBan, OpTopic, OpAway}, op)
 }
 
 // newPseudoOp reports whether op gives an account a pseudo.
@@ -271,6 +360,62 @@ func canonical(c Command) string {
 			return join("JEU", c.Name, c.Text)
 		}
 		return join("JEU", c.Name)
+	case OpCapLs:
+		return "CAP LS"
+	case OpCapReq:
+		return join(append([]string{"CAP REQ"}, c.Names...)...)
+	case OpReply:
+		return join("REPLY", tag(c.ID), c.Text)
+	case OpEdit:
+		return join("EDIT", tag(c.ID), c.Text)
+	case OpDeleteMsg:
+		return join("DELETE", tag(c.ID))
+	case OpReact:
+		return join("REACT", tag(c.ID), c.Name)
+	case OpUnreact:
+		return join("UNREACT", tag(c.ID), c.Name)
+	case OpHist:
+		return join("HIST", c.Addr.String(), tag(c.ID), strconv.Itoa(c.Limit))
+	case OpFind:
+		return join("FIND", c.Addr.String(), c.Text)
+	case OpRead:
+		return join("READ", c.Addr.String(), tag(c.ID))
+	case OpTyping:
+		return join("TYPING", c.Addr.String())
+	case OpMod:
+		return join("MOD", c.Addr.String(), User(c.User).String())
+	case OpUnmod:
+		return join("UNMOD", c.Addr.String(), User(c.User).String())
+	case OpKick, OpBan:
+		line := join(c.Verb, c.Addr.String(), User(c.User).String())
+		if c.Text != "" {
+			line = join(line, c.Text)
+		}
+		return line
+	case OpUnban:
+		return join("UNBAN", c.Addr.String(), User(c.User).String())
+	case OpBans:
+		return join("BANS", tag(c.Addr.Server))
+	case OpTopic:
+		if c.Text != "" {
+			return join("TOPIC", c.Addr.String(), c.Text)
+		}
+		return join("TOPIC", c.Addr.String())
+	case OpOpen:
+		return join("OPEN", c.Addr.String())
+	case OpClose:
+		return join("CLOSE", c.Addr.String())
+	case OpList:
+		return join("LIST", tag(c.Addr.Server))
+	case OpAway:
+		if c.Text != "" {
+			return join("AWAY", c.Text)
+		}
+		return "AWAY"
+	case OpKeyPublish:
+		return join("KEY", base64.StdEncoding.EncodeToString(c.Key))
+	case OpKeyFetch:
+		return join("KEY", c.Addr.String())
 	}
 	return join(c.Verb, c.Text)
 }
@@ -318,6 +463,58 @@ func referenceLines(data []byte) []result {
 		}
 	}
 	return append(out, eof)
+}
+
+func FuzzTags(f *testing.F) {
+	for _, tt := range splitTagsTests {
+		f.Add(tt.line)
+	}
+	for _, tt := range splitTagsErrors {
+		f.Add(tt.line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		tags, rest, err := SplitTags(line)
+		if err != nil {
+			if tags != nil || rest != "" {
+				t.Errorf("SplitTags(%.200q) = %v, %.60q with error %v", line, tags, rest, err)
+			}
+			return
+		}
+		if tags == nil {
+			if rest != line || strings.HasPrefix(line, "@") {
+				t.Errorf("SplitTags(%.200q) found no tags and left %.200q", line, rest)
+			}
+			return
+		}
+		prefix := formatTags(tags)
+		if len(prefix)+1 > MaxTagPrefix || rest == "" || !strings.HasSuffix(line, " "+rest) {
+			t.Errorf("SplitTags(%.200q) = %v, %.200q: over budget, no line, or not the line's end", line, tags, rest)
+		}
+		for k, v := range tags {
+			if k == "" || v == "" || strings.ContainsAny(k, "=; ") || strings.ContainsAny(v, "; ") {
+				t.Errorf("SplitTags(%.200q): tag %q=%q is not a key and a value", line, k, v)
+			}
+		}
+		// The tags written back in the server's order read the same.
+		again := prefix + " " + rest
+		tags2, rest2, err := SplitTags(again)
+		if err != nil || !maps.Equal(tags2, tags) || rest2 != rest {
+			t.Errorf("SplitTags(%.200q) = %v, %.60q, %v; from %.200q it was %v, %.60q", again, tags2, rest2, err, line, tags, rest)
+		}
+
+		v, err := ParseTags(tags)
+		if err != nil {
+			return
+		}
+		out := Tagged(v, []byte(rest))
+		tags3, rest3, err := SplitTags(string(out))
+		if err != nil || rest3 != rest {
+			t.Fatalf("SplitTags(Tagged(%+v, %.60q)) = %v, %.60q, %v", v, rest, tags3, rest3, err)
+		}
+		if v2, err := ParseTags(tags3); err != nil || v2 != v {
+			t.Errorf("ParseTags(%v) = %+v, %v; from %.200q it was %+v", tags3, v2, err, line, v)
+		}
+	})
 }
 
 func FuzzFoldName(f *testing.F) {

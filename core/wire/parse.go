@@ -33,21 +33,53 @@ const (
 	OpFile                 // FILE addr tmp_name chunk
 	OpEndFile              // ENDFILE addr tmp_name size
 	OpGame                 // JEU game payload
+
+	// PROTOCOL.md Part two (parse_community.go).
+	OpCapLs      // CAP LS
+	OpCapReq     // CAP REQ name [name ...]: Names
+	OpReply      // REPLY ID text: ID, Text
+	OpEdit       // EDIT ID text: ID, Text
+	OpDeleteMsg  // DELETE ID: ID
+	OpReact      // REACT ID emoji: ID, Name (the emoji)
+	OpUnreact    // UNREACT ID emoji: ID, Name
+	OpHist       // HIST CONV before limit: Addr, ID (before; 0: from the newest), Limit
+	OpFind       // FIND CONV text: Addr (the zero Addr for FIND 0 0: all the user's conversations), Text
+	OpRead       // READ CONV ID: Addr, ID
+	OpTyping     // TYPING CONV: Addr
+	OpMod        // MOD S C 0 U: Addr (S C, S > 0), User
+	OpUnmod      // UNMOD S C 0 U: Addr, User
+	OpKick       // KICK S C 0 U reason: Addr, User, Text (reason, may be empty)
+	OpBan        // BAN S 0 0 U reason: Addr (S 0), User, Text (may be empty)
+	OpUnban      // UNBAN S 0 0 U: Addr, User
+	OpBans       // BANS S: Addr{Server: S}
+	OpTopic      // TOPIC S C text: Addr, Text (empty: clear the topic)
+	OpOpen       // OPEN S C: Addr
+	OpClose      // CLOSE S C: Addr
+	OpList       // LIST S: Addr{Server: S}
+	OpAway       // AWAY [text]: Text ("" means back)
+	OpKeyPublish // KEY base64: Key (decoded bytes)
+	OpKeyFetch   // KEY 0 U: Addr (wire.User(U))
 )
 
 // Command is one parsed client line. Which fields are set depends on Op;
-// the comments on the Op constants name them.
+// the comments on the Op constants name them. Names and Key are slices, so
+// commands are not compared with ==.
 type Command struct {
 	Op        Op
-	Verb      string // as sent (already truncated for echoing, see ErrVerb)
-	Addr      Addr   // the address the command acts on
-	Place     Addr   // INV: the channel invited to
-	HasPlace  bool   // INV: Place is set
-	Name      string // pseudo (in NFC for NEW USR and PSD), server/channel name, ping token, file name, game id
-	Secret    string // password (old password for PSW)
-	NewSecret string // PSW: the new password
-	Text      string // MSG text, JEU payload, FILE chunk, OpOther: the rest of the line
-	Size      int64  // NEWFILE, ENDFILE
+	Verb      string   // as sent (already truncated for echoing, see ErrVerb)
+	Addr      Addr     // the address the command acts on
+	Place     Addr     // INV: the channel invited to
+	HasPlace  bool     // INV: Place is set
+	Name      string   // pseudo (in NFC for NEW USR and PSD), server/channel name, ping token, file name, game id, emoji
+	Secret    string   // password (old password for PSW)
+	NewSecret string   // PSW: the new password
+	Text      string   // MSG text, JEU payload, FILE chunk, Part two's free text, OpOther: the rest of the line
+	Size      int64    // NEWFILE, ENDFILE
+	ID        int64    // a message id; HIST: the one to page back from (0: the newest)
+	Limit     int      // HIST: how many messages at most
+	User      int64    // MOD, UNMOD, KICK, BAN, UNBAN: the user acted on
+	Names     []string // CAP REQ: the capabilities asked for
+	Key       []byte   // KEY: the public key, decoded from base64
 }
 
 // Error is a rejected line: it is sent back as "ERR Verb Reason".
@@ -85,6 +117,8 @@ const (
 	reasonName     = "invalid name: 1 to 32 printable bytes without spaces"
 	reasonPseudo   = "invalid pseudo: 1 to 32 printable bytes without spaces"
 	reasonPassword = "password must be 8 to 128 bytes"
+	reasonPlace    = "expected a server or channel address"
+	reasonServer   = "invalid server tag"
 )
 
 // Parse decodes one line (without its terminator, as Reader returns it).
@@ -99,29 +133,7 @@ func Parse(line string) (Command, *Error) {
 		// one would make the ERR line itself malformed.
 		return Command{}, &Error{Verb: "LINE", Reason: "empty verb"}
 	}
-	// fields splits the rest into min to max single-space-separated tokens.
-	// When text is true the max-th field is free text: it keeps its spaces
-	// and may be empty; every other field must be a non-empty token.
-	fields := func(min, max int, text bool) ([]string, bool) {
-		if !hasRest {
-			return nil, min == 0
-		}
-		var f []string
-		if text {
-			f = strings.SplitN(rest, " ", max)
-		} else {
-			f = strings.Split(rest, " ")
-		}
-		if len(f) < min || len(f) > max {
-			return nil, false
-		}
-		for i, s := range f {
-			if s == "" && !(text && i == max-1) {
-				return nil, false
-			}
-		}
-		return f, true
-	}
+	fields := args{rest, hasRest}.fields
 
 	switch verb {
 	case "NEW":
@@ -155,7 +167,7 @@ func Parse(line string) (Command, *Error) {
 			}
 			s, ok := ParseTag(f[1])
 			if !ok || s == 0 {
-				return fail("invalid server tag")
+				return fail(reasonServer)
 			}
 			c.Op, c.Addr, c.Name = OpNewChannel, Addr{Server: s}, f[2]
 			if !ValidName(c.Name) {
@@ -201,7 +213,7 @@ func Parse(line string) (Command, *Error) {
 		if len(f) == 4 {
 			p, ok := ParseAddr(f[2], f[3])
 			if !ok || p.IsUser() {
-				return fail("expected a server or channel address")
+				return fail(reasonPlace)
 			}
 			c.Place, c.HasPlace = p, true
 		}
@@ -211,7 +223,7 @@ func Parse(line string) (Command, *Error) {
 			return Command{}, err
 		}
 		if a.IsUser() {
-			return fail("expected a server or channel address")
+			return fail(reasonPlace)
 		}
 		c.Op, c.Addr = OpDelete, a
 	case "RENAME":
@@ -225,7 +237,7 @@ func Parse(line string) (Command, *Error) {
 		}
 		s, ok := ParseTag(f[1])
 		if !ok || s == 0 {
-			return fail("invalid server tag")
+			return fail(reasonServer)
 		}
 		c.Addr.Server = s
 		if len(f) == 3 {
@@ -248,7 +260,7 @@ func Parse(line string) (Command, *Error) {
 		if len(f) == 4 {
 			p, ok := ParseAddr(f[2], f[3])
 			if !ok || p.IsUser() {
-				return fail("expected a server or channel address")
+				return fail(reasonPlace)
 			}
 			c.Place, c.HasPlace = p, true
 		}
@@ -268,11 +280,8 @@ func Parse(line string) (Command, *Error) {
 			return fail(reasonAddr)
 		}
 		c.Op, c.Addr, c.Text = OpMsg, a, f[2]
-		if c.Text == "" {
-			return fail("empty message")
-		}
-		if len(c.Text) > MaxText {
-			return fail("message longer than " + strconv.Itoa(MaxText) + " bytes")
+		if why := messageText(c.Text); why != "" {
+			return fail(why)
 		}
 	case "PSW":
 		f, ok := fields(2, 2, false)
@@ -359,9 +368,46 @@ func Parse(line string) (Command, *Error) {
 			c.Text = f[1]
 		}
 	default:
-		c.Op, c.Text = OpOther, rest
+		parse, ok := communityVerbs[verb]
+		if !ok {
+			c.Op, c.Text = OpOther, rest
+			break
+		}
+		if why := parse(&c, args{rest, hasRest}); why != "" {
+			return fail(why)
+		}
 	}
 	return c, nil
+}
+
+// args is what follows a verb on a line.
+type args struct {
+	rest string
+	has  bool // a space followed the verb, even if nothing came after it
+}
+
+// fields splits the rest into min to max single-space-separated tokens.
+// When text is true the max-th field is free text: it keeps its spaces and
+// may be empty; every other field must be a non-empty token.
+func (a args) fields(min, max int, text bool) ([]string, bool) {
+	if !a.has {
+		return nil, min == 0
+	}
+	var f []string
+	if text {
+		f = strings.SplitN(a.rest, " ", max)
+	} else {
+		f = strings.Split(a.rest, " ")
+	}
+	if len(f) < min || len(f) > max {
+		return nil, false
+	}
+	for i, s := range f {
+		if s == "" && !(text && i == max-1) {
+			return nil, false
+		}
+	}
+	return f, true
 }
 
 // parseOneAddr reads a rest of line that must be exactly one address.
@@ -375,6 +421,19 @@ func parseOneAddr(c *Command, rest string, hasRest bool) (Addr, *Error) {
 		return Addr{}, &Error{Verb: c.Verb, Reason: reasonAddr}
 	}
 	return a, nil
+}
+
+// messageText says why s cannot be the text of a message, or returns "".
+// MSG, REPLY and EDIT share it, so that a text one of them takes the others
+// take too.
+func messageText(s string) string {
+	if s == "" {
+		return "empty message"
+	}
+	if len(s) > MaxText {
+		return "message longer than " + strconv.Itoa(MaxText) + " bytes"
+	}
+	return ""
 }
 
 // newPseudo checks the pseudo that NEW USR or PSD would give an account and

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -154,20 +155,23 @@ func brief(c Command) string {
 	return s
 }
 
+// sameCommand reports whether a and b are the same command: == cannot
+// compare Names and Key. Parse leaves a slice nil when its Op has none, so
+// telling nil from empty is right.
+func sameCommand(a, b Command) bool { return reflect.DeepEqual(a, b) }
+
 func TestParse(t *testing.T) {
-	for _, tt := range parseTests {
+	for _, tt := range slices.Concat(parseTests, communityTests) {
 		got, err := Parse(tt.line)
 		if err != nil {
 			t.Errorf("Parse(%.60q) = error %q, want %s", tt.line, err, brief(tt.want))
 			continue
 		}
-		if got != tt.want {
+		if !sameCommand(got, tt.want) {
 			t.Errorf("Parse(%.60q)\n got %s\nwant %s", tt.line, brief(got), brief(tt.want))
 		}
 	}
 }
-
-const reasonServerTag = "invalid server tag"
 
 var parseErrorTests = []struct {
 	line   string
@@ -211,9 +215,9 @@ var parseErrorTests = []struct {
 	{"NEW CHAN 3", "NEW", reasonFields},
 	{"NEW CHAN 3 my dev", "NEW", reasonFields},
 	{"NEW CHAN 3 dev ", "NEW", reasonFields},
-	{"NEW CHAN 0 dev", "NEW", reasonServerTag},
-	{"NEW CHAN 03 dev", "NEW", reasonServerTag},
-	{"NEW CHAN 9223372036854775808 dev", "NEW", reasonServerTag},
+	{"NEW CHAN 0 dev", "NEW", reasonServer},
+	{"NEW CHAN 03 dev", "NEW", reasonServer},
+	{"NEW CHAN 9223372036854775808 dev", "NEW", reasonServer},
 	{"NEW CHAN 3 " + name33, "NEW", reasonName},
 	{"NEW FOO bar", "NEW", "expected NEW USR, NEW SERV or NEW CHAN"},
 	{"NEW usr bob password1", "NEW", "expected NEW USR, NEW SERV or NEW CHAN"},
@@ -263,10 +267,10 @@ var parseErrorTests = []struct {
 	{"RENAME lobby", "RENAME", reasonFields},
 	{"RENAME lobby 3 4 5", "RENAME", reasonFields},
 	{"RENAME lobby 3 ", "RENAME", reasonFields},
-	{"RENAME my lobby 3", "RENAME", reasonServerTag},
-	{"RENAME lobby 0", "RENAME", reasonServerTag},
-	{"RENAME lobby 0 4", "RENAME", reasonServerTag},
-	{"RENAME lobby 03", "RENAME", reasonServerTag},
+	{"RENAME my lobby 3", "RENAME", reasonServer},
+	{"RENAME lobby 0", "RENAME", reasonServer},
+	{"RENAME lobby 0 4", "RENAME", reasonServer},
+	{"RENAME lobby 03", "RENAME", reasonServer},
 	{"RENAME lobby 3 04", "RENAME", "invalid channel tag"},
 	{"RENAME lobby 3 9223372036854775808", "RENAME", "invalid channel tag"},
 	{"RENAME " + name33 + " 3", "RENAME", reasonName},
@@ -366,7 +370,7 @@ var parseErrorTests = []struct {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, tt := range parseErrorTests {
+	for _, tt := range slices.Concat(parseErrorTests, communityErrorTests) {
 		got, err := Parse(tt.line)
 		if err == nil {
 			t.Errorf("Parse(%.60q) = %s, want error %s %s", tt.line, brief(got), tt.verb, tt.reason)
@@ -377,7 +381,7 @@ func TestParseErrors(t *testing.T) {
 		}
 		// A rejected line must not leak a half-filled command to a caller
 		// that forgets to look at the error.
-		if got != (Command{}) {
+		if !sameCommand(got, Command{}) {
 			t.Errorf("Parse(%.60q) returned %s with its error, want the zero Command", tt.line, brief(got))
 		}
 	}
@@ -468,6 +472,33 @@ func TestValidName(t *testing.T) {
 	for _, s := range invalid {
 		if ValidName(s) {
 			t.Errorf("ValidName(%q) = true, want false", s)
+		}
+	}
+}
+
+func TestValidEmoji(t *testing.T) {
+	valid := []string{
+		"👍", "+1", ":tada:", "a", "🙂",
+		"\u2764\ufe0f",                  // red heart with its emoji presentation selector
+		"\U0001f469\u200d\U0001f4bb",    // woman technologist: a ZWJ sequence
+		"\U0001f44d\U0001f3fd",          // thumbs up with a skin tone
+		"\U0001f1eb\U0001f1f7",          // a flag: two regional indicators
+		strings.Repeat("\U0001f600", 8), // 32 bytes
+		strings.Repeat("x", MaxEmoji),
+	}
+	invalid := []string{
+		"", "a b", "a\tb", "\x00", "\x7f", "\u0085", "\u00a0", "\u2028", "\u3000", "👍\n",
+		"\xff", "\xf0\x9f\x91", // a four-byte rune cut short
+		strings.Repeat("\U0001f600", 8) + "x", strings.Repeat("x", MaxEmoji+1),
+	}
+	for _, s := range valid {
+		if !ValidEmoji(s) {
+			t.Errorf("ValidEmoji(%q) = false, want true", s)
+		}
+	}
+	for _, s := range invalid {
+		if ValidEmoji(s) {
+			t.Errorf("ValidEmoji(%q) = true, want false", s)
 		}
 	}
 }

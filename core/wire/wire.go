@@ -22,6 +22,18 @@ const (
 	maxTagDigits = 19
 )
 
+// Limits of PROTOCOL.md Part two.
+const (
+	MaxQuery     = 256  // bytes of FIND text: a search, not a message
+	MaxTopic     = 512  // bytes of a channel topic; CHAN lines carry it beside a name
+	MaxAway      = 256  // bytes of an away note
+	MaxReason    = 256  // bytes of a KICK or BAN reason
+	MaxEmoji     = 32   // bytes of one reaction
+	MaxHistPage  = 200  // messages in one HIST page
+	MaxKey       = 3072 // bytes of a public key once decoded from base64
+	MaxTagPrefix = 512  // bytes of a tag prefix, from its '@' to the space after it, beyond MaxLine
+)
+
 // Addr is an address of section 2: {0, U} names user U, {S, 0} server S and
 // its general channel, {S, C} channel C of server S.
 type Addr struct {
@@ -78,6 +90,24 @@ func ValidName(s string) bool {
 	}
 	for _, r := range s {
 		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidEmoji reports whether s can be a reaction: 1 to MaxEmoji bytes of
+// UTF-8 with no space and no control character. It does not ask for an
+// emoji: a reaction is whatever one token a client draws ("+1" included).
+// Format characters stay allowed, unlike in ValidName, because emoji
+// sequences are made of them: ZERO WIDTH JOINER binds a woman and a laptop
+// into one technologist, a variation selector asks for a heart in colour.
+func ValidEmoji(s string) bool {
+	if len(s) == 0 || len(s) > MaxEmoji || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cc, r) {
 			return false
 		}
 	}
