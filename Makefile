@@ -10,7 +10,7 @@ FUZZTIME ?= 60s
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
 	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine \
-	./core/server:FuzzModel
+	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName
 
 .PHONY: all build run test vet fuzz bench soak generate clean
 

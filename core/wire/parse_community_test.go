@@ -21,9 +21,9 @@ var (
 	// keyStart is how a binary OpenPGP public key starts: a public-key
 	// packet tag, then its length.
 	keyStart  = []byte{0x99, 0x01, 0x0d}
-	key3072   = keyOf(MaxKey)
-	key3073   = keyOf(MaxKey + 1)
-	keyBase64 = base64.StdEncoding.EncodeToString(key3072)
+	keyMax   = keyOf(MaxKey)
+	keyTooBig   = keyOf(MaxKey + 1)
+	keyBase64 = base64.StdEncoding.EncodeToString(keyMax)
 )
 
 // keyOf returns n bytes that stand for a key.
@@ -39,7 +39,7 @@ const (
 	reasonEmoji   = "invalid emoji: one token of 1 to 32 bytes"
 	reasonLimit   = "limit must be 1 to 200"
 	reasonCap     = "expected CAP LS or CAP REQ names"
-	reasonKey     = "invalid key: base64 of an OpenPGP public key, at most 3072 bytes"
+	reasonKey     = "invalid key: base64 of an OpenPGP public key, at most 3048 bytes"
 	reasonBan     = "bans are for a whole server: BAN S 0 0 U reason"
 	reasonUnban   = "bans are for a whole server: UNBAN S 0 0 U"
 	reasonTopic   = "topic longer than 512 bytes"
@@ -144,7 +144,7 @@ var communityTests = []struct {
 	// KEY: publish one, or ask for a user's.
 	{"KEY mQEN", Command{Op: OpKeyPublish, Verb: "KEY", Key: keyStart}},
 	{"KEY mQ==", Command{Op: OpKeyPublish, Verb: "KEY", Key: []byte{0x99}}},
-	{"KEY " + keyBase64, Command{Op: OpKeyPublish, Verb: "KEY", Key: key3072}},
+	{"KEY " + keyBase64, Command{Op: OpKeyPublish, Verb: "KEY", Key: keyMax}},
 	{"KEY +/+/", Command{Op: OpKeyPublish, Verb: "KEY", Key: []byte{0xfb, 0xff, 0xbf}}},
 	{"KEY 0 9", Command{Op: OpKeyFetch, Verb: "KEY", Addr: User(9)}},
 
@@ -360,5 +360,5 @@ var communityErrorTests = []struct {
 	{"KEY mQ\nEN", "KEY", reasonKey},   // Strict alone would skip the LF
 	{"KEY mQ\r\nEN", "KEY", reasonKey}, // and the CR
 	{"KEY mQEN\x00", "KEY", reasonKey}, // a byte after the end
-	{"KEY " + base64.StdEncoding.EncodeToString(key3073), "KEY", reasonKey},
+	{"KEY " + base64.StdEncoding.EncodeToString(keyTooBig), "KEY", reasonKey},
 }

@@ -30,7 +30,7 @@ const (
 	MaxReason    = 256  // bytes of a KICK or BAN reason
 	MaxEmoji     = 32   // bytes of one reaction
 	MaxHistPage  = 200  // messages in one HIST page
-	MaxKey       = 3072 // bytes of a public key once decoded from base64
+	MaxKey       = 3048 // bytes of a public key once decoded from base64: its "KEY 0 U base64" line fits in MaxLine whatever U
 	MaxTagPrefix = 512  // bytes of a tag prefix, from its '@' to the space after it, beyond MaxLine
 )
 
