@@ -21,8 +21,8 @@ var (
 	// keyStart is how a binary OpenPGP public key starts: a public-key
 	// packet tag, then its length.
 	keyStart  = []byte{0x99, 0x01, 0x0d}
-	keyMax   = keyOf(MaxKey)
-	keyTooBig   = keyOf(MaxKey + 1)
+	keyMax    = keyOf(MaxKey)
+	keyTooBig = keyOf(MaxKey + 1)
 	keyBase64 = base64.StdEncoding.EncodeToString(keyMax)
 )
 
