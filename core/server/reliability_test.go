@@ -5,6 +5,7 @@ package server_test
 // outside, and checks it stays fixed.
 
 import (
+	"bufio"
 	"database/sql"
 	"encoding/base64"
 	"fmt"
@@ -628,5 +629,32 @@ func TestPasswordWorkDrawsMoreOfTheAllowance(t *testing.T) {
 	// price of a message it was about ten.
 	if reached < 1 || reached > 4 {
 		t.Fatalf("%d of the 200 pseudo changes reached the member, want about 2", reached)
+	}
+}
+
+// Connections refused for their address are logged once a minute per
+// address, with their count, not once each (issue 13, item 13 at full
+// size: 1,000 connections over the limit wrote 1,000 lines).
+func TestRefusedConnectionsDoNotFillTheLog(t *testing.T) {
+	cfg := servertest.Config(t.TempDir())
+	cfg.Limits.ConnectionsPerAddress = 2
+	in := servertest.Start(t, cfg)
+	for range 2 {
+		servertest.Dial(t, in.Addr)
+	}
+	for range 50 {
+		c, err := net.DialTimeout("tcp", in.Addr, servertest.Timeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(servertest.Timeout))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "ERR ") {
+			t.Fatalf("a connection over the limit got %q (%v), want an ERR", line, err)
+		}
+		c.Close()
+	}
+	if n := strings.Count(in.Logs(), "too many from their address"); n != 1 {
+		t.Fatalf("50 refused connections logged %d lines, want 1:\n%s", n, in.Logs())
 	}
 }
