@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -43,7 +46,12 @@ type attackScenario struct {
 }
 
 // attackScenarios are the attacks, in the order the group runs them.
-var attackScenarios = []attackScenario{}
+var attackScenarios = []attackScenario{
+	{"attack-downloads", "16 connections GET a 20 MB file and never read; an innocent GETs a 170-byte file", attackDownloads},
+	{"attack-slow-reader", "one connection reads 8 file and 8 history GETs at 61 KB/s; others GET meanwhile", attackSlowReader},
+	{"attack-history-gets", "20,000 GET S C of a 50,000-message channel on one connection that never reads", attackHistoryGets},
+	{"attack-file-gets", "400,000 GETs of a small file on one connection", attackFileGets},
+}
 
 // attackGroup is the scenario name that stands for every attack.
 const attackGroup = "attacks"
@@ -146,7 +154,7 @@ func (a *attack) setUp(f func(addr string) error) error {
 	if err := f(srv.addr); err != nil {
 		return fmt.Errorf("setting up: %w", err)
 	}
-	a.figure("set up in %v", time.Since(start).Round(100*time.Millisecond))
+	a.figure("set up in %v", ms(time.Since(start)))
 	return nil
 }
 
@@ -215,6 +223,26 @@ func (a *attack) sample() {
 		case <-tick.C:
 		}
 	}
+}
+
+// waitLogged waits up to timeout for a log line holding s, and returns
+// the time the server logged it at.
+func (a *attack) waitLogged(s string, timeout time.Duration) (time.Time, bool) {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
+		if at, ok := a.log.firstAt(s); ok {
+			return at, true
+		}
+		if time.Now().After(deadline) {
+			return time.Time{}, false
+		}
+	}
+}
+
+// logAddr is how the server's log names conn's address ("addr=127.1.0.2 ",
+// the space keeping 127.1.0.20 apart).
+func logAddr(conn net.Conn) string {
+	host, _, _ := net.SplitHostPort(conn.LocalAddr().String())
+	return "addr=" + host + " "
 }
 
 // keep makes c one of the connections closed before the final checks.
@@ -299,6 +327,10 @@ func (a *attack) finish(runErr error) Result {
 	a.check(logs.errors == 0, "the server logged %d errors", logs.errors)
 	a.figure("server: %.2f CPU-seconds (its own) over %.1f s, anonymous memory at the peak %.1f MiB, log %d lines (%d B): %d errors, %d warnings",
 		r.ServerCPUSeconds, r.Seconds, float64(anon)/1024, logs.lines, logs.bytes, logs.errors, logs.warnings)
+	kinds := a.log.warningKinds()
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		a.figure("warned %d× %q", kinds[k], k)
+	}
 	if len(a.failures) > 0 {
 		for _, l := range a.log.tail() {
 			fmt.Printf("%s:   log: %s\n", a.name, l)
@@ -407,11 +439,49 @@ func (l *logTally) since(c logCounts) logCounts {
 		errors: now.errors - c.errors, warnings: now.warnings - c.warnings}
 }
 
+// warningKinds counts the kept warnings by message, without their
+// key=value pairs.
+func (l *logTally) warningKinds() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	kinds := map[string]int{}
+	for _, line := range l.kept {
+		_, msg, ok := strings.Cut(line, "[WARN]")
+		if !ok {
+			continue
+		}
+		msg = strings.TrimSpace(msg)
+		if loc := logPairs.FindStringIndex(msg); loc != nil {
+			msg = msg[:loc[0]]
+		}
+		kinds[msg]++
+	}
+	return kinds
+}
+
+// logPairs is where hclog's key=value pairs start after a message.
+var logPairs = regexp.MustCompile(`: [a-z_]+=`)
+
 // tail is the last lines kept.
 func (l *logTally) tail() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.kept[max(len(l.kept)-logTail, 0):])
+}
+
+// firstAt is the time of the first kept line that holds s, as hclog
+// wrote it at the start of the line.
+func (l *logTally) firstAt(s string) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.kept {
+		if strings.Contains(line, s) {
+			stamp, _, _ := strings.Cut(line, " ")
+			at, err := time.Parse("2006-01-02T15:04:05.000Z0700", stamp)
+			return at, err == nil
+		}
+	}
+	return time.Time{}, false
 }
 
 // matching counts the kept lines that hold s.
