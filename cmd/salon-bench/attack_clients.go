@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -229,4 +231,35 @@ func (k *club) channel(name string) (int64, error) {
 	var sid, tag int64
 	fmt.Sscanf(l, "TAG %d %d", &sid, &tag)
 	return tag, nil
+}
+
+// paced reads r, one read of at most n bytes every interval (as fast as
+// it comes when interval is 0), handing each line to each, without its
+// CRLF, until each returns false or the connection ends. It adds what it
+// reads to *bytes as it goes.
+func paced(r io.Reader, n int, interval time.Duration, each func(line string) bool, bytes *atomic.Int64) error {
+	buf := make([]byte, n)
+	var partial []byte
+	for {
+		k, err := r.Read(buf)
+		bytes.Add(int64(k))
+		partial = append(partial, buf[:k]...)
+		for {
+			i := slices.Index(partial, '\n')
+			if i < 0 {
+				break
+			}
+			line := strings.TrimSuffix(string(partial[:i]), "\r")
+			partial = partial[i+1:]
+			if !each(line) {
+				return nil
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if interval > 0 {
+			time.Sleep(interval)
+		}
+	}
 }

@@ -93,8 +93,8 @@ const (
 	srFileGets    = 8
 	srHistoryGets = 8
 	srMessages    = 50000
-	srReadEvery   = 100 * time.Millisecond
-	srReadBytes   = 6100 // every srReadEvery: 61 KB/s
+	srReadEvery   = 67 * time.Millisecond
+	srReadBytes   = 4096 // at most, every srReadEvery: 61 KB/s
 	srInnocents   = 4
 	srWindow      = 30 * time.Second
 	srPause       = 500 * time.Millisecond
@@ -210,43 +210,24 @@ func attackSlowReader(a *attack) error {
 	return nil
 }
 
-// trickle reads a connection slowly and counts what it reads.
+// trickle counts what the slow reader reads.
 type trickle struct {
 	bytes   atomic.Int64
 	started atomic.Int64 // NEWFILE lines
 	refused atomic.Int64 // ERR GET lines
 }
 
-// read takes n bytes every interval from br until the connection ends.
-func (t *trickle) read(br *bufio.Reader, n int, interval time.Duration) {
-	buf := make([]byte, n)
-	var partial []byte
-	for {
-		k, err := io.ReadFull(br, buf)
-		t.bytes.Add(int64(k))
-		partial = append(partial, buf[:k]...)
-		for {
-			i := slices.Index(partial, '\n')
-			if i < 0 {
-				break
-			}
-			line := string(partial[:i])
-			partial = partial[i+1:]
-			switch {
-			case strings.HasPrefix(line, "NEWFILE "):
-				t.started.Add(1)
-			case strings.HasPrefix(line, "ERR GET"):
-				t.refused.Add(1)
-			}
+// read takes n bytes every interval from r until the connection ends.
+func (t *trickle) read(r io.Reader, n int, interval time.Duration) {
+	paced(r, n, interval, func(line string) bool {
+		switch {
+		case strings.HasPrefix(line, "NEWFILE "):
+			t.started.Add(1)
+		case strings.HasPrefix(line, "ERR GET"):
+			t.refused.Add(1)
 		}
-		if len(partial) > 4096 {
-			partial = partial[len(partial)-4096:]
-		}
-		if err != nil {
-			return
-		}
-		time.Sleep(interval)
-	}
+		return true
+	}, &t.bytes)
 }
 
 func (t *trickle) counts() (bytes, started, refused int64) {

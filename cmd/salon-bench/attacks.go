@@ -51,6 +51,9 @@ var attackScenarios = []attackScenario{
 	{"attack-slow-reader", "one connection reads 8 file and 8 history GETs at 61 KB/s; others GET meanwhile", attackSlowReader},
 	{"attack-history-gets", "20,000 GET S C of a 50,000-message channel on one connection that never reads", attackHistoryGets},
 	{"attack-file-gets", "400,000 GETs of a small file on one connection", attackFileGets},
+	{"attack-login-burst", "a member of three servers of 10,000 members logs in, read slowly, then 5 times at once", attackLoginBurst},
+	{"attack-invitations", "one account sends 9,000 invitations; 250 accounts invite one victim", attackInvitations},
+	{"attack-registrations", "24 connections send NEW USR that must be refused while an innocent logs in", attackRegistrations},
 }
 
 // attackGroup is the scenario name that stands for every attack.
@@ -271,6 +274,97 @@ func (a *attack) innocentDid(what string, took time.Duration, err error, bound t
 		return a.check(false, "the innocent user's %s failed after %v: %v", what, took.Round(time.Millisecond), err)
 	}
 	return a.check(took <= bound, "the innocent user's %s took %v, more than the bound of %v", what, took.Round(time.Millisecond), bound)
+}
+
+// watcher is the innocent user going about its business while an attack
+// runs: a round trip (PING) every interval, and every fourth time a
+// message to conv when there is one, each timed. The lines that come
+// meanwhile are handed to seen, when there is one.
+type watcher struct {
+	a     *attack
+	c     *client
+	conv  string
+	seen  func(string)
+	stop  chan struct{}
+	done  chan struct{}
+	pings []time.Duration
+	msgs  []time.Duration
+	err   error
+}
+
+func (a *attack) watch(c *client, conv string, every time.Duration, seen func(string)) *watcher {
+	w := &watcher{a: a, c: c, conv: conv, seen: seen, stop: make(chan struct{}), done: make(chan struct{})}
+	go w.run(every)
+	return w
+}
+
+func (w *watcher) run(every time.Duration) {
+	defer close(w.done)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case <-w.stop:
+			return
+		case <-tick.C:
+		}
+		if w.conv != "" && i%4 == 3 {
+			took, err := timed(w.say)
+			w.msgs = append(w.msgs, took)
+			if err != nil {
+				w.err = err
+				return
+			}
+			continue
+		}
+		took, err := timed(func() error {
+			lines, err := w.c.sync(fmt.Sprintf("w%d", i))
+			if w.seen != nil {
+				for _, l := range lines {
+					w.seen(l)
+				}
+			}
+			return err
+		})
+		w.pings = append(w.pings, took)
+		if err != nil {
+			w.err = err
+			return
+		}
+	}
+}
+
+// say sends a message and waits for its echo: it is stored.
+func (w *watcher) say() error {
+	w.c.slots <- struct{}{}
+	if err := w.c.send(fmt.Sprintf("MSG %s %d innocent", w.conv, time.Now().UnixNano())); err != nil {
+		return err
+	}
+	if !w.c.waitIdle(30 * time.Second) {
+		return errors.New("no echo in 30s")
+	}
+	return nil
+}
+
+// end stops the innocent and holds its round trips and messages to their
+// bounds.
+func (w *watcher) end(pingBound, msgBound time.Duration) {
+	close(w.stop)
+	<-w.done
+	a := w.a
+	for _, d := range w.pings {
+		a.innocentDid("round trip (PING)", d, nil, pingBound)
+	}
+	for _, d := range w.msgs {
+		a.innocentDid("message", d, nil, msgBound)
+	}
+	a.check(w.err == nil, "the innocent user's round trips failed: %v", w.err)
+	p50, most := spread(w.pings)
+	a.figure("innocent round trips meanwhile: %d, p50 %v, max %v, bound %v", len(w.pings), ms(p50), ms(most), pingBound)
+	if w.conv != "" {
+		p50, most = spread(w.msgs)
+		a.figure("innocent messages meanwhile (to their echo): %d, p50 %v, max %v, bound %v", len(w.msgs), ms(p50), ms(most), msgBound)
+	}
 }
 
 // timed runs f and says how long it took.
