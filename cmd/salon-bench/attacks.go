@@ -54,6 +54,7 @@ var attackScenarios = []attackScenario{
 	{"attack-login-burst", "a member of three servers of 10,000 members logs in, read slowly, then 5 times at once", attackLoginBurst},
 	{"attack-invitations", "one account sends 9,000 invitations; 250 accounts invite one victim", attackInvitations},
 	{"attack-registrations", "24 connections send NEW USR that must be refused while an innocent logs in", attackRegistrations},
+	{"attack-floods", "the owner of a 200-member server floods it with MSG, RENAME, uploads, INV+BYE and PSD", attackFloods},
 }
 
 // attackGroup is the scenario name that stands for every attack.
@@ -281,15 +282,16 @@ func (a *attack) innocentDid(what string, took time.Duration, err error, bound t
 // message to conv when there is one, each timed. The lines that come
 // meanwhile are handed to seen, when there is one.
 type watcher struct {
-	a     *attack
-	c     *client
-	conv  string
-	seen  func(string)
-	stop  chan struct{}
-	done  chan struct{}
-	pings []time.Duration
-	msgs  []time.Duration
-	err   error
+	a      *attack
+	c      *client
+	conv   string
+	seen   func(string)
+	stop   chan struct{}
+	done   chan struct{}
+	pings  []time.Duration
+	msgs   []time.Duration
+	rounds atomic.Int64 // round trips done
+	err    error
 }
 
 func (a *attack) watch(c *client, conv string, every time.Duration, seen func(string)) *watcher {
@@ -330,6 +332,20 @@ func (w *watcher) run(every time.Duration) {
 		if err != nil {
 			w.err = err
 			return
+		}
+		w.rounds.Add(1)
+	}
+}
+
+// settle waits for two more of the innocent's round trips: whatever the
+// server sent it before now has then been seen.
+func (w *watcher) settle() {
+	want := w.rounds.Load() + 2
+	for deadline := time.Now().Add(30 * time.Second); w.rounds.Load() < want && time.Now().Before(deadline); {
+		select {
+		case <-w.done:
+			return
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }
