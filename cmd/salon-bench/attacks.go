@@ -54,6 +54,7 @@ var attackScenarios = []attackScenario{
 	{"attack-login-burst", "a member of three servers of 10,000 members logs in, read slowly, then 5 times at once", attackLoginBurst},
 	{"attack-invitations", "one account sends 9,000 invitations; 250 accounts invite one victim", attackInvitations},
 	{"attack-registrations", "24 connections send NEW USR that must be refused while an innocent logs in", attackRegistrations},
+	{"attack-names", "look-alikes of two pseudos registered, of three file names uploaded", attackNames},
 	{"attack-floods", "the owner of a 200-member server floods it with MSG, RENAME, uploads, INV+BYE and PSD", attackFloods},
 }
 

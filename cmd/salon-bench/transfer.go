@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -44,6 +45,11 @@ func historyScenario(srv *server, o options) (Result, error) {
 
 // receiveFile reads NEWFILE, FILE... and ENDFILE for name, checking sizes.
 func receiveFile(c *client, name string) (int64, error) {
+	return receiveInto(c, name, io.Discard)
+}
+
+// receiveInto is receiveFile writing the file's bytes to w.
+func receiveInto(c *client, name string, w io.Writer) (int64, error) {
 	l, err := c.expect("NEWFILE ")
 	if err != nil {
 		return 0, err
@@ -64,6 +70,7 @@ func receiveFile(c *client, name string) (int64, error) {
 			if err != nil {
 				return 0, err
 			}
+			w.Write(buf[:n])
 			got += int64(n)
 		case f[0] == "ENDFILE" && f[len(f)-2] == name:
 			if got != want {
