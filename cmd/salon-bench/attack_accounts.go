@@ -152,7 +152,7 @@ func burstLogin(addr string, rcvbuf, n int, interval time.Duration) (burst, erro
 	var bytes atomic.Int64
 	ended := false
 	conn.SetReadDeadline(time.Now().Add(2 * time.Minute))
-	err = paced(conn, n, interval, func(line string) bool {
+	err = paced(conn, n, steady(interval), func(line string) bool {
 		if strings.HasPrefix(line, "ADD ") {
 			b.adds++
 		}

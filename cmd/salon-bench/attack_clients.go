@@ -233,11 +233,11 @@ func (k *club) channel(name string) (int64, error) {
 	return tag, nil
 }
 
-// paced reads r, one read of at most n bytes every interval (as fast as
-// it comes when interval is 0), handing each line to each, without its
+// paced reads r, one read of at most n bytes every interval() (as fast
+// as it comes while that is 0), handing each line to each, without its
 // CRLF, until each returns false or the connection ends. It adds what it
 // reads to *bytes as it goes.
-func paced(r io.Reader, n int, interval time.Duration, each func(line string) bool, bytes *atomic.Int64) error {
+func paced(r io.Reader, n int, interval func() time.Duration, each func(line string) bool, bytes *atomic.Int64) error {
 	buf := make([]byte, n)
 	var partial []byte
 	for {
@@ -258,8 +258,9 @@ func paced(r io.Reader, n int, interval time.Duration, each func(line string) bo
 		if err != nil {
 			return err
 		}
-		if interval > 0 {
-			time.Sleep(interval)
-		}
+		time.Sleep(interval())
 	}
 }
+
+// steady is a constant interval for paced.
+func steady(d time.Duration) func() time.Duration { return func() time.Duration { return d } }

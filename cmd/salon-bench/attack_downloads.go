@@ -219,7 +219,7 @@ type trickle struct {
 
 // read takes n bytes every interval from r until the connection ends.
 func (t *trickle) read(r io.Reader, n int, interval time.Duration) {
-	paced(r, n, interval, func(line string) bool {
+	paced(r, n, steady(interval), func(line string) bool {
 		switch {
 		case strings.HasPrefix(line, "NEWFILE "):
 			t.started.Add(1)

@@ -56,6 +56,8 @@ var attackScenarios = []attackScenario{
 	{"attack-registrations", "24 connections send NEW USR that must be refused while an innocent logs in", attackRegistrations},
 	{"attack-names", "look-alikes of two pseudos registered, of three file names uploaded", attackNames},
 	{"attack-floods", "the owner of a 200-member server floods it with MSG, RENAME, uploads, INV+BYE and PSD", attackFloods},
+	{"attack-deletion", "a server is deleted while a member reads an 8 MB file slowly and its owner uploads", attackDeletion},
+	{"attack-logs", "clients abandon downloads, guess passwords, open connections over the limit, stop reading", attackLogs},
 }
 
 // attackGroup is the scenario name that stands for every attack.
