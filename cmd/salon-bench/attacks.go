@@ -530,7 +530,9 @@ func (l *logTally) line(s string) {
 		}
 	}
 	if len(l.kept) < logKept {
-		l.kept = append(l.kept, s)
+		// With a space at the end, a pair matches as "key=value "
+		// wherever it is in the line, the last one included.
+		l.kept = append(l.kept, s+" ")
 	}
 }
 
@@ -579,7 +581,11 @@ var logPairs = regexp.MustCompile(`: [a-z_]+=`)
 func (l *logTally) tail() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return slices.Clone(l.kept[max(len(l.kept)-logTail, 0):])
+	var tail []string
+	for _, line := range l.kept[max(len(l.kept)-logTail, 0):] {
+		tail = append(tail, strings.TrimSuffix(line, " "))
+	}
+	return tail
 }
 
 // firstAt is the time of the first kept line that holds s, as hclog
