@@ -38,9 +38,14 @@ func dial(addr string, window int) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
+	return startClient(conn, window), nil
+}
+
+// startClient makes conn a client and starts its reader.
+func startClient(conn net.Conn, window int) *client {
 	c := &client{conn: conn, w: bufio.NewWriter(conn), ctrl: make(chan string, 1<<16), slots: make(chan struct{}, window)}
 	go c.read()
-	return c, nil
+	return c
 }
 
 func (c *client) read() {

@@ -5,11 +5,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"text/tabwriter"
 	"time"
 )
@@ -36,6 +37,14 @@ type Result struct {
 	ServerRSSKiB     int64   `json:"server_rss_kib"`
 	MiBPerSecond     float64 `json:"mib_per_second,omitempty"`
 	KiBPerConnection float64 `json:"kib_per_idle_connection,omitempty"`
+
+	// Attacks (attacks.go): the innocent user's waits are in Messages (how
+	// many actions) and the latency fields, the server's peak anonymous
+	// memory in ServerRSSKiB.
+	Verdict        string `json:"verdict,omitempty"`
+	PeakGoroutines int64  `json:"peak_goroutines,omitempty"`
+	LogLines       int64  `json:"log_lines,omitempty"`
+	LogErrors      int64  `json:"log_errors,omitempty"`
 }
 
 func main() {
@@ -45,7 +54,7 @@ func main() {
 	flag.StringVar(&o.pprof, "server-pprof", "", "have the started server serve its profiler on this loopback address")
 	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
-	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle; soak (not by default)")
+	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle; not by default: soak, attacks (every attack-* scenario) or one attack-* by name")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
@@ -80,71 +89,101 @@ type options struct {
 }
 
 func run(o options) error {
-	// One server for most scenarios, with the echo plugin; fanout-hook gets
-	// one of its own with a message hook, so that the two fan-outs differ
-	// only by the hook.
-	srv, err := startServer(o, pluginBlock("echo", o.echo, ""))
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
-	var results []Result
-	for _, name := range strings.Split(o.scenarios, ",") {
-		var r Result
-		var more []Result
-		switch strings.TrimSpace(name) {
-		case "fanout":
-			r, err = fanout(srv, o)
-		case "fanout-rate":
-			fixed := o
-			fixed.rate = 400000
-			var own *server
-			if own, err = startServer(o, ""); err != nil {
-				return err
-			}
-			r, err = fanout(own, fixed)
-			r.Scenario = "fanout-rate"
-			own.stop()
-		case "idle":
-			r, err = idleScenario(srv, o)
-		case "fanout-hook":
-			var hooked *server
-			hooked, err = startServer(o, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
-			if err != nil {
-				return err
-			}
-			r, err = fanout(hooked, o)
-			r.Scenario = "fanout-hook"
-			hooked.stop()
-		case "rtt":
-			more, err = rtt(srv, o)
-		case "store":
-			r, err = storeScenario(srv, o)
-		case "history":
-			r, err = historyScenario(srv, o)
-		case "files":
-			more, err = filesScenario(srv, o)
-		case "soak":
-			r, err = soakScenario(srv, o)
-		case "floor":
-			more, err = floorScenario(o)
-		default:
-			return fmt.Errorf("unknown scenario %q", name)
+	names := expandScenarios(o.scenarios)
+	// One server for the scenarios that are not attacks (those start their
+	// own), with the echo plugin; fanout-hook gets one of its own with a
+	// message hook, so that the two fan-outs differ only by the hook.
+	var srv *server
+	if slices.ContainsFunc(names, func(n string) bool { _, attack := findAttack(n); return !attack }) {
+		var err error
+		if srv, err = startServer(o, pluginBlock("echo", o.echo, "")); err != nil {
+			return err
 		}
+		defer srv.stop()
+	}
+	var results, attacks []Result
+	var held []error
+	for _, name := range names {
+		if a, ok := findAttack(name); ok {
+			r, err := runAttack(o, a)
+			attacks = append(attacks, r)
+			if err != nil {
+				held = append(held, fmt.Errorf("%s: %w", name, err))
+			}
+			continue
+		}
+		more, err := runScenario(srv, o, name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if more == nil {
-			more = []Result{r}
-		}
 		results = append(results, more...)
 	}
-	printTable(results)
-	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(results, "", "  ")
-		return os.WriteFile(o.jsonOut, append(b, '\n'), 0o644)
+	if len(results) > 0 {
+		printTable(results)
 	}
-	return nil
+	if len(attacks) > 0 {
+		printAttackTable(attacks)
+	}
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(append(results, attacks...), "", "  ")
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return errors.Join(held...)
+}
+
+// runScenario runs one of the scenarios that are not attacks.
+func runScenario(srv *server, o options, name string) ([]Result, error) {
+	var r Result
+	var more []Result
+	var err error
+	switch name {
+	case "fanout":
+		r, err = fanout(srv, o)
+	case "fanout-rate":
+		fixed := o
+		fixed.rate = 400000
+		var own *server
+		if own, err = startServer(o, ""); err != nil {
+			return nil, err
+		}
+		r, err = fanout(own, fixed)
+		r.Scenario = "fanout-rate"
+		own.stop()
+	case "idle":
+		r, err = idleScenario(srv, o)
+	case "fanout-hook":
+		var hooked *server
+		hooked, err = startServer(o, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
+		if err != nil {
+			return nil, err
+		}
+		r, err = fanout(hooked, o)
+		r.Scenario = "fanout-hook"
+		hooked.stop()
+	case "rtt":
+		more, err = rtt(srv, o)
+	case "store":
+		r, err = storeScenario(srv, o)
+	case "history":
+		r, err = historyScenario(srv, o)
+	case "files":
+		more, err = filesScenario(srv, o)
+	case "soak":
+		r, err = soakScenario(srv, o)
+	case "floor":
+		more, err = floorScenario(o)
+	default:
+		return nil, fmt.Errorf("unknown scenario %q", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if more == nil {
+		more = []Result{r}
+	}
+	return more, nil
 }
 
 // pluginBlock is the HCL declaring a plugin for the server under test.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -29,10 +30,18 @@ type server struct {
 // startServer starts salond on a fresh data folder and a free loopback port,
 // pinned to o.cpu, with cheap password hashing (logins are not what these
 // scenarios measure). The main server (the one with plugins) also serves
-// its profiler: on o.pprof, or on a free loopback port. A port found free
-// may be taken by the time salond binds it; salond then exits at once, and
-// the start is tried again on other ports.
+// its profiler: on o.pprof, or on a free loopback port.
 func startServer(o options, plugins string) (*server, error) {
+	return startServerOn(o, plugins, "")
+}
+
+// startServerOn is startServer on the data folder dataDir, which outlives
+// the server (an attack sets its data up on this server, then attacks it
+// on one with the default configuration); "" is a fresh folder, removed
+// when the server stops. A port found free may be taken by the time salond
+// binds it; salond then exits at once, and the start is tried again on
+// other ports.
+func startServerOn(o options, plugins, dataDir string) (*server, error) {
 	if o.addr != "" {
 		host, _, err := net.SplitHostPort(o.addr)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
@@ -40,17 +49,23 @@ func startServer(o options, plugins string) (*server, error) {
 		}
 		return &server{addr: o.addr, pprof: o.pprof}, nil
 	}
+	return retryStart(func() (*server, error) { return startServerOnce(o, plugins, dataDir) })
+}
+
+var errExitedEarly = errors.New("salond exited before accepting connections")
+
+// retryStart tries start up to three times while salond exits at once
+// (another process took the port between the check and the bind).
+func retryStart(start func() (*server, error)) (*server, error) {
 	for attempt := 1; ; attempt++ {
-		s, err := startServerOnce(o, plugins)
+		s, err := start()
 		if !errors.Is(err, errExitedEarly) || attempt == 3 {
 			return s, err
 		}
 	}
 }
 
-var errExitedEarly = errors.New("salond exited before accepting connections")
-
-func startServerOnce(o options, plugins string) (*server, error) {
+func startServerOnce(o options, plugins, dataDir string) (*server, error) {
 	dir, err := os.MkdirTemp("", "salon-bench-")
 	if err != nil {
 		return nil, err
@@ -59,8 +74,11 @@ func startServerOnce(o options, plugins string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dataDir == "" {
+		dataDir = filepath.Join(dir, "data")
+	}
 	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n  messages_per_second = 100000\n  message_burst = 100000\n  registrations_per_hour = 100000\n  connections_per_address = 100000\n}\nfiles {\n  max_bytes = 1099511627776\n}\nstorage {\n  sync = %q\n}\n%s",
-		addr, filepath.Join(dir, "data"), o.sync, plugins)
+		addr, dataDir, o.sync, plugins)
 	cfgFile := filepath.Join(dir, "bench.hcl")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		return nil, err
@@ -76,6 +94,13 @@ func startServerOnce(o options, plugins string) (*server, error) {
 		}
 		args = append(args, "-pprof", pprof)
 	}
+	return spawn(o, args, dir, addr, pprof, os.Stderr)
+}
+
+// spawn runs the salond command line args, pinned to o.cpu, with its
+// standard error to stderr, and waits until it accepts connections on
+// addr. dir is the folder removed when it stops.
+func spawn(o options, args []string, dir, addr, pprof string, stderr io.Writer) (*server, error) {
 	var cpus []int
 	if o.cpu != "" {
 		if path, err := exec.LookPath("taskset"); err == nil {
@@ -86,7 +111,7 @@ func startServerOnce(o options, plugins string) (*server, error) {
 		}
 	}
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -135,6 +160,17 @@ func (s *server) cpuSeconds() float64 {
 	}
 	if len(s.cpus) > 0 {
 		return cpusBusySeconds(s.cpus)
+	}
+	return s.processCPUSeconds()
+}
+
+// processCPUSeconds is the server process's own user and system time. It
+// leaves out the kernel's network work done outside the process, but also
+// whatever else runs on the server's CPUs: the measure for figures that
+// must not move when other jobs share the machine.
+func (s *server) processCPUSeconds() float64 {
+	if s.pid == 0 {
+		return 0
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -25,13 +27,8 @@ func historyScenario(srv *server, o options) (Result, error) {
 	var sid int64
 	fmt.Sscanf(l, "TAG %d 0", &sid)
 	to := fmt.Sprintf("%d 0", sid)
-	pad := strings.Repeat("h", max(o.size-20, 1))
-	for i := 0; i < o.historySize; i++ {
-		c.slots <- struct{}{}
-		c.send(fmt.Sprintf("MSG %s %d %s", to, time.Now().UnixNano(), pad))
-	}
-	if !c.waitIdle(time.Minute) {
-		return Result{}, fmt.Errorf("messages not acknowledged")
+	if err := c.say(to, o.historySize, o.size); err != nil {
+		return Result{}, err
 	}
 	cpu0 := srv.cpuSeconds()
 	start := time.Now()
@@ -48,6 +45,11 @@ func historyScenario(srv *server, o options) (Result, error) {
 
 // receiveFile reads NEWFILE, FILE... and ENDFILE for name, checking sizes.
 func receiveFile(c *client, name string) (int64, error) {
+	return receiveInto(c, name, io.Discard)
+}
+
+// receiveInto is receiveFile writing the file's bytes to w.
+func receiveInto(c *client, name string, w io.Writer) (int64, error) {
 	l, err := c.expect("NEWFILE ")
 	if err != nil {
 		return 0, err
@@ -68,6 +70,7 @@ func receiveFile(c *client, name string) (int64, error) {
 			if err != nil {
 				return 0, err
 			}
+			w.Write(buf[:n])
 			got += int64(n)
 		case f[0] == "ENDFILE" && f[len(f)-2] == name:
 			if got != want {
@@ -98,42 +101,7 @@ func filesScenario(srv *server, o options) ([]Result, error) {
 
 	cpu0 := srv.cpuSeconds()
 	start := time.Now()
-	c.send(fmt.Sprintf("NEWFILE %d 0 blob.bin %d", sid, size))
-	if _, err := c.expect("NEWFILE OK"); err != nil {
-		return nil, err
-	}
-	lines := 0
-	done := make(chan error, 1)
-	go func() {
-		var b bytes.Buffer
-		for off := int64(0); off < size; off += 2880 {
-			end := min(off+2880, size)
-			b.Reset()
-			fmt.Fprintf(&b, "FILE %d 0 blob.bin %s\r\n", sid, base64.StdEncoding.EncodeToString(data[off:end]))
-			c.wmu.Lock()
-			_, err := c.w.Write(b.Bytes())
-			c.wmu.Unlock()
-			if err != nil {
-				done <- err
-				return
-			}
-		}
-		c.wmu.Lock()
-		c.w.Flush()
-		c.wmu.Unlock()
-		done <- nil
-	}()
-	lines = int((size + 2879) / 2880)
-	for i := 0; i < lines; i++ {
-		if _, err := c.expect("FILE OK"); err != nil {
-			return nil, err
-		}
-	}
-	if err := <-done; err != nil {
-		return nil, err
-	}
-	c.send(fmt.Sprintf("ENDFILE %d 0 blob.bin %d", sid, size))
-	if _, err := c.expect("ENDFILE OK"); err != nil {
+	if err := uploadFile(c, fmt.Sprintf("%d 0", sid), "blob.bin", data); err != nil {
 		return nil, err
 	}
 	up := time.Since(start).Seconds()
@@ -152,4 +120,72 @@ func filesScenario(srv *server, o options) ([]Result, error) {
 		{Scenario: "upload", Params: params, Seconds: up, MiBPerSecond: mib / up, ServerCPUSeconds: cpuUp, ServerRSSKiB: srv.rssKiB()},
 		{Scenario: "download", Params: params, Seconds: down, MiBPerSecond: mib / down, ServerCPUSeconds: srv.cpuSeconds() - cpu0, ServerRSSKiB: srv.rssKiB()},
 	}, nil
+}
+
+// download asks for name in conv (the history when name is empty) and
+// reads it whole, returning its size.
+func download(c *client, conv, name string) (int64, error) {
+	if err := c.send(strings.TrimSpace("GET " + conv + " " + name)); err != nil {
+		return 0, err
+	}
+	if name == "" {
+		name = "save.txt"
+	}
+	return receiveFile(c, name)
+}
+
+// uploadFile uploads data as name to conv with pipelined FILE lines and
+// waits for every acknowledgement, ENDFILE's included.
+func uploadFile(c *client, conv, name string, data []byte) error {
+	size := len(data)
+	if err := c.send(fmt.Sprintf("NEWFILE %s %s %d", conv, name, size)); err != nil {
+		return err
+	}
+	if _, err := c.expect("NEWFILE OK"); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		var b bytes.Buffer
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
+		for off := 0; off < size; off += 2880 {
+			b.Reset()
+			fmt.Fprintf(&b, "FILE %s %s %s\r\n", conv, name, base64.StdEncoding.EncodeToString(data[off:min(off+2880, size)]))
+			if _, err := c.w.Write(b.Bytes()); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- c.w.Flush()
+	}()
+	for range (size + 2879) / 2880 {
+		if _, err := c.expect("FILE OK"); err != nil {
+			return err
+		}
+	}
+	if err := <-done; err != nil {
+		return err
+	}
+	if err := c.send(fmt.Sprintf("ENDFILE %s %s %d", conv, name, size)); err != nil {
+		return err
+	}
+	_, err := c.expect("ENDFILE OK")
+	return err
+}
+
+// say sends n messages of size bytes to conv, as many unacknowledged as
+// the client's window allows, and waits for all their echoes.
+func (c *client) say(conv string, n, size int) error {
+	pad := strings.Repeat("h", max(size-20, 1))
+	for range n {
+		c.slots <- struct{}{}
+		if err := c.send(fmt.Sprintf("MSG %s %d %s", conv, time.Now().UnixNano(), pad)); err != nil {
+			return err
+		}
+	}
+	if !c.waitIdle(time.Minute) {
+		return errors.New("messages not acknowledged")
+	}
+	return nil
 }

@@ -26,7 +26,7 @@ type bucket struct {
 // false when the user has been short of allowance for longer than
 // FloodDelay: a client that does not slow down when it is slowed down. Safe
 // for the readers and the loop at once.
-func (h *Hub) draw(uid int64) (time.Duration, bool) {
+func (h *Hub) draw(uid int64, n int) (time.Duration, bool) {
 	h.floodMu.Lock()
 	defer h.floodMu.Unlock()
 	now := time.Now()
@@ -35,7 +35,7 @@ func (h *Hub) draw(uid int64) (time.Duration, bool) {
 		b = &bucket{lim: rate.NewLimiter(rate.Limit(h.opts.MessagesPerSecond), h.opts.MessageBurst)}
 		h.buckets[uid] = b
 	}
-	wait := b.lim.ReserveN(now, 1).DelayFrom(now)
+	wait := b.lim.ReserveN(now, n).DelayFrom(now)
 	if wait == 0 {
 		b.behind = time.Time{}
 		return 0, true
@@ -57,9 +57,9 @@ func (h *Hub) draw(uid int64) (time.Duration, bool) {
 // where it comes in and delivered in order, later. A user that stays short
 // of allowance past FloodDelay gets an ERR and the reader gives up on the
 // connection. It reports whether the reader may go on.
-func (s *Session) spend(uid int64) bool {
+func (s *Session) spend(uid int64, c wire.Command) bool {
 	h := s.hub
-	wait, ok := h.draw(uid)
+	wait, ok := h.draw(uid, cost(c, h.opts.MessageBurst))
 	if !ok {
 		h.log.Warn("disconnecting a flooding session", "user", uid, "addr", s.addr)
 		s.reply(wire.Errorf("LINE", "flooding: disconnected"))
@@ -81,7 +81,7 @@ func (s *Session) spend(uid int64) bool {
 // for as long as this one should have waited. When the user is
 // disconnected instead, the effect says so after what came before.
 func (h *Hub) spendLate(s *Session, u *user) (effect, bool) {
-	wait, ok := h.draw(u.id)
+	wait, ok := h.draw(u.id, 1)
 	if !ok {
 		h.log.Warn("disconnecting a flooding session", "user", u.pseudo, "addr", s.addr)
 		s.leaving = true
@@ -163,12 +163,13 @@ func limitReason(what string, n int) string {
 // end in a FILESENT to the conversation, invitations and their answers,
 // joins and leaves, renames, deletions) and every line that may reach a
 // plugin (JEU and the verbs plugins claim), but not the answer to the
-// server's keep-alive. A flood of any of them is slowed down like a flood
-// of messages.
+// server's keep-alive; and the password changes, which cost a hash each
+// (see cost). A flood of any of them is slowed down like a flood of
+// messages.
 func paced(c wire.Command) bool {
 	switch c.Op {
 	case wire.OpMsg, wire.OpGame, wire.OpNewFile, wire.OpInvite, wire.OpJoin, wire.OpLeave,
-		wire.OpUnfriend, wire.OpRename, wire.OpPseudo, wire.OpDelete,
+		wire.OpUnfriend, wire.OpRename, wire.OpPseudo, wire.OpPassword, wire.OpDelete,
 		// Part two: everything that reaches others, and searches, which
 		// cost the database.
 		wire.OpReply, wire.OpEdit, wire.OpDeleteMsg, wire.OpReact, wire.OpUnreact, wire.OpTyping,
@@ -179,4 +180,21 @@ func paced(c wire.Command) bool {
 		return c.Verb != "PONG"
 	}
 	return false
+}
+
+// hashCost is how many messages of the allowance a command that hashes a
+// password (PSW, PSD) costs: each takes the CPU of tens of thousands of
+// messages, and the full-size attack of issue 13 (item 10) showed a PSD
+// flood paced like messages keeping a core busy and the loop's round trips
+// at seconds. At this cost a user may change its pseudo or password about
+// once a second, three times in a row at most.
+const hashCost = 10
+
+// cost is what command c draws from the allowance (never more than the
+// burst, which could then never pay for it).
+func cost(c wire.Command, burst int) int {
+	if c.Op == wire.OpPseudo || c.Op == wire.OpPassword {
+		return min(hashCost, burst)
+	}
+	return 1
 }

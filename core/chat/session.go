@@ -467,7 +467,7 @@ func (s *Session) handle(cmd wire.Command, perr *wire.Error) bool {
 	ctx := s.hub.ctx
 	h := s.hub
 	if uid := s.loggedIn.Load(); uid != 0 && paced(cmd) {
-		if !s.spend(uid) {
+		if !s.spend(uid, cmd) {
 			return false
 		}
 		r.spent = true

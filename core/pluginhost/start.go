@@ -260,6 +260,10 @@ var coreVerbs = []string{
 	"ADD", "BYE", "DEL", "ENDFILE", "ERR", "EXT", "FILE", "FILESENT", "GET", "GRP",
 	"IAM", "INV", "JEU", "JOIN", "LINE", "MSG", "NEW", "NEWFILE", "OK", "PING",
 	"PONG", "PSD", "PSW", "RENAME", "SENT", "TAG", "WHO",
+	// Part two (PROTOCOL.md sections 14 to 20).
+	"AWAY", "BAN", "BANS", "CALL", "CAP", "CHAN", "CLOSE", "DELETE", "EDIT", "FIND",
+	"HIST", "KEY", "KICK", "LIST", "MOD", "OPEN", "OWNER", "REACT", "READ", "REPLY",
+	"RTC", "TOPIC", "TYPING", "UNBAN", "UNMOD", "UNREACT", "UNREAD",
 }
 
 // maxClaims bounds each list of a manifest.

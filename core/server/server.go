@@ -38,6 +38,7 @@ type Server struct {
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
 	perIP    map[string]int // open connections by remote address
+	refusals refusalLog     // what the log says of connections refused for their address
 	maxPerIP int
 	wg       sync.WaitGroup // one per connection
 }
@@ -198,7 +199,9 @@ func (s *Server) accept(ln net.Listener) error {
 		s.mu.Lock()
 		if s.perIP[ip] >= s.maxPerIP {
 			s.mu.Unlock()
-			s.log.Info("refusing a connection: too many from its address", "addr", ip)
+			if n, ok := s.refusals.note(ip, time.Now()); ok {
+				s.log.Warn("refusing connections: too many from their address", "addr", ip, "refused_since_last_said", n)
+			}
 			// Aside from the accept loop, and with a deadline on reading
 			// too: on TLS, writing means a handshake first, which a client
 			// may never start.
@@ -268,4 +271,47 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// refusalLog keeps connections refused for their address from filling the
+// log: an address's refusals are logged once a minute at most, with how
+// many there were (issue 13, item 13: a client opening 1,000 connections
+// over the limit wrote 1,000 lines).
+type refusalLog struct {
+	mu   sync.Mutex
+	last map[string]refusals
+}
+
+type refusals struct {
+	said  time.Time
+	count int
+}
+
+// refusalEvery is how often one address's refusals are logged.
+const refusalEvery = time.Minute
+
+// note counts a refusal of ip and reports whether to log it now, with the
+// number of refusals since the last line.
+func (l *refusalLog) note(ip string, now time.Time) (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		l.last = map[string]refusals{}
+	}
+	r := l.last[ip]
+	r.count++
+	if !r.said.IsZero() && now.Sub(r.said) < refusalEvery {
+		l.last[ip] = r
+		return 0, false
+	}
+	n := r.count
+	l.last[ip] = refusals{said: now}
+	if len(l.last) > 10000 { // forget addresses not heard of for a while
+		for k, v := range l.last {
+			if now.Sub(v.said) >= refusalEvery {
+				delete(l.last, k)
+			}
+		}
+	}
+	return n, true
 }

@@ -34,6 +34,12 @@ var CoreVerbs = map[string]bool{
 	"WHO": true, "PING": true, "GET": true, "NEWFILE": true, "FILE": true,
 	"ENDFILE": true, "JEU": true, "TAG": true, "ADD": true, "GRP": true,
 	"SENT": true, "ERR": true, "PONG": true, "EXT": true, "FILESENT": true,
+	// Part two (PROTOCOL.md sections 14 to 20).
+	"AWAY": true, "BAN": true, "BANS": true, "CALL": true, "CAP": true, "CHAN": true,
+	"CLOSE": true, "DELETE": true, "EDIT": true, "FIND": true, "HIST": true, "KEY": true,
+	"KICK": true, "LIST": true, "MOD": true, "OPEN": true, "OWNER": true, "REACT": true,
+	"READ": true, "REPLY": true, "RTC": true, "TOPIC": true, "TYPING": true, "UNBAN": true,
+	"UNMOD": true, "UNREACT": true, "UNREAD": true,
 }
 
 // EventKinds are the event kinds of plugin.proto.
