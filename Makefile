@@ -7,6 +7,14 @@ VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
 
+# SQLite's full-text search (FTS5, behind FIND) is compiled into
+# mattn/go-sqlite3 only with this build tag, and store.Open refuses a SQLite
+# without it. Exported, so that every go command below and those the tests
+# run themselves (servertest builds salond) get it; whatever GOFLAGS go env
+# already holds (a machine's -buildvcs=false, say) is kept, but for a
+# -tags of its own, which this one replaces.
+export GOFLAGS := $(strip $(shell $(GO) env GOFLAGS) -tags=sqlite_fts5)
+
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
 	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine \
