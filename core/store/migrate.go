@@ -57,6 +57,7 @@ var migrations = []migration{
 	{5, "pending purges of deleted conversations", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&v5Purge{})
 	}},
+	{6, "replies, edits, reactions, read markers, moderation, topics, away, keys and search", migrate6},
 }
 
 // Migration 1: the initial schema. Released; never edit.
@@ -201,8 +202,8 @@ type v4LedgerOnce struct {
 
 func (v4LedgerOnce) TableName() string { return "ledger" }
 
-// Migration 5: pending purges of deleted conversations. Released with
-// this step; never edit.
+// Migration 5: pending purges of deleted conversations. Released; never
+// edit.
 
 type v5Purge struct {
 	ID         int64 `gorm:"primaryKey;autoIncrement"`
@@ -211,6 +212,132 @@ type v5Purge struct {
 }
 
 func (v5Purge) TableName() string { return "purges" }
+
+// Migration 6: the community extensions. Released with this step; never
+// edit.
+
+func migrate6(tx *gorm.DB) error {
+	for _, c := range []struct {
+		model any
+		field string
+	}{
+		{&v6MessageReply{}, "ReplyTo"}, {&v6MessageReply{}, "EditedAt"},
+		{&v6ChannelTopic{}, "Topic"}, {&v6ChannelTopic{}, "TopicBy"}, {&v6ChannelTopic{}, "Public"},
+		{&v6UserAway{}, "Away"},
+	} {
+		if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+			return err
+		}
+	}
+	if err := tx.Migrator().CreateTable(&v6Reaction{}, &v6ReadMarker{}, &v6Moderator{}, &v6Ban{}, &v6UserKey{}); err != nil {
+		return err
+	}
+	// The full-text index is SQLite's own (FTS5): the migrator has no
+	// operation for a virtual table or a trigger, so it is SQL. PostgreSQL
+	// (issue 18) will need a body of its own for this part of the step.
+	for _, q := range v6Search {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// v6MessageReply holds the columns the step adds to messages.
+type v6MessageReply struct {
+	ReplyTo  int64 `gorm:"not null;default:0"`
+	EditedAt int64 `gorm:"not null;default:0"`
+}
+
+func (v6MessageReply) TableName() string { return "messages" }
+
+// v6ChannelTopic holds the columns the step adds to channels.
+type v6ChannelTopic struct {
+	Topic   string `gorm:"not null;default:''"`
+	TopicBy int64  `gorm:"not null;default:0"`
+	Public  bool   `gorm:"not null;default:false"`
+}
+
+func (v6ChannelTopic) TableName() string { return "channels" }
+
+// v6UserAway holds the column the step adds to users.
+type v6UserAway struct {
+	Away string `gorm:"not null;default:''"`
+}
+
+func (v6UserAway) TableName() string { return "users" }
+
+type v6Reaction struct {
+	MessageID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Emoji     string `gorm:"primaryKey"`
+	UserID    int64  `gorm:"primaryKey;autoIncrement:false"`
+	At        int64  `gorm:"not null"`
+}
+
+func (v6Reaction) TableName() string { return "reactions" }
+
+type v6ReadMarker struct {
+	UserID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	ServerID   int64 `gorm:"primaryKey;autoIncrement:false;index:idx_read_marker_channel,priority:1"`
+	ChannelTag int64 `gorm:"primaryKey;autoIncrement:false;index:idx_read_marker_channel,priority:2"`
+	PeerLow    int64 `gorm:"primaryKey;autoIncrement:false"`
+	PeerHigh   int64 `gorm:"primaryKey;autoIncrement:false"`
+	MessageID  int64 `gorm:"not null"`
+}
+
+func (v6ReadMarker) TableName() string { return "read_markers" }
+
+type v6Moderator struct {
+	ServerID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ChannelTag int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID     int64 `gorm:"primaryKey;autoIncrement:false"`
+}
+
+func (v6Moderator) TableName() string { return "moderators" }
+
+type v6Ban struct {
+	ServerID int64  `gorm:"primaryKey;autoIncrement:false"`
+	UserID   int64  `gorm:"primaryKey;autoIncrement:false"`
+	Reason   string `gorm:"not null"`
+	ByID     int64  `gorm:"not null"`
+	At       int64  `gorm:"not null"`
+}
+
+func (v6Ban) TableName() string { return "bans" }
+
+type v6UserKey struct {
+	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Key    []byte `gorm:"not null"`
+	At     int64  `gorm:"not null"`
+}
+
+func (v6UserKey) TableName() string { return "user_keys" }
+
+// v6Search builds the full-text index of text messages, fills it with
+// those already stored, and keeps it by triggers (see search.go for why
+// this shape).
+var v6Search = []string{
+	`CREATE VIRTUAL TABLE messages_fts USING fts5(body, conv, content = '', contentless_delete = 1,
+		tokenize = "unicode61 remove_diacritics 2")`,
+	`INSERT INTO messages_fts (rowid, body, conv)
+		SELECT id, body, CASE WHEN server_id > 0 THEN 'c' || server_id || 'x' || channel_tag
+			ELSE 'd' || peer_low || 'x' || peer_high END
+		FROM messages WHERE kind = 0`,
+	`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.kind = 0 BEGIN
+		INSERT INTO messages_fts (rowid, body, conv) VALUES (new.id, new.body,
+			CASE WHEN new.server_id > 0 THEN 'c' || new.server_id || 'x' || new.channel_tag
+				ELSE 'd' || new.peer_low || 'x' || new.peer_high END);
+	END`,
+	`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.kind = 0 BEGIN
+		DELETE FROM messages_fts WHERE rowid = old.id;
+	END`,
+	`CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages WHEN old.kind = 0 AND new.kind = 0 BEGIN
+		DELETE FROM messages_fts WHERE rowid = old.id;
+		INSERT INTO messages_fts (rowid, body, conv) VALUES (new.id, new.body,
+			CASE WHEN new.server_id > 0 THEN 'c' || new.server_id || 'x' || new.channel_tag
+				ELSE 'd' || new.peer_low || 'x' || new.peer_high END);
+	END`,
+}
 
 // schemaVersion records the migrations applied. It is frozen like the
 // steps: every database since the first has this table as it is.
@@ -222,7 +349,7 @@ type schemaVersion struct {
 func (schemaVersion) TableName() string { return "schema_versions" }
 
 func (s *Store) migrate() error {
-	return migrate(s.db, migrations)
+	return migrate(s.loop, migrations)
 }
 
 // migrate applies the steps of ms that db has not seen yet.

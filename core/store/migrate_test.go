@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,9 +15,11 @@ import (
 )
 
 // models are today's tables, as AutoMigrate would make them: the schema the
-// migrations build must be exactly theirs.
+// migrations build must be exactly theirs, with today's full-text index
+// (searchSchema) beside them.
 var models = []any{&schemaVersion{}, &User{}, &Server{}, &Channel{}, &Member{}, &Friendship{},
-	&Invitation{}, &Message{}, &Counter{}, &File{}, &KVEntry{}, &Wallet{}, &LedgerEntry{}, &purge{}}
+	&Invitation{}, &Message{}, &Counter{}, &File{}, &KVEntry{}, &Wallet{}, &LedgerEntry{}, &purge{},
+	&Reaction{}, &ReadMarker{}, &Moderator{}, &Ban{}, &UserKey{}}
 
 // rawDB opens the database of dir without migrating it, as another
 // program (or an older salond) would.
@@ -66,7 +69,8 @@ func fixture(t *testing.T, name string) (dir string, db *gorm.DB) {
 // order), one line each, in an order that does not depend on how the
 // schema was built: a column added by ALTER TABLE comes last in its table,
 // where CREATE TABLE would have put it in the middle, and that difference
-// changes nothing a query sees.
+// changes nothing a query sees. Virtual tables and triggers, which are
+// what their SQL says, are described by it (spaces folded).
 func schemaOf(t *testing.T, db *gorm.DB) []string {
 	t.Helper()
 	var tables []struct{ Name, SQL string }
@@ -74,11 +78,21 @@ func schemaOf(t *testing.T, db *gorm.DB) []string {
 		Scan(&tables).Error; err != nil {
 		t.Fatal(err)
 	}
+	var triggers []string
+	if err := db.Raw("SELECT sql FROM sqlite_master WHERE type = 'trigger'").Scan(&triggers).Error; err != nil {
+		t.Fatal(err)
+	}
 	var lines []string
+	for _, sql := range triggers {
+		lines = append(lines, "trigger "+strings.Join(strings.Fields(sql), " "))
+	}
 	for _, tb := range tables {
 		line := "table " + tb.Name
 		if strings.Contains(strings.ToUpper(tb.SQL), "AUTOINCREMENT") {
 			line += " autoincrement"
+		}
+		if strings.HasPrefix(strings.ToUpper(tb.SQL), "CREATE VIRTUAL TABLE") {
+			line += " " + strings.Join(strings.Fields(tb.SQL), " ")
 		}
 		lines = append(lines, line)
 		var cols []struct {
@@ -162,8 +176,9 @@ func versionsOf(t *testing.T, db *gorm.DB) []int {
 }
 
 // The frozen steps build what the released programs built: migration 1 the
-// schema of the first release, migrations 1 to 4 the schema of today's
-// databases, both those created at version 4 and those upgraded to it.
+// schema of the first release, migrations 1 to 4 the schema of version 4's
+// databases, both those created at version 4 and those upgraded to it, and
+// migrations 1 to 5 that of the last release's.
 func TestFrozenStepsBuildWhatReleasesBuilt(t *testing.T) {
 	for _, c := range []struct {
 		fixture string
@@ -172,6 +187,7 @@ func TestFrozenStepsBuildWhatReleasesBuilt(t *testing.T) {
 		{"schema-v1.sql", 1},
 		{"schema-v4.sql", 4},
 		{"schema-v4-upgraded.sql", 4},
+		{"schema-v5.sql", 5},
 	} {
 		_, released := fixture(t, c.fixture)
 		db := rawDB(t, t.TempDir())
@@ -194,10 +210,15 @@ func TestMigrationsBuildTheModels(t *testing.T) {
 	if err := db.AutoMigrate(models...); err != nil {
 		t.Fatal(err)
 	}
+	for _, q := range searchSchema {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	sameSchema(t, "the schema the migrations build against the one today's models describe",
 		freshSchema(t), schemaOf(t, db),
-		"a model changed what it stores: add a migration (a new step with frozen structs of its own) that makes the same change, "+
-			"and list any new model in models (migrate_test.go)")
+		"a model (or searchSchema) changed what it stores: add a migration (a new step with frozen structs of its own) "+
+			"that makes the same change, and list any new model in models (migrate_test.go)")
 }
 
 // A database made by the first release, with rows in every table, opens
@@ -240,7 +261,7 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 	closeRaw(t, db)
 
 	s := open(t, dir)
-	if got, want := versionsOf(t, s.db), []int{1, 2, 3, 4, 5}; !slices.Equal(got, want) {
+	if got, want := versionsOf(t, s.db), []int{1, 2, 3, 4, 5, 6}; !slices.Equal(got, want) {
 		t.Fatalf("versions %v, want %v", got, want)
 	}
 	snap, err := s.Load()
@@ -255,7 +276,8 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 			{ID: 3, Pseudo: "Dealer", PseudoKey: "dealer", Bot: true, CreatedAt: 13}},
 		[]Server{{ID: 1, Name: "club", OwnerID: 1, NextChannel: 3, CreatedAt: 21},
 			{ID: 2, Name: "lair", OwnerID: 2, NextChannel: 1, CreatedAt: 22}},
-		[]Channel{{1, 0, "general", 1}, {1, 2, "games", 2}, {2, 0, "general", 2}},
+		[]Channel{{ServerID: 1, Tag: 0, Name: "general", CreatorID: 1}, {ServerID: 1, Tag: 2, Name: "games", CreatorID: 2},
+			{ServerID: 2, Tag: 0, Name: "general", CreatorID: 2}},
 		[]Member{{1, 0, 1}, {1, 0, 2}, {1, 2, 2}, {2, 0, 2}},
 		[]Friendship{{1, 2}},
 		[]Invitation{{4, 2, 3, 0, 0}, {5, 2, 1, 2, 0}},
@@ -263,6 +285,17 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 		0, 5)
 	if got != want {
 		t.Fatalf("snapshot after the upgrade\n got %s\nwant %s", got, want)
+	}
+	if got, want := snap.LastMessages, map[Conversation]int64{ChannelConversation(1, 0): 4, ChannelConversation(1, 2): 3,
+		ChannelConversation(2, 0): 5, Direct(1, 2): 2}; !maps.Equal(got, want) {
+		t.Errorf("newest messages after the upgrade: %v, want %v", got, want)
+	}
+	// The messages stored before the full-text index are in it.
+	every := []Conversation{ChannelConversation(1, 0), ChannelConversation(1, 2), ChannelConversation(2, 0), Direct(1, 2)}
+	for text, want := range map[string]string{"HELLO": "[1]", "psst": "[2]", "lair": "[5]", "gg hi": "[]"} {
+		if ms, err := s.Find(t.Context(), every, text, 10); err != nil || fmt.Sprint(ids(ms)) != want {
+			t.Errorf("after the upgrade, %q finds %v (%v), want %s", text, ids(ms), err, want)
+		}
 	}
 	for conv, want := range map[Conversation][]Message{
 		ChannelConversation(1, 0): {{ID: 1, ServerID: 1, AuthorID: 1, Body: "hello", SentAt: 101},
@@ -281,7 +314,7 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 
 	// What the later steps added works on the upgraded database: bot
 	// owners, files, the plugins' store, the wallet and its at-most-once
-	// keys, and purges.
+	// keys, purges, and the community extensions.
 	var swapped bool
 	w := WalletChange{User: 2, Amount: 10, Debit: true, Plugin: "casino", Once: "bet-1", Initial: 100}
 	replay := w
@@ -300,6 +333,18 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 		func(tx *Tx) error { return tx.Wallet(&w) },
 		func(tx *Tx) error { return tx.Wallet(&replay) },
 		func(tx *Tx) error { return tx.DeleteServer(2) },
+		func(tx *Tx) error {
+			return tx.AddMessage(Message{ID: snap.LastMessage + 2, ServerID: 1, AuthorID: 2, Body: "welcome back", ReplyTo: 1})
+		},
+		func(tx *Tx) error { return tx.EditMessage(1, "hello again", 7) },
+		func(tx *Tx) error { return tx.AddReaction(Reaction{MessageID: 1, Emoji: "👍", UserID: 2}) },
+		func(tx *Tx) error { return tx.SetReadMarker(2, ChannelConversation(1, 0), 4) },
+		func(tx *Tx) error { return tx.AddModerator(1, 2, 2) },
+		func(tx *Tx) error { return tx.AddBan(Ban{ServerID: 1, UserID: 3, Reason: "cheat", ByID: 1}) },
+		func(tx *Tx) error { return tx.SetTopic(1, 2, "poker tonight", 2) },
+		func(tx *Tx) error { return tx.SetPublic(1, 2, true) },
+		func(tx *Tx) error { return tx.SetAway(1, "lunch") },
+		func(tx *Tx) error { return tx.SetKey(2, []byte{1, 2, 3}) },
 	)
 	if v, found, err := s.KVGet("casino", "table/1"); err != nil || !found || string(v) != "closed" || !swapped {
 		t.Errorf("kv after the upgrade: %q %v %v (swapped %v)", v, found, err, swapped)
@@ -327,20 +372,50 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 	if len(snap.Files) != 1 || snap.Files[0].Name != "map.png" || len(snap.Servers) != 1 {
 		t.Errorf("files %+v, servers %+v after reopening", snap.Files, snap.Servers)
 	}
-	if ms, err := s.Messages(ChannelConversation(1, 0), 4, 10); err != nil || len(ms) != 1 || ms[0].Kind != KindFile {
-		t.Errorf("the file's message: %+v, %v", ms, err)
+	if ms, err := s.Messages(ChannelConversation(1, 0), 4, 10); err != nil || len(ms) != 2 || ms[0].Kind != KindFile ||
+		ms[1].ReplyTo != 1 {
+		t.Errorf("the file's message and the reply: %+v, %v", ms, err)
 	}
 	var left int64
 	if err := s.db.Model(&Message{}).Where("server_id = 2").Count(&left).Error; err != nil || left != 0 {
 		t.Errorf("the deleted server's messages: %d left (%v)", left, err)
 	}
+	if snap.LastMessage != 7 || snap.Users[0].Away != "lunch" || fmt.Sprint(snap.Moderators) != "[{1 2 2}]" ||
+		len(snap.Bans) != 1 || snap.Bans[0].Reason != "cheat" ||
+		fmt.Sprintf("%+v", snap.Channels[1]) != "{ServerID:1 Tag:2 Name:games CreatorID:2 Topic:poker tonight TopicBy:2 Public:true}" {
+		t.Errorf("after reopening: last message %d, users %+v, moderators %v, bans %+v, channels %+v",
+			snap.LastMessage, snap.Users, snap.Moderators, snap.Bans, snap.Channels)
+	}
+	if ms, err := s.Find(t.Context(), every, "again", 10); err != nil || fmt.Sprint(ids(ms)) != "[1]" || ms[0].EditedAt != 7 {
+		t.Errorf("the edited message: %+v, %v", ms, err)
+	}
+	if m, err := s.Markers(t.Context(), 2); err != nil || m[ChannelConversation(1, 0)] != 4 {
+		t.Errorf("markers %v, %v", m, err)
+	}
+	if k, ok, err := s.Key(t.Context(), 2); err != nil || !ok || string(k) != "\x01\x02\x03" {
+		t.Errorf("key %v %v %v", k, ok, err)
+	}
+	if rs, err := s.Reactions(t.Context(), []int64{1}); err != nil || len(rs) != 1 || rs[0].Emoji != "👍" {
+		t.Errorf("reactions %+v, %v", rs, err)
+	}
 }
 
-// A database at version 4, as today's databases are (whether created at 4
-// or upgraded to it), is recognised: only migration 5 runs, what was there
-// is left exactly as it was, and its rows are read as before.
+// ids lists the IDs of ms, in their order.
+func ids(ms []Message) []int64 {
+	var ids []int64
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// A database of the last release (version 5), or of the one before (version
+// 4, whether created at 4 or upgraded to it), is recognised: only the later
+// steps run, what was there is left as it was (but for the columns step 6
+// adds to three tables), and its rows are read as before, the text messages
+// found by a search.
 func TestUpgradeFromTodaysSchema(t *testing.T) {
-	for _, name := range []string{"schema-v4.sql", "schema-v4-upgraded.sql"} {
+	for _, name := range []string{"schema-v4.sql", "schema-v4-upgraded.sql", "schema-v5.sql"} {
 		dir, db := fixture(t, name)
 		if err := db.Exec(`
 INSERT INTO users (id, pseudo, pseudo_key, pass_hash, bot, bot_owner, created_at) VALUES
@@ -361,48 +436,47 @@ INSERT INTO ledger (id, user_id, delta, balance, plugin, reason, counterparty, a
 `).Error; err != nil {
 			t.Fatal(err)
 		}
-		var before []string
-		if err := db.Raw("SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name").
-			Scan(&before).Error; err != nil {
-			t.Fatal(err)
-		}
+		before := objectsOf(t, db)
 		closeRaw(t, db)
 
 		s := open(t, dir)
-		var after []string
-		if err := s.db.Raw("SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL AND name != 'purges' ORDER BY name").
-			Scan(&after).Error; err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(after, before) {
-			t.Errorf("%s: opening changed the existing schema\nbefore %q\n after %q", name, before, after)
+		after := objectsOf(t, s.db)
+		for obj, sql := range before {
+			if obj == "table users" || obj == "table channels" || obj == "table messages" {
+				continue // step 6 adds columns to them: sameSchema below holds them to a fresh database's
+			}
+			if after[obj] != sql {
+				t.Errorf("%s: opening changed %s\nbefore %s\n after %s", name, obj, sql, after[obj])
+			}
 		}
 		var versions []schemaVersion
 		if err := s.db.Order("version").Find(&versions).Error; err != nil {
 			t.Fatal(err)
 		}
-		if len(versions) != 5 || versions[3].What != "at-most-once wallet operations" || versions[4].Version != 5 {
+		if len(versions) != 6 || versions[3].What != "at-most-once wallet operations" || versions[4].Version != 5 ||
+			versions[5].Version != 6 {
 			t.Errorf("%s: versions %+v", name, versions)
 		}
 		sameSchema(t, name+" upgraded against a fresh database", schemaOf(t, s.db), freshSchema(t),
-			"migration 5 does not bring today's databases to the fresh schema")
+			"the later migrations do not bring this release's databases to the fresh schema")
 
 		snap, err := s.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := fmt.Sprintf("%+v %+v %+v %+v %+v %+v %+v %v %d", snap.Users, snap.Servers, snap.Channels, snap.Members,
-			snap.Friendships, snap.Invitations, snap.Files, snap.Counters, snap.LastMessage)
-		want := fmt.Sprintf("%+v %+v %+v %+v %+v %+v %+v %v %d",
+		got := fmt.Sprintf("%+v %+v %+v %+v %+v %+v %+v %v %d %v", snap.Users, snap.Servers, snap.Channels, snap.Members,
+			snap.Friendships, snap.Invitations, snap.Files, snap.Counters, snap.LastMessage, snap.LastMessages)
+		want := fmt.Sprintf("%+v %+v %+v %+v %+v %+v %+v %v %d %v",
 			[]User{{ID: 1, Pseudo: "Alice", PseudoKey: "alice", PassHash: "h1", CreatedAt: 11},
 				{ID: 2, Pseudo: "Dealer", PseudoKey: "dealer", Bot: true, BotOwner: "casino", CreatedAt: 12}},
 			[]Server{{ID: 1, Name: "club", OwnerID: 1, NextChannel: 2, CreatedAt: 21}},
-			[]Channel{{1, 0, "general", 1}, {1, 1, "games", 1}},
+			[]Channel{{ServerID: 1, Tag: 0, Name: "general", CreatorID: 1}, {ServerID: 1, Tag: 1, Name: "games", CreatorID: 1}},
 			[]Member{{1, 0, 1}, {1, 1, 1}},
 			[]Friendship{{1, 2}},
 			[]Invitation{{3, 1, 2, 1, 1}},
 			[]File{{ID: "blob1", ServerID: 1, ChannelTag: 1, Name: "map.png", Size: 7, UploaderID: 1, CreatedAt: 31}},
-			map[string]int64{"server": 2, "user": 3}, 3)
+			map[string]int64{"server": 2, "user": 3}, 3,
+			map[Conversation]int64{ChannelConversation(1, 0): 1, ChannelConversation(1, 1): 2, Direct(1, 2): 3})
 		if got != want {
 			t.Errorf("%s: snapshot\n got %s\nwant %s", name, got, want)
 		}
@@ -412,6 +486,12 @@ INSERT INTO ledger (id, user_id, delta, balance, plugin, reason, counterparty, a
 		}
 		if ms, err := s.Messages(Direct(1, 2), 0, 10); err != nil || len(ms) != 1 || ms[0].Body != "psst" {
 			t.Errorf("%s: direct messages %+v, %v", name, ms, err)
+		}
+		every := []Conversation{ChannelConversation(1, 0), ChannelConversation(1, 1), Direct(1, 2)}
+		for text, want := range map[string]string{"hello": "[1]", "psst": "[3]", "map png": "[]"} {
+			if ms, err := s.Find(t.Context(), every, text, 10); err != nil || fmt.Sprint(ids(ms)) != want {
+				t.Errorf("%s: %q finds %v (%v), want %s", name, text, ids(ms), err, want)
+			}
 		}
 		if v, found, err := s.KVGet("casino", "table/1"); err != nil || !found || string(v) != "open" {
 			t.Errorf("%s: kv %q %v %v", name, v, found, err)
@@ -424,6 +504,21 @@ INSERT INTO ledger (id, user_id, delta, balance, plugin, reason, counterparty, a
 		}
 		s.Close()
 	}
+}
+
+// objectsOf maps every table, index and trigger of db ("table users") to
+// its SQL.
+func objectsOf(t *testing.T, db *gorm.DB) map[string]string {
+	t.Helper()
+	var objs []struct{ Type, Name, SQL string }
+	if err := db.Raw("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL").Scan(&objs).Error; err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, o := range objs {
+		m[o.Type+" "+o.Name] = o.SQL
+	}
+	return m
 }
 
 func TestMigrationsRunOnce(t *testing.T) {

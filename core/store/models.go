@@ -17,6 +17,7 @@ type User struct {
 	Bot       bool   `gorm:"not null;default:false"`
 	BotOwner  string `gorm:"not null;default:''"` // the plugin a bot belongs to
 	CreatedAt int64  `gorm:"not null"`            // unix nanoseconds
+	Away      string `gorm:"not null;default:''"` // the away note; empty: here
 }
 
 // Server is a community. NextChannel is the tag its next channel gets.
@@ -28,12 +29,16 @@ type Server struct {
 	CreatedAt   int64  `gorm:"not null"`
 }
 
-// Channel is a channel of a server; tag 0 is the general channel.
+// Channel is a channel of a server; tag 0 is the general channel. A
+// public channel may be joined by any member of its server.
 type Channel struct {
 	ServerID  int64  `gorm:"primaryKey;autoIncrement:false"`
 	Tag       int64  `gorm:"primaryKey;autoIncrement:false"`
 	Name      string `gorm:"not null"`
 	CreatorID int64  `gorm:"not null"`
+	Topic     string `gorm:"not null;default:''"`
+	TopicBy   int64  `gorm:"not null;default:0"` // who set the topic
+	Public    bool   `gorm:"not null;default:false"`
 }
 
 // Member says a user belongs to a channel; membership of channel 0 is
@@ -68,7 +73,8 @@ const (
 
 // Message is one message of a conversation: a channel (ServerID > 0) or a
 // direct conversation between PeerLow and PeerHigh (ServerID 0). ID gives the
-// order in which the server stored them.
+// order in which the server stored them. The text messages are also in the
+// full-text index (search.go), kept by triggers.
 type Message struct {
 	ID         int64  `gorm:"primaryKey;autoIncrement"`
 	ServerID   int64  `gorm:"not null;index:idx_conversation,priority:1"`
@@ -78,10 +84,69 @@ type Message struct {
 	AuthorID   int64  `gorm:"not null"`
 	Kind       int    `gorm:"not null"`
 	Body       string `gorm:"not null"`
-	SentAt     int64  `gorm:"not null"` // unix nanoseconds
+	SentAt     int64  `gorm:"not null"`           // unix nanoseconds
+	ReplyTo    int64  `gorm:"not null;default:0"` // the message it answers, if any
+	EditedAt   int64  `gorm:"not null;default:0"` // unix milliseconds of the last edit, as the wire shows it; 0: never
 }
 
-// Counter remembers the next tag of a kind ("user", "server").
+// Conversation returns the conversation the message belongs to.
+func (m Message) Conversation() Conversation {
+	return Conversation{ServerID: m.ServerID, ChannelTag: m.ChannelTag, PeerLow: m.PeerLow, PeerHigh: m.PeerHigh}
+}
+
+// Reaction is one user's emoji on a message.
+type Reaction struct {
+	MessageID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Emoji     string `gorm:"primaryKey"`
+	UserID    int64  `gorm:"primaryKey;autoIncrement:false"`
+	At        int64  `gorm:"not null"` // unix nanoseconds
+}
+
+// ReadMarker is how far a user has read a conversation: the ID of the
+// newest message read. It only moves forward.
+type ReadMarker struct {
+	UserID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	ServerID   int64 `gorm:"primaryKey;autoIncrement:false;index:idx_read_marker_channel,priority:1"`
+	ChannelTag int64 `gorm:"primaryKey;autoIncrement:false;index:idx_read_marker_channel,priority:2"`
+	PeerLow    int64 `gorm:"primaryKey;autoIncrement:false"`
+	PeerHigh   int64 `gorm:"primaryKey;autoIncrement:false"`
+	MessageID  int64 `gorm:"not null"`
+}
+
+// Conversation returns the conversation the marker is in.
+func (r ReadMarker) Conversation() Conversation {
+	return Conversation{ServerID: r.ServerID, ChannelTag: r.ChannelTag, PeerLow: r.PeerLow, PeerHigh: r.PeerHigh}
+}
+
+// Moderator names a moderator of a channel, or of the whole server when
+// ChannelTag is 0 (the general channel's moderators are the server's).
+type Moderator struct {
+	ServerID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ChannelTag int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID     int64 `gorm:"primaryKey;autoIncrement:false"`
+}
+
+// Ban keeps a user out of a server.
+type Ban struct {
+	ServerID int64  `gorm:"primaryKey;autoIncrement:false"`
+	UserID   int64  `gorm:"primaryKey;autoIncrement:false"`
+	Reason   string `gorm:"not null"`
+	ByID     int64  `gorm:"not null"`
+	At       int64  `gorm:"not null"` // unix nanoseconds
+}
+
+// UserKey is the OpenPGP public key a user published, as it sent it.
+type UserKey struct {
+	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Key    []byte `gorm:"not null"`
+	At     int64  `gorm:"not null"` // unix nanoseconds
+}
+
+// TableName names the keys table.
+func (UserKey) TableName() string { return "user_keys" }
+
+// Counter remembers the next tag of a kind ("user", "server"), and the
+// lowest ID the next message may take ("message"; see Load).
 type Counter struct {
 	Name string `gorm:"primaryKey"`
 	Next int64  `gorm:"not null"`

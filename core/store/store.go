@@ -29,8 +29,18 @@ type Options struct {
 }
 
 // Store is an open database.
+//
+// It holds two pools on the one file. loop is a single connection, the
+// hub's own: Commit, PurgeStep, Load and the point reads the hub's loop
+// makes between batches (Message, HasReaction, ReactionEmojis, Markers,
+// CountAfter, Key) use it, so the loop never waits for a connection that a
+// download holds. db is the shared pool of the reads that page through
+// histories for download workers and plugins (Messages, MessagesUpTo,
+// Page, Find, Reactions, the KV reads...): they may wait for one another,
+// never for the loop.
 type Store struct {
-	db      *gorm.DB
+	db      *gorm.DB      // the shared pool: reads for downloads and plugins
+	loop    *gorm.DB      // the hub's connection: writes and the loop's reads
 	stopped chan struct{} // closed by Close: ends the memory trimmer
 	stop    sync.Once
 	trimmer sync.WaitGroup
@@ -40,10 +50,10 @@ type Store struct {
 // system (see malloc_linux.go).
 const trimEvery = time.Minute
 
-// maxConns bounds the database connections: one for the hub's commits and
-// a few for reads (history and file downloads, plugin key/value reads),
-// which take a connection for one page at a time.
-const maxConns = 4
+// readConns bounds the shared pool's connections (history and file
+// downloads, searches, plugin key/value reads), which take a connection
+// for one page at a time; the hub has one more of its own.
+const readConns = 3
 
 // FileName is the database file inside the data folder.
 const FileName = "salon.db"
@@ -65,24 +75,19 @@ func Open(dataDir string, opt Options) (*Store, error) {
 	q.Set("_synchronous", sync)
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + filepath.Join(dataDir, FileName) + "?" + q.Encode()
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
-	})
-	if err != nil {
+	s := &Store{stopped: make(chan struct{})}
+	var err error
+	if s.loop, err = openPool(dsn, 1); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dataDir, err)
 	}
-	// A bounded pool, kept open: every SQLite connection has its own page
-	// cache, and opening one per concurrent download, then closing it,
-	// leaves the C heap fragmented and the process growing.
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+	if s.db, err = openPool(dsn, readConns); err != nil {
+		closePool(s.loop)
+		return nil, fmt.Errorf("store: open %s: %w", dataDir, err)
 	}
-	sqlDB.SetMaxOpenConns(maxConns)
-	sqlDB.SetMaxIdleConns(maxConns)
-	s := &Store{db: db, stopped: make(chan struct{})}
+	if err := s.checkFTS5(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.migrate(); err != nil {
 		s.Close()
 		return nil, err
@@ -90,6 +95,51 @@ func Open(dataDir string, opt Options) (*Store, error) {
 	s.trimmer.Add(1)
 	go s.trimMemory()
 	return s, nil
+}
+
+// openPool opens a pool of at most conns connections to dsn. A bounded
+// pool, kept open: every SQLite connection has its own page cache, and
+// opening one per concurrent download, then closing it, leaves the C heap
+// fragmented and the process growing.
+func openPool(dsn string, conns int) (*gorm.DB, error) {
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	return db, nil
+}
+
+func closePool(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// checkFTS5 makes sure the linked SQLite has its full-text search, which
+// mattn/go-sqlite3 compiles in only with a build tag: without it the
+// migration would fail with "no such module: fts5", which does not say
+// what to do.
+func (s *Store) checkFTS5() error {
+	var used bool
+	if err := s.loop.Raw("SELECT sqlite_compileoption_used('ENABLE_FTS5')").Scan(&used).Error; err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if !used {
+		return errors.New("store: SQLite was built without its full-text search (FTS5): build with make, or go build -tags sqlite_fts5")
+	}
+	return nil
 }
 
 func (s *Store) trimMemory() {
@@ -110,11 +160,7 @@ func (s *Store) trimMemory() {
 func (s *Store) Close() error {
 	s.stop.Do(func() { close(s.stopped) })
 	s.trimmer.Wait()
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.Close()
+	return errors.Join(closePool(s.loop), closePool(s.db))
 }
 
 // Change is one unit of work inside a commit.
@@ -126,7 +172,7 @@ type Change func(*Tx) error
 // the changes before it did not, and may be committed again without it.
 func (s *Store) Commit(changes []Change) error {
 	tx := &Tx{failed: -1}
-	err := s.db.Transaction(func(db *gorm.DB) error {
+	err := s.loop.Transaction(func(db *gorm.DB) error {
 		tx.db = db
 		for i, c := range changes {
 			tx.change = i
@@ -167,11 +213,19 @@ type Snapshot struct {
 	Friendships []Friendship
 	Invitations []Invitation
 	Files       []File
+	Moderators  []Moderator
+	Bans        []Ban
 	Counters    map[string]int64
-	LastMessage int64 // the highest message ID, counting those waiting to be purged
+	// LastMessage is the highest message ID ever stored, counting those
+	// waiting to be purged and those deleted since.
+	LastMessage int64
+	// LastMessages is the newest message of every conversation that has
+	// one, but those being purged.
+	LastMessages map[Conversation]int64
 }
 
-// Load reads everything the hub keeps in memory.
+// Load reads everything the hub keeps in memory. It uses the hub's own
+// connection.
 func (s *Store) Load() (*Snapshot, error) {
 	snap := &Snapshot{Counters: map[string]int64{}}
 	var counters []Counter
@@ -186,9 +240,11 @@ func (s *Store) Load() (*Snapshot, error) {
 		{&snap.Friendships, "user_a, user_b"},
 		{&snap.Invitations, "id"},
 		{&snap.Files, "created_at"},
+		{&snap.Moderators, "server_id, channel_tag, user_id"},
+		{&snap.Bans, "server_id, user_id"},
 		{&counters, "name"},
 	} {
-		if err := s.db.Order(q.order).Find(q.dest).Error; err != nil {
+		if err := s.loop.Order(q.order).Find(q.dest).Error; err != nil {
 			return nil, fmt.Errorf("store: load: %w", err)
 		}
 	}
@@ -197,10 +253,51 @@ func (s *Store) Load() (*Snapshot, error) {
 	}
 	// Messages waiting to be purged count: the hub numbers new messages
 	// after this one, and their IDs must not meet rows still in the table.
-	if err := s.db.Model(&Message{}).Select("COALESCE(MAX(id), 0)").Scan(&snap.LastMessage).Error; err != nil {
+	// Nor may they meet an ID a client saw, of a message since deleted or
+	// purged: the message counter remembers those (see recordLastMessage).
+	if err := s.loop.Model(&Message{}).Select("COALESCE(MAX(id), 0)").Scan(&snap.LastMessage).Error; err != nil {
+		return nil, fmt.Errorf("store: load: %w", err)
+	}
+	snap.LastMessage = max(snap.LastMessage, snap.Counters[messageCounter]-1)
+	var err error
+	if snap.LastMessages, err = s.lastMessages(); err != nil {
 		return nil, fmt.Errorf("store: load: %w", err)
 	}
 	return snap, nil
+}
+
+// newestOfEach finds the newest message of every conversation by walking
+// the conversation index backwards, one seek a conversation: the first
+// entry met in a conversation is its highest ID (the index ends with it),
+// and the next seek starts below that conversation. A GROUP BY would read
+// every entry of the index, a million for a million messages.
+const newestOfEach = `WITH RECURSIVE newest(id, s, c, l, h) AS (
+	SELECT id, server_id, channel_tag, peer_low, peer_high FROM messages WHERE id = (SELECT id FROM messages
+		ORDER BY server_id DESC, channel_tag DESC, peer_low DESC, peer_high DESC, id DESC LIMIT 1)
+	UNION ALL
+	SELECT m.id, m.server_id, m.channel_tag, m.peer_low, m.peer_high FROM newest JOIN messages m ON m.id = (
+		SELECT id FROM messages WHERE (server_id, channel_tag, peer_low, peer_high) < (newest.s, newest.c, newest.l, newest.h)
+		ORDER BY server_id DESC, channel_tag DESC, peer_low DESC, peer_high DESC, id DESC LIMIT 1)
+)
+SELECT id, s AS server_id, c AS channel_tag, l AS peer_low, h AS peer_high FROM newest`
+
+func (s *Store) lastMessages() (map[Conversation]int64, error) {
+	var newest []Message
+	if err := s.loop.Raw(newestOfEach).Scan(&newest).Error; err != nil {
+		return nil, err
+	}
+	var ps []purge
+	if err := s.loop.Find(&ps).Error; err != nil {
+		return nil, err
+	}
+	last := make(map[Conversation]int64, len(newest))
+	for _, m := range newest {
+		c := m.Conversation()
+		if !purging(ps, c) {
+			last[c] = m.ID
+		}
+	}
+	return last, nil
 }
 
 // Messages returns up to limit messages of a conversation with an ID above
@@ -249,13 +346,22 @@ func inConversation(q *gorm.DB, c Conversation) *gorm.DB {
 // Tx is the write side, valid inside Commit only. Messages are buffered and
 // inserted together, before any other change and at the end, so that a
 // batch of messages costs one statement yet keeps its order relative to
-// the other changes.
+// the other changes. Read markers are buffered with them (see
+// SetReadMarker).
 type Tx struct {
-	db       *gorm.DB
-	messages []Message
-	owners   []int // the change that buffered each message
-	change   int   // the change being run
-	failed   int   // the change of the first message of a chunk that failed to insert, -1 if none
+	db           *gorm.DB
+	messages     []Message
+	owners       []int // the change that buffered each message
+	markers      []ReadMarker
+	markerOwners []int             // the first change that buffered each marker
+	markerIndex  map[markerKey]int // where each user's marker of a conversation is in markers
+	change       int               // the change being run
+	failed       int               // the change of the first row of a chunk that failed to be written, -1 if none
+}
+
+type markerKey struct {
+	user int64
+	conv Conversation
 }
 
 // Messages are what a busy server writes most. They go through GORM's
@@ -266,40 +372,61 @@ type Tx struct {
 // the database, as tests' messages are). A batch is inserted in chunks of
 // these sizes, largest first, so that a few statements, always the same,
 // serve batches of any size and a large batch still takes few statements.
+// Read markers, which move with every message sent, go the same way.
 var insertChunks = [...]int{64, 16, 4, 1}
 
+// chunk is the size of the next chunk of a batch of n rows.
+func chunk(n int) int {
+	for _, size := range insertChunks {
+		if size <= n {
+			return size
+		}
+	}
+	return insertChunks[len(insertChunks)-1]
+}
+
 // insertMessages holds the statement for each chunk size.
-var insertMessages = func() map[int]string {
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+var insertMessages = rowsStatements(
+	"INSERT INTO messages (id, server_id, channel_tag, peer_low, peer_high, author_id, kind, body, sent_at, reply_to) VALUES ",
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "")
+
+// upsertMarkers holds the statement for each chunk size: a marker only
+// moves forward.
+var upsertMarkers = rowsStatements(
+	"INSERT INTO read_markers (user_id, server_id, channel_tag, peer_low, peer_high, message_id) VALUES ",
+	"(?, ?, ?, ?, ?, ?)",
+	" ON CONFLICT (user_id, server_id, channel_tag, peer_low, peer_high) DO UPDATE SET message_id = MAX(message_id, excluded.message_id)")
+
+func rowsStatements(head, row, tail string) map[int]string {
 	m := map[int]string{}
 	for _, n := range insertChunks {
-		m[n] = "INSERT INTO messages (id, server_id, channel_tag, peer_low, peer_high, author_id, kind, body, sent_at) VALUES " +
-			strings.Repeat(row+", ", n-1) + row
+		m[n] = head + strings.Repeat(row+", ", n-1) + row + tail
 	}
 	return m
-}()
+}
 
+// flush writes the buffered messages, then the buffered markers.
 func (t *Tx) flush() error {
+	if err := t.flushMessages(); err != nil {
+		return err
+	}
+	return t.flushMarkers()
+}
+
+func (t *Tx) flushMessages() error {
 	defer func() { t.messages, t.owners = t.messages[:0], t.owners[:0] }()
-	conn, ctx := t.db.Statement.ConnPool, t.db.Statement.Context
 	var args []any
 	for rest, owners := t.messages, t.owners; len(rest) > 0; {
-		n := insertChunks[len(insertChunks)-1]
-		for _, size := range insertChunks {
-			if size <= len(rest) {
-				n = size
-				break
-			}
-		}
+		n := chunk(len(rest))
 		args = args[:0]
 		for _, m := range rest[:n] {
 			var id any // NULL: the database numbers the message
 			if m.ID != 0 {
 				id = m.ID
 			}
-			args = append(args, id, m.ServerID, m.ChannelTag, m.PeerLow, m.PeerHigh, m.AuthorID, m.Kind, m.Body, m.SentAt)
+			args = append(args, id, m.ServerID, m.ChannelTag, m.PeerLow, m.PeerHigh, m.AuthorID, m.Kind, m.Body, m.SentAt, m.ReplyTo)
 		}
-		if _, err := conn.ExecContext(ctx, insertMessages[n], args...); err != nil {
+		if err := t.execRaw(insertMessages[n], args); err != nil {
 			t.failed = owners[0]
 			return fmt.Errorf("store: insert messages: %w", err)
 		}
@@ -308,7 +435,35 @@ func (t *Tx) flush() error {
 	return nil
 }
 
-// exec runs a change after the buffered messages are written.
+func (t *Tx) flushMarkers() error {
+	defer func() {
+		t.markers, t.markerOwners = t.markers[:0], t.markerOwners[:0]
+		clear(t.markerIndex)
+	}()
+	var args []any
+	for rest, owners := t.markers, t.markerOwners; len(rest) > 0; {
+		n := chunk(len(rest))
+		args = args[:0]
+		for _, r := range rest[:n] {
+			args = append(args, r.UserID, r.ServerID, r.ChannelTag, r.PeerLow, r.PeerHigh, r.MessageID)
+		}
+		if err := t.execRaw(upsertMarkers[n], args); err != nil {
+			t.failed = owners[0] // owners only grow along the buffer
+			return fmt.Errorf("store: set read markers: %w", err)
+		}
+		rest, owners = rest[n:], owners[n:]
+	}
+	return nil
+}
+
+// execRaw runs a statement through GORM's connection and its prepared
+// statements, past its builder.
+func (t *Tx) execRaw(query string, args []any) error {
+	_, err := t.db.Statement.ConnPool.ExecContext(t.db.Statement.Context, query, args...)
+	return err
+}
+
+// exec runs a change after the buffered messages and markers are written.
 func (t *Tx) exec(what string, f func(db *gorm.DB) error) error {
 	if err := t.flush(); err != nil {
 		return err
@@ -324,6 +479,19 @@ func (t *Tx) setCounter(db *gorm.DB, name string, next int64) error {
 		Columns:   []clause.Column{{Name: "name"}},
 		DoUpdates: clause.AssignmentColumns([]string{"next"}),
 	}).Create(&Counter{Name: name, Next: next}).Error
+}
+
+// messageCounter is the counter that keeps message IDs from coming back.
+// The hub numbers messages from the highest ID in the table, and a client
+// may still hold the ID of one deleted or purged since: deleting records
+// the lowest ID the next message may take.
+const messageCounter = "message"
+
+// recordLastMessage raises the message counter past every message stored
+// so far. It runs before a deletion, so that the deleted message counts.
+func (t *Tx) recordLastMessage(db *gorm.DB) error {
+	return db.Exec(`INSERT INTO counters (name, next) SELECT ?, COALESCE(MAX(id), 0) + 1 FROM messages WHERE true
+		ON CONFLICT (name) DO UPDATE SET next = MAX(next, excluded.next)`, messageCounter).Error
 }
 
 func now() int64 { return time.Now().UnixNano() }
@@ -409,14 +577,18 @@ func (t *Tx) CreateChannel(server, tag int64, name string, creator int64) error 
 	})
 }
 
-// DeleteChannel removes a channel with its members, files and pending
-// invitations. Its messages, which may be millions, would hold the commit
-// (and every change queued behind it) for as long as it takes to delete
-// them: the channel is recorded as a pending purge instead, which hides
-// them at once, and PurgeStep removes them later, a few at a time.
+// DeleteChannel removes a channel with its members, moderators, read
+// markers, files and pending invitations. Its messages, which may be
+// millions, would hold the commit (and every change queued behind it) for
+// as long as it takes to delete them: the channel is recorded as a pending
+// purge instead, which hides them at once, and PurgeStep removes them
+// later, a few at a time, with their reactions.
 func (t *Tx) DeleteChannel(server, tag int64) error {
 	return t.exec("delete channel", func(db *gorm.DB) error {
-		for _, m := range []any{&Member{}, &File{}, &Invitation{}} {
+		if err := t.recordLastMessage(db); err != nil {
+			return err
+		}
+		for _, m := range []any{&Member{}, &Moderator{}, &ReadMarker{}, &File{}, &Invitation{}} {
 			if err := db.Where("server_id = ? AND channel_tag = ?", server, tag).Delete(m).Error; err != nil {
 				return err
 			}
@@ -428,11 +600,14 @@ func (t *Tx) DeleteChannel(server, tag int64) error {
 	})
 }
 
-// DeleteServer removes a server and everything in it, leaving its messages
-// to PurgeStep as DeleteChannel does.
+// DeleteServer removes a server and everything in it (bans included),
+// leaving its messages to PurgeStep as DeleteChannel does.
 func (t *Tx) DeleteServer(server int64) error {
 	return t.exec("delete server", func(db *gorm.DB) error {
-		for _, m := range []any{&Member{}, &File{}, &Invitation{}, &Channel{}} {
+		if err := t.recordLastMessage(db); err != nil {
+			return err
+		}
+		for _, m := range []any{&Member{}, &Moderator{}, &Ban{}, &ReadMarker{}, &File{}, &Invitation{}, &Channel{}} {
 			if err := db.Where("server_id = ?", server).Delete(m).Error; err != nil {
 				return err
 			}
@@ -465,16 +640,24 @@ func (t *Tx) AddMember(server, tag, user int64) error {
 	})
 }
 
-// RemoveMember removes user from one channel of server.
+// RemoveMember removes user from one channel of server, and from its
+// moderators: a member who comes back is not a moderator again.
 func (t *Tx) RemoveMember(server, tag, user int64) error {
 	return t.exec("remove member", func(db *gorm.DB) error {
+		if err := db.Where("server_id = ? AND channel_tag = ? AND user_id = ?", server, tag, user).Delete(&Moderator{}).Error; err != nil {
+			return err
+		}
 		return mustChange(db.Where("server_id = ? AND channel_tag = ? AND user_id = ?", server, tag, user).Delete(&Member{}))
 	})
 }
 
-// LeaveServer removes user from server and all its channels.
+// LeaveServer removes user from server and all its channels, and from
+// their moderators.
 func (t *Tx) LeaveServer(server, user int64) error {
 	return t.exec("leave server", func(db *gorm.DB) error {
+		if err := db.Where("server_id = ? AND user_id = ?", server, user).Delete(&Moderator{}).Error; err != nil {
+			return err
+		}
 		return mustChange(db.Where("server_id = ? AND user_id = ?", server, user).Delete(&Member{}))
 	})
 }
@@ -513,8 +696,9 @@ func (t *Tx) DeleteInvitation(id int64) error {
 	})
 }
 
-// AddMessage stores a message (buffered until the next other change or the
-// end of the commit).
+// AddMessage stores a message, with its reply (buffered until the next
+// other change or the end of the commit). EditedAt is not stored: a new
+// message has not been edited.
 func (t *Tx) AddMessage(m Message) error {
 	if m.SentAt == 0 {
 		m.SentAt = now()

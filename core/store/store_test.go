@@ -58,7 +58,7 @@ func TestRoundTripThroughReopen(t *testing.T) {
 		[]User{{ID: 1, Pseudo: "Alice", PseudoKey: "alice", PassHash: "h1", CreatedAt: snap.Users[0].CreatedAt},
 			{ID: 2, Pseudo: "bob", PseudoKey: "bob", PassHash: "h2", CreatedAt: snap.Users[1].CreatedAt}},
 		"salon", int64(2),
-		[]Channel{{1, 0, "general", 1}, {1, 1, "games", 1}},
+		[]Channel{{ServerID: 1, Tag: 0, Name: "general", CreatorID: 1}, {ServerID: 1, Tag: 1, Name: "games", CreatorID: 1}},
 		[]Member{{1, 0, 1}, {1, 0, 2}, {1, 1, 1}},
 		[]Friendship{{1, 2}},
 		[]Invitation{{7, 1, 2, 1, 1}},
