@@ -64,10 +64,10 @@ func convToken(c Conversation) string {
 }
 
 // findGroup is how many conversations one full-text query covers: FTS5
-// merges the posting lists of a group's tokens as it goes, and a query
-// costs about as much for one conversation as for a few dozen (measured:
-// docs/performance.md), while the lists it merges at every step grow with
-// the group.
+// merges the posting lists of a group's tokens as it goes, so a query
+// should cost about as much for one conversation as for a few dozen, while
+// the lists it merges at every step grow with the group (to be measured:
+// docs/performance.md, Full-text search).
 const findGroup = 50
 
 // Find returns the text messages of convs that hold every word of text
