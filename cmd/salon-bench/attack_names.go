@@ -91,8 +91,9 @@ var homoglyphs = map[rune][]rune{
 }
 
 const (
-	nmPassword    = "bench-password"
-	nmUploadEvery = 110 * time.Millisecond // the default allowance is 10 a second
+	nmPassword     = "bench-password"
+	nmUploadEvery  = 110 * time.Millisecond // the default allowance is 10 a second
+	nmHistoryBound = 5 * time.Second
 )
 
 func attackNames(a *attack) error {
@@ -230,15 +231,19 @@ func attackNames(a *attack) error {
 	}
 
 	var hist bytes.Buffer
-	if err := alice.send("GET " + conv + " save.txt"); err != nil {
+	took, err := timed(func() error {
+		if err := alice.send("GET " + conv + " save.txt"); err != nil {
+			return err
+		}
+		_, err := receiveInto(alice, "save.txt", &hist)
 		return err
-	}
-	if _, err := receiveInto(alice, "save.txt", &hist); err != nil {
-		return err
+	})
+	if !a.innocentDid("GET of save.txt", took, err, nmHistoryBound) {
+		return nil
 	}
 	a.check(strings.HasPrefix(hist.String(), "+ "+conv) && strings.Contains(hist.String(), "> 1 the real history"),
 		"GET save.txt is not the history: %.80q", hist.String())
-	a.figure("GET save.txt after the uploads: the history (%d bytes, %d file lines)", hist.Len(), strings.Count(hist.String(), "\n* "))
+	a.figure("GET save.txt after the uploads: the history (%d bytes, %d file lines) in %v", hist.Len(), strings.Count(hist.String(), "\n* "), ms(took))
 	return nil
 }
 
