@@ -139,6 +139,14 @@ func (f *fakeAPI) Wallet(ctx context.Context, plugin string, op WalletOp) (Walle
 	return WalletResult{}, nil
 }
 
+func (f *fakeAPI) Kick(ctx context.Context, plugin, bot string, place Conversation, target int64, reason string) error {
+	return fmt.Errorf("%w: no kicks here", ErrRefused)
+}
+
+func (f *fakeAPI) Ban(ctx context.Context, plugin, bot string, server, target int64, reason string) error {
+	return fmt.Errorf("%w: no bans here", ErrRefused)
+}
+
 func (f *fakeAPI) RegisterBots(ctx context.Context, plugin string, pseudos []string) (map[string]int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -381,7 +389,7 @@ func TestHooks(t *testing.T) {
 		{"slow", Verdict{Action: Allow}, true},
 	} {
 		start := time.Now()
-		v, err := p.HookMessage(context.Background(), alice, conv, tt.text)
+		v, err := p.HookMessage(context.Background(), Message{Author: alice, Conversation: conv, Text: tt.text})
 		if v != tt.want || (err != nil) != tt.wantErr {
 			t.Errorf("%q: %+v, %v; want %+v, error %v", tt.text, v, err, tt.want, tt.wantErr)
 		}
