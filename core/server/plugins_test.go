@@ -55,7 +55,7 @@ func plBin(t *testing.T, name string) string {
 			return
 		}
 		args := []string{"build", "-o", dir + string(filepath.Separator)}
-		for _, p := range []string{"echo", "bank", "hooker", "parrot"} {
+		for _, p := range []string{"echo", "bank", "hooker", "parrot", "warden", "oldsdk"} {
 			args = append(args, "./testdata/plugins/"+p)
 		}
 		args = append(args, "../../plugins/dice", "../../plugins/wordfilter")
