@@ -1028,7 +1028,7 @@ type KickRequest struct {
 	Bot           string                 `protobuf:"bytes,1,opt,name=bot,proto3" json:"bot,omitempty"`       // the plugin's bot that kicks
 	Place         *Conversation          `protobuf:"bytes,2,opt,name=place,proto3" json:"place,omitempty"`   // a channel; channel 0: the whole server
 	User          int64                  `protobuf:"varint,3,opt,name=user,proto3" json:"user,omitempty"`    // who is kicked
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"` // at most 200 bytes of line text; may be empty
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"` // at most 256 bytes of line text; may be empty
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1096,7 +1096,7 @@ type BanRequest struct {
 	Bot           string                 `protobuf:"bytes,1,opt,name=bot,proto3" json:"bot,omitempty"` // the plugin's bot that bans: a server moderator
 	Server        int64                  `protobuf:"varint,2,opt,name=server,proto3" json:"server,omitempty"`
 	User          int64                  `protobuf:"varint,3,opt,name=user,proto3" json:"user,omitempty"`    // need not be a member
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"` // at most 200 bytes of line text; may be empty
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"` // at most 256 bytes of line text; may be empty
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
