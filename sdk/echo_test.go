@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -76,6 +77,8 @@ func (e *echo) HookMessage(ctx context.Context, m Message) Verdict {
 	switch {
 	case m.Text == "boom":
 		panic("hook exploded")
+	case m.Text == "kind":
+		return ReplaceText(m.Kind.String() + " " + strconv.FormatInt(m.Ref, 10))
 	case strings.Contains(m.Text, "spam"):
 		return RejectMessage("no spam here")
 	case strings.Contains(m.Text, "darn"):

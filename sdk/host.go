@@ -54,6 +54,19 @@ func (h *grpcHost) PostMessage(ctx context.Context, bot string, c Conversation, 
 	return hostErr("PostMessage", err)
 }
 
+func (h *grpcHost) Kick(ctx context.Context, bot string, place Conversation, user int64, reason string) error {
+	if !place.Valid() || place.IsDirect() {
+		return fmt.Errorf("salon host: Kick: %w: a kick is from a channel or a server, not %+v", ErrRefused, place)
+	}
+	_, err := h.c.Kick(ctx, &pluginpb.KickRequest{Bot: bot, Place: convToPB(place), User: user, Reason: reason})
+	return hostErr("Kick", err)
+}
+
+func (h *grpcHost) Ban(ctx context.Context, bot string, server, user int64, reason string) error {
+	_, err := h.c.Ban(ctx, &pluginpb.BanRequest{Bot: bot, Server: server, User: user, Reason: reason})
+	return hostErr("Ban", err)
+}
+
 func (h *grpcHost) Members(ctx context.Context, c Conversation) ([]User, error) {
 	r, err := h.c.Members(ctx, convToPB(c))
 	if err != nil {

@@ -65,8 +65,9 @@ type VerbHandler interface {
 
 // MessageHook sees messages before they are stored (channel messages if
 // Manifest.HookChannelMessages, direct ones if HookDirectMessages) and
-// allows, rejects or rewrites them. A hook that misses its deadline or
-// panics lets the message through.
+// allows, rejects or rewrites them: the text of a MSG, of a REPLY, and the
+// new text of an EDIT, which Message.Kind tells apart. A hook that misses
+// its deadline or panics lets the message through.
 type MessageHook interface {
 	HookMessage(ctx context.Context, m Message) Verdict
 }
@@ -123,6 +124,17 @@ type Host interface {
 	// as an ordinary message: stored, seen by other plugins' hooks, shown
 	// in the history.
 	PostMessage(ctx context.Context, bot string, c Conversation, text string) error
+	// Kick removes user from place as one of the plugin's bots, as the
+	// bot's own `KICK S C 0 U reason` would: from a channel, or from the
+	// whole server when place.Channel is 0. Ban bans user from server as
+	// the bot (`BAN S 0 0 U reason`): kicked if a member, and refused its
+	// return. The bot must moderate the place (PROTOCOL.md section 17: for
+	// Ban, be a server moderator; an admin makes it one with
+	// `MOD S 0 0 <bot's tag>`); otherwise, and for the owner or anyone
+	// the bot may not remove, the error wraps ErrRefused with the rule's
+	// reason. reason is at most 256 bytes of line text, and may be empty.
+	Kick(ctx context.Context, bot string, place Conversation, user int64, reason string) error
+	Ban(ctx context.Context, bot string, server, user int64, reason string) error
 	// Members lists the members of a conversation.
 	Members(ctx context.Context, c Conversation) ([]User, error)
 	// User and UserByPseudo look up a user (ErrNotFound if there is none).

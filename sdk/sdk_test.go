@@ -88,6 +88,8 @@ func (h *stubHost) SendGameTo(ctx context.Context, c Conversation, g, p string) 
 	return h.SendToConversation(ctx, c, GameLine(g, p))
 }
 func (h *stubHost) PostMessage(context.Context, string, Conversation, string) error { return nil }
+func (h *stubHost) Kick(context.Context, string, Conversation, int64, string) error { return nil }
+func (h *stubHost) Ban(context.Context, string, int64, int64, string) error         { return nil }
 func (h *stubHost) Members(context.Context, Conversation) ([]User, error)           { return nil, nil }
 func (h *stubHost) User(context.Context, int64) (User, error)                       { return User{}, ErrNotFound }
 func (h *stubHost) UserByPseudo(context.Context, string) (User, error)              { return User{}, ErrNotFound }

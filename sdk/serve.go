@@ -58,10 +58,17 @@ func serve(p Plugin, logger hclog.Logger, test *plugin.ServeTestConfig) {
 	logger = withTextValues(logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
-		Plugins:         plugin.PluginSet{PluginName: &GRPCPlugin{Impl: p, Logger: logger}},
-		GRPCServer:      plugin.DefaultGRPCServer,
-		Logger:          logger,
-		Test:            test,
+		// Only this SDK's version: it cannot serve version 1 as version 1
+		// was (its hooks would be asked about edits they cannot recognize
+		// as such, its Kick and Ban would fail at every call), so on a
+		// salond that knows only version 1 the handshake fails, with
+		// go-plugin's message naming both versions.
+		VersionedPlugins: map[int]plugin.PluginSet{
+			ProtocolVersion: {PluginName: &GRPCPlugin{Impl: p, Logger: logger}},
+		},
+		GRPCServer: plugin.DefaultGRPCServer,
+		Logger:     logger,
+		Test:       test,
 	})
 }
 
@@ -210,6 +217,8 @@ func (s *server) HookMessage(ctx context.Context, req *pluginpb.HookRequest) (*p
 		Author:       userFromPB(req.Author),
 		Conversation: convFromPB(req.Conversation),
 		Text:         req.Text,
+		Kind:         kindFromPB(req.Kind),
+		Ref:          req.Message,
 	})
 	return &pluginpb.HookResponse{
 		Action: pluginpb.HookResponse_Action(v.Action),
@@ -269,6 +278,17 @@ func userFromPB(u *pluginpb.User) User {
 		return User{}
 	}
 	return User{Tag: u.Tag, Pseudo: u.Pseudo, Online: u.Online, Bot: u.Bot}
+}
+
+func kindFromPB(k pluginpb.HookRequest_Kind) MessageKind {
+	switch k {
+	case pluginpb.HookRequest_REPLY:
+		return MessageReply
+	case pluginpb.HookRequest_EDIT:
+		return MessageEdit
+	}
+	// MESSAGE, and a kind a later host might add: judged as a message.
+	return MessageNew
 }
 
 func convFromPB(c *pluginpb.Conversation) Conversation {

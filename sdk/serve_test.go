@@ -287,6 +287,23 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 
+	// A hook learns which command it judges, and the message concerned.
+	for kind, want := range map[pluginpb.HookRequest_Kind]string{
+		pluginpb.HookRequest_MESSAGE: "message 0",
+		pluginpb.HookRequest_REPLY:   "reply 41",
+		pluginpb.HookRequest_EDIT:    "edit 41",
+		pluginpb.HookRequest_Kind(7): "message 41", // a kind from a later host: judged as a message
+	} {
+		var ref int64
+		if kind != pluginpb.HookRequest_MESSAGE {
+			ref = 41
+		}
+		got, err := pc.HookMessage(ctx, &pluginpb.HookRequest{Author: from, Conversation: &pluginpb.Conversation{Server: 1}, Text: "kind", Kind: kind, Message: ref})
+		if err != nil || got.Action != pluginpb.HookResponse_REPLACE || got.Text != want {
+			t.Errorf("HookMessage of kind %v = %v, %v; want the hook to see %q", kind, got, err, want)
+		}
+	}
+
 	// Events: a message to the bot is answered through PostMessage.
 	if _, err := pc.HandleEvent(ctx, &pluginpb.Event{Kind: EventMessage, User: from, Conversation: &pluginpb.Conversation{Peer: 7}, Text: "hi", Bot: "echobot"}); err != nil {
 		t.Fatalf("HandleEvent: %v", err)

@@ -96,12 +96,40 @@ type VerbCall struct {
 	Args string // the rest of the line after the verb and its space; may be empty
 }
 
-// Message is a message about to be stored, as a hook sees it. For a direct
-// message, Conversation.Peer is the recipient.
+// Message is a message about to be stored, as a hook sees it: the text of
+// a MSG, of a REPLY, or the new text of an EDIT, told apart by Kind. For a
+// direct message, Conversation.Peer is the recipient (for an edit of a
+// direct message, the other party).
 type Message struct {
 	Author       User
 	Conversation Conversation
 	Text         string
+	Kind         MessageKind
+	// Ref is the id of the message answered (MessageReply) or edited
+	// (MessageEdit), as in the `id` and `reply` message tags; 0 for a
+	// MessageNew.
+	Ref int64
+}
+
+// MessageKind says which command carries the text a hook judges.
+type MessageKind int
+
+const (
+	MessageNew   MessageKind = iota // MSG: a new message
+	MessageReply                    // REPLY: a new message that answers message Ref
+	MessageEdit                     // EDIT: new text for message Ref, which is already stored
+)
+
+func (k MessageKind) String() string {
+	switch k {
+	case MessageNew:
+		return "message"
+	case MessageReply:
+		return "reply"
+	case MessageEdit:
+		return "edit"
+	}
+	return "MessageKind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // Action is what a hook decides for a message.
@@ -109,7 +137,7 @@ type Action int
 
 const (
 	Allow   Action = iota // the message goes on unchanged
-	Reject                // the message is dropped; the author gets ERR MSG Reason
+	Reject                // the message is dropped (the edit undone); the author gets ERR MSG Reason (ERR REPLY, ERR EDIT)
 	Replace               // the message goes on with Text instead
 )
 
@@ -135,10 +163,12 @@ type Verdict struct {
 // AllowMessage lets the message through unchanged.
 func AllowMessage() Verdict { return Verdict{Action: Allow} }
 
-// RejectMessage drops the message; its author gets `ERR MSG reason`.
+// RejectMessage drops the message (or the edit: the message keeps its text);
+// its author gets `ERR MSG reason` (`ERR REPLY`, `ERR EDIT`).
 func RejectMessage(reason string) Verdict { return Verdict{Action: Reject, Reason: reason} }
 
-// ReplaceText lets the message through with text instead of what was written.
+// ReplaceText lets the message (or the edit) through with text instead of
+// what was written.
 func ReplaceText(text string) Verdict { return Verdict{Action: Replace, Text: text} }
 
 // Event kinds.

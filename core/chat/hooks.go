@@ -47,9 +47,17 @@ func (h *Hub) hooksFor(a wire.Addr, byPlugin string) []*pluginhost.Plugin {
 func (h *Hub) park(r *request, me *user, hooks []*pluginhost.Plugin, a wire.Addr) effect {
 	s := r.s
 	s.held = append(s.held, r)
-	author, conv, text := pluginUser(me), pluginConversation(a), r.cmd.Text
+	m := pluginhost.Message{Author: pluginUser(me), Conversation: pluginConversation(a), Text: r.cmd.Text}
+	// Hooks are told which command it is, so that one may judge an edit
+	// (of a message already seen) or a reply differently from a message.
+	switch r.cmd.Op {
+	case wire.OpReply:
+		m.Kind, m.Ref = pluginhost.KindReply, r.cmd.ID
+	case wire.OpEdit:
+		m.Kind, m.Ref = pluginhost.KindEdit, r.cmd.ID
+	}
 	h.async(func() {
-		v := runHooks(h, hooks, author, conv, text)
+		v := runHooks(h, hooks, m)
 		h.submit(&request{kind: reqResume, s: s, verdict: &v})
 	})
 	return effect{parked: true}
@@ -110,10 +118,11 @@ func (h *Hub) release(s *Session) {
 // runHooks asks each hook in turn; each sees the text as the previous one
 // left it, and a rejection ends the round. A hook that fails or times out
 // lets the message through (the host logs it).
-func runHooks(h *Hub, hooks []*pluginhost.Plugin, author pluginhost.User, conv pluginhost.Conversation, text string) pluginhost.Verdict {
-	original := text
+func runHooks(h *Hub, hooks []*pluginhost.Plugin, m pluginhost.Message) pluginhost.Verdict {
+	original, text := m.Text, m.Text
 	for _, p := range hooks {
-		v, err := p.HookMessage(h.ctx, author, conv, text)
+		m.Text = text
+		v, err := p.HookMessage(h.ctx, m)
 		if err != nil {
 			continue
 		}

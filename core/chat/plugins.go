@@ -304,7 +304,7 @@ func (h *Hub) PostMessage(ctx context.Context, plugin, bot string, conv pluginho
 	}
 	if hooks := h.hooksFor(a, plugin); len(hooks) > 0 {
 		author := pluginhost.User{Tag: botID, Pseudo: bot, Online: true, Bot: true}
-		v := runHooks(h, hooks, author, conv, text)
+		v := runHooks(h, hooks, pluginhost.Message{Author: author, Conversation: conv, Text: text})
 		switch v.Action {
 		case pluginhost.Reject:
 			return refused("%s", v.Reason)

@@ -94,6 +94,14 @@ type API interface {
 
 	Wallet(ctx context.Context, plugin string, op WalletOp) (WalletResult, error)
 
+	// Kick removes target from place (a channel; Channel 0: the whole
+	// server) as the plugin's bot, under the rules of the bot's own KICK
+	// line: the bot must moderate place. Ban bans target from server as
+	// the bot, which must be a server moderator. Both are refused with
+	// ErrRefused and the rule's reason.
+	Kick(ctx context.Context, plugin, bot string, place Conversation, target int64, reason string) error
+	Ban(ctx context.Context, plugin, bot string, server, target int64, reason string) error
+
 	// RegisterBots makes sure an account exists for each bot pseudo of the
 	// plugin and returns their tags. The host calls it after Configure and
 	// before publishing the plugin in the Table; it fails if a pseudo

@@ -91,6 +91,7 @@ type Status struct {
 	Restarts  int    // restarts after failures since the plugin was (re)configured
 	LastError string // the last failure, "" if none
 	PID       int    // the running process, 0 if none
+	Protocol  int    // the plugin protocol version the running process speaks, 0 if none
 }
 
 // Host runs the configured plugins and publishes the routing Table.
@@ -159,7 +160,7 @@ func (h *Host) Status() []Status {
 		}
 		s := Status{Name: name, State: u.state, Restarts: u.restarts, LastError: u.lastErr}
 		if u.cur != nil {
-			s.PID = u.cur.pid
+			s.PID, s.Protocol = u.cur.pid, u.cur.version
 		}
 		out = append(out, s)
 	}

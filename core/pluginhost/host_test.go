@@ -139,6 +139,14 @@ func (f *fakeAPI) Wallet(ctx context.Context, plugin string, op WalletOp) (Walle
 	return WalletResult{}, nil
 }
 
+func (f *fakeAPI) Kick(ctx context.Context, plugin, bot string, place Conversation, target int64, reason string) error {
+	return fmt.Errorf("%w: no kicks here", ErrRefused)
+}
+
+func (f *fakeAPI) Ban(ctx context.Context, plugin, bot string, server, target int64, reason string) error {
+	return fmt.Errorf("%w: no bans here", ErrRefused)
+}
+
 func (f *fakeAPI) RegisterBots(ctx context.Context, plugin string, pseudos []string) (map[string]int64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -359,6 +367,60 @@ func TestStartAndRoute(t *testing.T) {
 	eventually(t, 5*time.Second, "the event", func() bool { return api.kvValue("echo/event") == "message 7 hey EchoBot" })
 }
 
+// TestProtocolVersions: the host negotiates version 2 with a plugin that
+// offers it and version 1 with one that offers only that; a version-1
+// plugin is hooked without the command's kind and id, as before version 2,
+// and its Kick and Ban are refused for its version, while a version-2
+// plugin's reach the API.
+func TestProtocolVersions(t *testing.T) {
+	for _, tt := range []struct {
+		args     []string
+		version  int
+		hook     string
+		moderate codes.Code
+	}{
+		{nil, 2, "kind=2 ref=9", codes.PermissionDenied}, // the fake API refuses every kick
+		{[]string{"-protocol1"}, 1, "kind=0 ref=0", codes.FailedPrecondition},
+	} {
+		h, _ := newHost(t, Options{})
+		plugins, _ := parse(t, echoConfig)
+		plugins[0].Args = tt.args
+		if err := h.Apply(context.Background(), plugins); err != nil {
+			t.Fatal(err)
+		}
+		if st := h.Status(); len(st) != 1 || st[0].Protocol != tt.version {
+			t.Fatalf("%q: status %+v, want protocol %d", tt.args, st, tt.version)
+		}
+		p := h.Table().ChannelHooks[0]
+		if p.Version() != tt.version {
+			t.Errorf("%q: Version() = %d, want %d", tt.args, p.Version(), tt.version)
+		}
+		v, err := p.HookMessage(context.Background(), Message{Author: alice, Conversation: Conversation{Server: 3}, Text: "kind", Kind: KindEdit, Ref: 9})
+		if err != nil || v != (Verdict{Action: Replace, Text: tt.hook}) {
+			t.Errorf("%q: hook of an edit: %+v, %v; want the plugin to see %q", tt.args, v, err, tt.hook)
+		}
+		for _, payload := range []string{"kick EchoBot 3 0 5 spam", "ban EchoBot 3 5 spam"} {
+			err := p.HandleGame(context.Background(), alice, "echo", payload)
+			if status.Code(err) != tt.moderate {
+				t.Errorf("%q: %s: %v, want code %v", tt.args, payload, err, tt.moderate)
+			}
+		}
+		if tt.version == 2 {
+			for payload, code := range map[string]codes.Code{
+				"kick Stranger 3 0 5 spam":   codes.InvalidArgument,
+				"kick EchoBot 0 0 5 spam":    codes.InvalidArgument,
+				"kick EchoBot 3 0 0 spam":    codes.InvalidArgument,
+				"kick EchoBot 3 0 5 bad\x00": codes.InvalidArgument, // a reason is line text
+				"ban EchoBot 0 5 spam":       codes.InvalidArgument,
+			} {
+				if err := p.HandleGame(context.Background(), alice, "echo", payload); status.Code(err) != code {
+					t.Errorf("%s: %v, want code %v", payload, err, code)
+				}
+			}
+		}
+	}
+}
+
 func TestHooks(t *testing.T) {
 	h, _ := newHost(t, Options{HookTimeout: 200 * time.Millisecond})
 	plugins, _ := parse(t, echoConfig)
@@ -381,7 +443,7 @@ func TestHooks(t *testing.T) {
 		{"slow", Verdict{Action: Allow}, true},
 	} {
 		start := time.Now()
-		v, err := p.HookMessage(context.Background(), alice, conv, tt.text)
+		v, err := p.HookMessage(context.Background(), Message{Author: alice, Conversation: conv, Text: tt.text})
 		if v != tt.want || (err != nil) != tt.wantErr {
 			t.Errorf("%q: %+v, %v; want %+v, error %v", tt.text, v, err, tt.want, tt.wantErr)
 		}

@@ -41,6 +41,7 @@ const (
 type hostServer struct {
 	pluginpb.UnimplementedHostServer
 	name        string
+	version     int // the plugin protocol version negotiated at the handshake
 	api         API
 	inFlight    *semaphore.Weighted // one unit per Host call in flight
 	maxInFlight int                 // inFlight's size
@@ -303,6 +304,62 @@ func (s *hostServer) wallet(ctx context.Context, kind WalletKind, r *pluginpb.Wa
 		return nil, s.statusOf(err, codes.PermissionDenied)
 	}
 	return &pluginpb.WalletResult{Ok: res.OK, Balance: res.Balance}, nil
+}
+
+func (s *hostServer) Kick(ctx context.Context, r *pluginpb.KickRequest) (*pluginpb.Empty, error) {
+	if err := s.mayModerate("Kick", r.GetBot(), r.GetUser(), r.GetReason()); err != nil {
+		return nil, err
+	}
+	place, ok := convOf(r.GetPlace())
+	if !ok || place.Server == 0 {
+		return nil, status.Error(codes.InvalidArgument, "a kick is from a channel (server > 0, channel > 0) or a whole server (channel 0)")
+	}
+	ctx, done, err := s.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.empty(s.api.Kick(ctx, s.name, r.GetBot(), place, r.GetUser(), r.GetReason()))
+}
+
+func (s *hostServer) Ban(ctx context.Context, r *pluginpb.BanRequest) (*pluginpb.Empty, error) {
+	if err := s.mayModerate("Ban", r.GetBot(), r.GetUser(), r.GetReason()); err != nil {
+		return nil, err
+	}
+	if r.GetServer() <= 0 {
+		return nil, status.Error(codes.InvalidArgument, "a ban is from a server (tag > 0)")
+	}
+	ctx, done, err := s.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.empty(s.api.Ban(ctx, s.name, r.GetBot(), r.GetServer(), r.GetUser(), r.GetReason()))
+}
+
+// mayModerate checks what Kick and Ban share: a version-2 plugin, acting
+// as one of its own bots, on a user, with a reason a KICK line could carry.
+// Whether the bot moderates the place is the hub's rule to apply.
+func (s *hostServer) mayModerate(method, bot string, user int64, reason string) error {
+	if s.version < 2 {
+		// A version-1 SDK has no such call; a plugin that makes it anyway
+		// is not one its version's contract describes.
+		return status.Errorf(codes.FailedPrecondition, "%s needs plugin protocol version 2; plugin %q speaks version %d", method, s.name, s.version)
+	}
+	m := s.man.Load()
+	if m == nil {
+		return status.Errorf(codes.FailedPrecondition, "the plugin may call %s once it is configured", method)
+	}
+	if !slices.Contains(m.bots, bot) {
+		return status.Errorf(codes.InvalidArgument, "%q is not a bot of plugin %q", truncate(bot, wire.MaxName), s.name)
+	}
+	if user <= 0 {
+		return status.Error(codes.InvalidArgument, "the user's tag is positive")
+	}
+	if len(reason) > wire.MaxReason || !wire.ValidText(reason) {
+		return status.Errorf(codes.InvalidArgument, "a reason is at most %d bytes of UTF-8 text without control characters other than TAB", wire.MaxReason)
+	}
+	return nil
 }
 
 var badConversation = status.Error(codes.InvalidArgument, "a conversation is a channel (server > 0, channel >= 0, no peer) or a direct conversation (server 0, channel 0, peer > 0)")

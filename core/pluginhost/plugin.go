@@ -46,13 +46,14 @@ type Plugin struct {
 	log  hclog.Logger
 	h    *Host
 
-	client *plugin.Client
-	cmd    *exec.Cmd
-	pid    int
-	conn   *grpc.ClientConn
-	rpc    pluginpb.PluginClient
-	host   *hostServer
-	exited <-chan struct{} // closed when the process has exited
+	client  *plugin.Client
+	version int // the plugin protocol version negotiated at the handshake
+	cmd     *exec.Cmd
+	pid     int
+	conn    *grpc.ClientConn
+	rpc     pluginpb.PluginClient
+	host    *hostServer
+	exited  <-chan struct{} // closed when the process has exited
 
 	man  *manifest
 	bots map[string]int64 // bot pseudo -> account tag
@@ -148,14 +149,27 @@ func (p *Plugin) deliverReplies(ctx context.Context, r *pluginpb.Replies) {
 	}
 }
 
+// Version returns the plugin protocol version its process speaks.
+func (p *Plugin) Version() int { return p.version }
+
 // HookMessage asks the plugin what to do with a message, within the host's
 // HookTimeout. A hook that fails, times out or answers nonsense lets the
 // message through: the verdict is then Allow, the failure is logged here
 // and also returned, for the caller's information.
-func (p *Plugin) HookMessage(ctx context.Context, author User, conv Conversation, text string) (Verdict, error) {
+//
+// A plugin of protocol version 1 is asked exactly as before version 2: a
+// reply or an edit reaches it as a plain message, without its kind or id.
+// It cannot tell them apart, but its verdict holds for them all, so a word
+// filter built before REPLY and EDIT existed still filters them: asking
+// it nothing would let anyone get a banned word past it by editing.
+func (p *Plugin) HookMessage(ctx context.Context, m Message) (Verdict, error) {
+	req := &pluginpb.HookRequest{Author: userPB(m.Author), Conversation: convPB(m.Conversation), Text: m.Text}
+	if p.version >= 2 {
+		req.Kind, req.Message = hookKindPB(m.Kind), m.Ref
+	}
 	var resp *pluginpb.HookResponse
 	err := p.call(ctx, p.h.opts.HookTimeout, "HookMessage", func(ctx context.Context) (err error) {
-		resp, err = p.rpc.HookMessage(ctx, &pluginpb.HookRequest{Author: userPB(author), Conversation: convPB(conv), Text: text}, grpc.MaxCallRecvMsgSize(maxMessage))
+		resp, err = p.rpc.HookMessage(ctx, req, grpc.MaxCallRecvMsgSize(maxMessage))
 		return err
 	})
 	if err == nil {
@@ -174,6 +188,16 @@ func (p *Plugin) HookMessage(ctx context.Context, author User, conv Conversation
 		}
 	}
 	return Verdict{Action: Allow}, err
+}
+
+func hookKindPB(k MessageKind) pluginpb.HookRequest_Kind {
+	switch k {
+	case KindReply:
+		return pluginpb.HookRequest_REPLY
+	case KindEdit:
+		return pluginpb.HookRequest_EDIT
+	}
+	return pluginpb.HookRequest_MESSAGE
 }
 
 func verdictOf(r *pluginpb.HookResponse) (Verdict, error) {

@@ -43,7 +43,7 @@ func (h *Host) start(ctx context.Context, u *unit) (_ *Plugin, err error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cc := &plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
-		Plugins:          map[string]plugin.Plugin{sdk.PluginName: grpcPlugin{}},
+		VersionedPlugins: versionedPlugins(),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           h.log.Named("plugin." + cfg.Name),
@@ -73,8 +73,10 @@ func (h *Host) start(ctx context.Context, u *unit) (_ *Plugin, err error) {
 		// go-plugin has killed the process already. Its error goes on with
 		// generic advice on lines of its own: the first line says it.
 		msg, _, _ := strings.Cut(err.Error(), "\n")
-		return nil, newError(cfg, cfg.Range, "starting %s: handshake failed (is it a Salon plugin for protocol version %d?): %s", cfg.Command, sdk.ProtocolVersion, msg)
+		return nil, newError(cfg, cfg.Range, "starting %s: handshake failed (is it a Salon plugin for protocol version %d to %d?): %s", cfg.Command, minProtocol, sdk.ProtocolVersion, msg)
 	}
+	p.version = client.NegotiatedVersion()
+	u.log.Debug("plugin protocol negotiated", "version", p.version)
 	// A plugin that answers is stopped gracefully if it fails to
 	// configure; one that does not answer is killed.
 	answered := false
@@ -94,7 +96,7 @@ func (h *Host) start(ctx context.Context, u *unit) (_ *Plugin, err error) {
 	c := raw.(*pluginConn)
 	p.conn, p.rpc, p.exited = c.conn, pluginpb.NewPluginClient(c.conn), c.exited
 
-	p.host = &hostServer{name: cfg.Name, api: h.api, inFlight: u.inFlight, maxInFlight: h.opts.HostCallsInFlight, timeout: h.opts.CallTimeout, log: u.log}
+	p.host = &hostServer{name: cfg.Name, version: p.version, api: h.api, inFlight: u.inFlight, maxInFlight: h.opts.HostCallsInFlight, timeout: h.opts.CallTimeout, log: u.log}
 	id := c.broker.NextId()
 	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
 		opts = append(opts, grpc.MaxRecvMsgSize(maxMessage), grpc.ChainUnaryInterceptor(recoverCalls(u.log)))
@@ -217,6 +219,25 @@ func checkCommand(cfg config.Plugin) error {
 		return newError(cfg, at, "checksum mismatch: %s has sha256 %s, the configuration expects %s", cfg.Command, got, cfg.SHA256)
 	}
 	return nil
+}
+
+// minProtocol is the oldest plugin protocol version salond still serves.
+// Version 1 is what plugins built before REPLY, EDIT, Kick and Ban speak;
+// they keep running, served as they were (see plugin.proto).
+const minProtocol = 1
+
+// versionedPlugins offers go-plugin's handshake every protocol version
+// from minProtocol to sdk.ProtocolVersion: the plugin picks the newest it
+// knows, and Client.NegotiatedVersion tells which. Both versions use the
+// same gRPC services, so one grpcPlugin dispenses either; what differs is
+// what the host sends and accepts, which the Plugin and its hostServer
+// decide from the version.
+func versionedPlugins() map[int]plugin.PluginSet {
+	vs := make(map[int]plugin.PluginSet)
+	for v := minProtocol; v <= sdk.ProtocolVersion; v++ {
+		vs[v] = plugin.PluginSet{sdk.PluginName: grpcPlugin{}}
+	}
+	return vs
 }
 
 // grpcPlugin is the host side of go-plugin's plugin interface.

@@ -36,6 +36,25 @@ type Verdict struct {
 	Text   string // Replace: the new text
 }
 
+// MessageKind says which command carries a hooked text.
+type MessageKind int
+
+const (
+	KindMessage MessageKind = iota // MSG
+	KindReply                      // REPLY: Message.Ref is the message answered
+	KindEdit                       // EDIT: Message.Ref is the message edited
+)
+
+// Message is what a message hook judges: the text of a MSG, of a REPLY, or
+// the new text of an EDIT, about to be stored.
+type Message struct {
+	Author       User
+	Conversation Conversation // Peer: the other party of a direct conversation
+	Text         string
+	Kind         MessageKind
+	Ref          int64 // the message replied to or edited; 0 for KindMessage
+}
+
 // Event is a notification to plugins: Kind is one of "online", "offline",
 // "joined", "left", "message", "invited" (see plugin.proto).
 type Event struct {
@@ -53,12 +72,12 @@ type Event struct {
 //	func (p *Plugin) Name() string
 //	func (p *Plugin) HandleGame(ctx context.Context, from User, game, payload string) error
 //	func (p *Plugin) HandleVerb(ctx context.Context, from User, verb, args string) error
-//	func (p *Plugin) HookMessage(ctx context.Context, author User, conv Conversation, text string) (Verdict, error)
+//	func (p *Plugin) HookMessage(ctx context.Context, m Message) (Verdict, error)
 //	func (p *Plugin) Notify(e Event) // never blocks: queued, dropped (and logged) if the plugin lags
 var _ interface {
 	Name() string
 	HandleGame(ctx context.Context, from User, game, payload string) error
 	HandleVerb(ctx context.Context, from User, verb, args string) error
-	HookMessage(ctx context.Context, author User, conv Conversation, text string) (Verdict, error)
+	HookMessage(ctx context.Context, m Message) (Verdict, error)
 	Notify(e Event)
 } = (*Plugin)(nil)

@@ -11,7 +11,8 @@ package server_test
 // The plugins are the bundled plugins/dice and plugins/wordfilter, and the
 // test plugins of testdata/plugins, each documented in its main.go: echo (a
 // game that also misbehaves on demand), bank (KV and wallet), hooker (a
-// configurable hook) and parrot (a bot with a hook of its own).
+// configurable hook) and parrot (a bot with a hook of its own); warden and
+// oldsdk serve plugins_v2_test.go.
 
 import (
 	"crypto/sha256"
@@ -55,7 +56,7 @@ func plBin(t *testing.T, name string) string {
 			return
 		}
 		args := []string{"build", "-o", dir + string(filepath.Separator)}
-		for _, p := range []string{"echo", "bank", "hooker", "parrot"} {
+		for _, p := range []string{"echo", "bank", "hooker", "parrot", "warden", "oldsdk"} {
 			args = append(args, "./testdata/plugins/"+p)
 		}
 		args = append(args, "../../plugins/dice", "../../plugins/wordfilter")

@@ -1,6 +1,6 @@
 // Command salon-wordfilter is a Salon plugin: a moderation hook on channel
-// and direct messages that masks forbidden words (each letter becomes '*')
-// or rejects the message, as configured:
+// and direct messages, replies and edits that masks forbidden words (each
+// letter becomes '*') or rejects the text, as configured:
 //
 //	plugin "wordfilter" {
 //	  command = "../bin/salon-wordfilter"
@@ -58,6 +58,14 @@ func (w *wordfilter) HookMessage(ctx context.Context, m sdk.Message) sdk.Verdict
 	case !found:
 		return sdk.AllowMessage()
 	case w.reject:
+		// An edit refused leaves the message as it was; saying so keeps
+		// the author from thinking the old text is gone.
+		switch m.Kind {
+		case sdk.MessageEdit:
+			return sdk.RejectMessage("your edit contains a word that is not allowed here; the message keeps its text")
+		case sdk.MessageReply:
+			return sdk.RejectMessage("your reply contains a word that is not allowed here")
+		}
 		return sdk.RejectMessage("your message contains a word that is not allowed here")
 	}
 	return sdk.ReplaceText(masked)

@@ -50,6 +50,15 @@ type Line struct {
 	Recipients   []int64 // who got it: To, or the conversation's members then
 }
 
+// Moderation is a kick or a ban the plugin made as one of its bots.
+type Moderation struct {
+	Ban    bool // a Ban (Place is then the server's general channel), or a Kick
+	Bot    string
+	Place  sdk.Conversation
+	User   int64
+	Reason string
+}
+
 // Post is a message the plugin posted as one of its bots.
 type Post struct {
 	Bot          string
@@ -96,6 +105,8 @@ type Harness struct {
 	members        map[sdk.Conversation][]int64
 	sent           []Line
 	posts          []Post
+	mods           map[sdk.Conversation][]int64 // moderators by place; channel 0: the server's
+	moderations    []Moderation
 	kv             map[string][]byte
 	balances       map[int64]int64
 	ledger         []LedgerEntry
@@ -136,6 +147,7 @@ func start(t testing.TB, p sdk.Plugin, body string) (*Harness, error) {
 		t:        t,
 		users:    map[int64]*User{},
 		members:  map[sdk.Conversation][]int64{},
+		mods:     map[sdk.Conversation][]int64{},
 		kv:       map[string][]byte{},
 		balances: map[int64]int64{},
 	}
@@ -282,6 +294,31 @@ func (h *Harness) leave(c sdk.Conversation, tag int64) {
 		return
 	}
 	h.members[c] = slices.DeleteFunc(h.members[c], func(m int64) bool { return m == tag })
+}
+
+// MakeModerator makes users moderators of a channel, or of a whole server
+// (place.Channel 0), as `MOD S C 0 U` does: a plugin's bot may Kick and Ban
+// only where it moderates, here as on salond.
+func (h *Harness) MakeModerator(place sdk.Conversation, tags ...int64) {
+	h.t.Helper()
+	if !place.Valid() || place.IsDirect() {
+		h.t.Fatalf("sdktest: MakeModerator: %v is not a channel or a server", place)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, tag := range tags {
+		h.userLocked(tag)
+		if !slices.Contains(h.mods[place], tag) {
+			h.mods[place] = append(h.mods[place], tag)
+		}
+	}
+}
+
+// Moderations returns the kicks and bans the plugin made so far.
+func (h *Harness) Moderations() []Moderation {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.moderations)
 }
 
 // Game delivers `JEU game payload` from user from, as the host does, and
@@ -660,6 +697,55 @@ func (f *fakeHost) PostMessage(ctx context.Context, bot string, c sdk.Conversati
 		return h.refuse("PostMessage: bot %s is not a member of %v", b.Pseudo, c)
 	}
 	h.posts = append(h.posts, Post{Bot: b.Pseudo, Conversation: c, Text: text})
+	return nil
+}
+
+func (f *fakeHost) Kick(ctx context.Context, bot string, place sdk.Conversation, user int64, reason string) error {
+	return f.moderate(ctx, Moderation{Bot: bot, Place: place, User: user, Reason: reason})
+}
+
+func (f *fakeHost) Ban(ctx context.Context, bot string, server, user int64, reason string) error {
+	return f.moderate(ctx, Moderation{Ban: true, Bot: bot, Place: sdk.Channel(server, 0), User: user, Reason: reason})
+}
+
+// moderate applies the rules salond applies to a bot's kick or ban: a bot
+// of the plugin, a moderator of the place (a server moderator for a ban;
+// one of the server or of the channel for a kick from a channel), a member
+// to kick, never the bot itself.
+func (f *fakeHost) moderate(ctx context.Context, m Moderation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	h := f.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	op := "Kick"
+	if m.Ban {
+		op = "Ban"
+	}
+	var b *User
+	for _, u := range h.users {
+		if u.Bot && rules.FoldPseudo(u.Pseudo) == rules.FoldPseudo(m.Bot) {
+			b = u
+		}
+	}
+	server := sdk.Channel(m.Place.Server, 0)
+	switch {
+	case b == nil:
+		return h.refuse("%s: %q is not one of this plugin's bots %q", op, m.Bot, h.m.Bots)
+	case !m.Place.Valid() || m.Place.IsDirect():
+		return h.refuse("%s: %v is not a channel or a server", op, m.Place)
+	case len(m.Reason) > 256 || !rules.Text(m.Reason):
+		return h.refuse("%s: a reason is at most 256 bytes of line text", op)
+	case m.User == b.Tag:
+		return h.refuse("%s: bot %s cannot remove itself", op, b.Pseudo)
+	case !slices.Contains(h.mods[server], b.Tag) && (m.Ban || !slices.Contains(h.mods[m.Place], b.Tag)):
+		return h.refuse("%s: bot %s is not a moderator of %v", op, b.Pseudo, m.Place)
+	case !m.Ban && !slices.Contains(h.members[m.Place], m.User):
+		return h.refuse("%s: user %d is not a member of %v", op, m.User, m.Place)
+	}
+	h.leave(m.Place, m.User)
+	h.moderations = append(h.moderations, m)
 	return nil
 }
 

@@ -541,3 +541,56 @@ func TestWalletOnce(t *testing.T) {
 		t.Fatal("a failed keyed debit used up its key")
 	}
 }
+
+// bouncer is a plugin with one bot and nothing else, for Kick and Ban.
+type bouncer struct{}
+
+func (bouncer) Configure(sdk.Config, sdk.Host) (sdk.Manifest, error) {
+	return sdk.Manifest{Bots: []string{"bouncer"}}, nil
+}
+
+// TestKickBan: the fake host lets a bot kick and ban only where it
+// moderates, as salond does, and applies what it allows.
+func TestKickBan(t *testing.T) {
+	h := sdktest.New(t, bouncer{}, "")
+	ctx := context.Background()
+	bot := h.Bot("bouncer").Tag
+	games, club := sdk.Channel(1, 2), sdk.Channel(1, 0)
+	h.AddMember(games, 5, 6, bot)
+	h.ExpectRefusals()
+
+	if err := h.Host().Kick(ctx, "bouncer", games, 5, "no"); !errors.Is(err, sdk.ErrRefused) {
+		t.Fatalf("a kick by a bot that moderates nothing: %v, want ErrRefused", err)
+	}
+	h.MakeModerator(games, bot)
+	if err := h.Host().Ban(ctx, "bouncer", 1, 6, "no"); !errors.Is(err, sdk.ErrRefused) {
+		t.Fatalf("a ban by a channel moderator: %v, want ErrRefused", err)
+	}
+	if err := h.Host().Kick(ctx, "bouncer", club, 5, "no"); !errors.Is(err, sdk.ErrRefused) {
+		t.Fatalf("a kick from the server by a channel moderator: %v, want ErrRefused", err)
+	}
+	if err := h.Host().Kick(ctx, "nobody", games, 5, "no"); !errors.Is(err, sdk.ErrRefused) {
+		t.Fatalf("a kick as another plugin's bot: %v, want ErrRefused", err)
+	}
+	if err := h.Host().Kick(ctx, "bouncer", games, 5, "loud"); err != nil {
+		t.Fatalf("a kick by a channel moderator from its channel: %v", err)
+	}
+	h.MakeModerator(club, bot)
+	if err := h.Host().Ban(ctx, "bouncer", 1, 6, "spam"); err != nil {
+		t.Fatalf("a ban by a server moderator: %v", err)
+	}
+	members, _ := h.Host().Members(ctx, club)
+	if len(members) != 2 { // 5 (kicked from games only) and the bot
+		t.Errorf("club members after the kick and the ban: %+v", members)
+	}
+	want := []sdktest.Moderation{
+		{Bot: "bouncer", Place: games, User: 5, Reason: "loud"},
+		{Ban: true, Bot: "bouncer", Place: club, User: 6, Reason: "spam"},
+	}
+	if got := h.Moderations(); !slices.Equal(got, want) {
+		t.Errorf("Moderations() = %+v, want %+v", got, want)
+	}
+	if n := len(h.Refusals()); n != 4 {
+		t.Errorf("%d refusals recorded, want 4: %v", n, h.Refusals())
+	}
+}

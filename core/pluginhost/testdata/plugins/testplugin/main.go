@@ -103,6 +103,17 @@ func (s *server) HandleGame(ctx context.Context, r *pluginpb.GameRequest) (*plug
 		sv, _ := strconv.ParseInt(f[1], 10, 64)
 		ch, _ := strconv.ParseInt(f[2], 10, 64)
 		_, err = host.PostMessage(ctx, &pluginpb.PostRequest{Bot: f[0], Conversation: &pluginpb.Conversation{Server: sv, Channel: ch}, Text: f[3]})
+	case "kick": // bot S C U reason
+		f := strings.SplitN(arg, " ", 5)
+		sv, _ := strconv.ParseInt(f[1], 10, 64)
+		ch, _ := strconv.ParseInt(f[2], 10, 64)
+		u, _ := strconv.ParseInt(f[3], 10, 64)
+		_, err = host.Kick(ctx, &pluginpb.KickRequest{Bot: f[0], Place: &pluginpb.Conversation{Server: sv, Channel: ch}, User: u, Reason: f[4]})
+	case "ban": // bot S U reason
+		f := strings.SplitN(arg, " ", 4)
+		sv, _ := strconv.ParseInt(f[1], 10, 64)
+		u, _ := strconv.ParseInt(f[2], 10, 64)
+		_, err = host.Ban(ctx, &pluginpb.BanRequest{Bot: f[0], Server: sv, User: u, Reason: f[3]})
 	case "crash":
 		os.Exit(3)
 	case "hang":
@@ -162,6 +173,8 @@ func (s *server) HookMessage(ctx context.Context, r *pluginpb.HookRequest) (*plu
 		return &pluginpb.HookResponse{Action: pluginpb.HookResponse_REJECT, Reason: arg}, nil
 	case "replace":
 		return &pluginpb.HookResponse{Action: pluginpb.HookResponse_REPLACE, Text: arg}, nil
+	case "kind": // what the host said of the command
+		return &pluginpb.HookResponse{Action: pluginpb.HookResponse_REPLACE, Text: fmt.Sprintf("kind=%d ref=%d", r.Kind, r.Message)}, nil
 	case "slow":
 		time.Sleep(2 * time.Second)
 	case "error":
@@ -195,8 +208,16 @@ func (grpcPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.ClientCo
 }
 
 func main() {
+	hs := sdk.Handshake
+	for _, a := range os.Args[1:] {
+		// Offer only version 1 of the protocol, as a plugin built before
+		// version 2 does, to see the host serve it as version 1.
+		if a == "-protocol1" {
+			hs.ProtocolVersion = 1
+		}
+	}
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: sdk.Handshake,
+		HandshakeConfig: hs,
 		Plugins:         map[string]plugin.Plugin{sdk.PluginName: grpcPlugin{}},
 		GRPCServer:      plugin.DefaultGRPCServer,
 	})
