@@ -29,6 +29,7 @@ type State struct {
 
 	lastGame  map[string]wire.Addr  // where each game was last played from
 	announced map[[3]wire.Addr]bool // invitations already noted (from, to, place), across logins
+	asked     map[[2]wire.Addr]wire.Addr // where each invitation sent was typed, by (to, place)
 	now       func() time.Time
 }
 
@@ -96,6 +97,7 @@ type Item struct {
 	File    string // Shared
 	Game    string // Played
 	Mention bool   // mentions this user
+	Error   bool   // a Notice, or a game's line, that reports a failure
 	live    bool   // arrived on the connection rather than in a history
 
 	// Shared files, once described by a Preview.
@@ -252,17 +254,16 @@ func (s *State) invite(i Invite) {
 		return
 	}
 	s.announced[key] = true
+	args := InvitationArgs(inv, s.Pseudo(inv.From))
 	switch {
 	case inv.To != s.Me && inv.Place.IsUser():
-		s.Note(Home, "you asked "+s.Pseudo(inv.To)+" to be your friend")
+		s.Note(s.answered(inv.To, inv.Place), "you asked "+s.Pseudo(inv.To)+" to be your friend")
 	case inv.To != s.Me:
-		s.Note(Home, "you invited "+s.Pseudo(inv.To)+" to "+inv.Name())
+		s.Note(s.answered(inv.To, inv.Place), "you invited "+s.Pseudo(inv.To)+" to "+inv.Name())
+	case inv.Place.IsUser():
+		s.Note(Home, s.Pseudo(inv.From)+" wants to be your friend: /accept "+args+" or /decline "+args)
 	default:
-		what := "wants to be your friend: /accept or /decline " + s.Pseudo(inv.From)
-		if !inv.Place.IsUser() {
-			what = "invites you to " + placeName(inv.ServerName, inv.ChannelName, inv.Place) + ": /accept or /decline " + s.Pseudo(inv.From)
-		}
-		s.Note(Home, s.Pseudo(inv.From)+" "+what)
+		s.Note(Home, s.Pseudo(inv.From)+" invites you to "+inv.Name()+": /accept "+args+" or /decline "+args)
 	}
 }
 

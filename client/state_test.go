@@ -207,10 +207,10 @@ func TestStateInvitations(t *testing.T) {
 		notes = append(notes, it.Text)
 	}
 	want := []string{
-		"dave wants to be your friend: /accept or /decline dave",
-		"carol invites you to club/#poker: /accept or /decline carol",
+		"dave wants to be your friend: /accept friend dave or /decline friend dave",
+		"carol invites you to club/#poker: /accept invite carol club/#poker or /decline invite carol club/#poker",
 		"you invited dave to club/#games",
-		"carol wants to be your friend: /accept or /decline carol",
+		"carol wants to be your friend: /accept friend carol or /decline friend carol",
 		"you invited carol to club/#games",
 	}
 	if !slices.Equal(notes, want) {

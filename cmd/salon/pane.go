@@ -102,6 +102,13 @@ func (m *model) drawItem(it client.Item, width int) []string {
 	case client.Notice:
 		nick = styles.faint.Render("--")
 		body = styles.notice.Render(it.Text)
+		if it.Error {
+			// A mark and a word as well as a colour: the difference must
+			// survive a terminal without colours, or a reader who cannot
+			// tell red apart.
+			nick = styles.err.Render("!!")
+			body = styles.err.Render("error: " + it.Text)
+		}
 	}
 	prefix := stamp + fitLeft(nick, nickWidth) + styles.border.Render(" │ ")
 	indent := ansi.StringWidth(prefix)
