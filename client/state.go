@@ -27,10 +27,11 @@ type State struct {
 	// arrive, so they do not count as unread. The zero Addr is Home.
 	Active wire.Addr
 
-	lastGame  map[string]wire.Addr       // where each game was last played from
-	announced map[[3]wire.Addr]bool      // invitations already noted (from, to, place), across logins
-	asked     map[[2]wire.Addr]wire.Addr // where each invitation sent was typed, by (to, place)
+	lastGame  map[string]wire.Addr  // where each game was last played from
+	announced map[[3]wire.Addr]bool // invitations already noted (from, to, place), across logins
 	now       func() time.Time
+
+	asked map[[2]wire.Addr]wire.Addr // where each invitation sent was typed, by (to, place)
 }
 
 // Home is the address of the conversation that collects notices: the zero
