@@ -44,3 +44,24 @@ func (s *State) answered(to int64, place wire.Addr) wire.Addr {
 	}
 	return where
 }
+
+// noteShared adds a notice to every conversation this client holds that
+// user is part of: the channels they are a member of and the direct
+// conversation with them. It counts as nothing unread: it is news about
+// a person, not a message.
+//
+// Messages name their author by tag, and show the author's pseudo of
+// now, older messages included: the history the server keeps knows only
+// tags, so a client that kept the old name on old lines would show other
+// names after a reload. The notice is what tells readers of the change.
+func (s *State) noteShared(user int64, text string) {
+	for a, c := range s.Convs {
+		shared := a == wire.User(user) && a != Home
+		if ch := s.Channel(a); ch != nil && ch.Members[user] {
+			shared = true
+		}
+		if shared {
+			c.Items = append(c.Items, Item{Kind: Notice, Text: text, Time: s.now()})
+		}
+	}
+}

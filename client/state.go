@@ -369,7 +369,8 @@ func (s *State) rename(r Rename) {
 		old := u.Pseudo
 		u.Pseudo = r.Name
 		if old != "" && old != r.Name {
-			s.Note(Home, old+" is now known as "+r.Name)
+			s.Note(Home, old+" is now "+r.Name)
+			s.noteShared(u.Tag, old+" is now "+r.Name)
 		}
 		return
 	case r.Addr.IsServer():

@@ -118,7 +118,7 @@ func TestStatePresence(t *testing.T) {
 		t.Errorf("ADD: %+v", s.Users)
 	}
 	apply(t, s, "RENAME bobby 0 2")
-	if s.Pseudo(2) != "bobby" || !strings.Contains(last(s, Home).Text, "bob is now known as bobby") {
+	if s.Pseudo(2) != "bobby" || !strings.Contains(last(s, Home).Text, "bob is now bobby") {
 		t.Errorf("RENAME user: %q, %+v", s.Pseudo(2), last(s, Home))
 	}
 	if s.Pseudo(99) != "user99" {

@@ -72,7 +72,7 @@ func TestIncoming(t *testing.T) {
 		{name: "user renamed", where: "club/#games", lines: []string{"RENAME bobby 0 2"},
 			screen: []string{"● bobby"}},
 		{name: "i am renamed", where: "home", lines: []string{"RENAME alicia 0 1"},
-			screen: []string{"you are now alicia", "alice is now known as alicia", "alicia@127.0.0.1:7777"}},
+			screen: []string{"you are now alicia", "alice is now alicia", "alicia@127.0.0.1:7777"}},
 		{name: "friend request", where: "home", lines: []string{"INV 0 3"},
 			screen: []string{"INVITES", "! carol → friendship", "carol wants to be your friend: /accept friend carol or /decline friend carol"}},
 		{name: "pending at login", where: "home", lines: []string{"SENT 0 3 5 7 club poker"},

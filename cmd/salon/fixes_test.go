@@ -90,3 +90,28 @@ func TestPlurals(t *testing.T) {
 	h.expectScreen("1 member, 1 online")
 	h.expectNotScreen("1 members")
 }
+
+// A nick change is told in every conversation the user shares with this
+// one, and the messages they wrote show the pseudo they have now.
+func TestNickChangeLine(t *testing.T) {
+	general, games := wire.Addr{Server: 5}, wire.Addr{Server: 5, Channel: 2}
+	h := loggedIn(t)
+	h.open("club/#general")
+	h.open("club/#games")
+	h.typeLine("/msg carol")
+	h.lines("MSG 0 3 0 1 hello alice", "MSG 0 3 5 0 hi all")
+	h.open("club/#general")
+	h.lines("RENAME caro 0 3")
+	h.expectScreen("-- │ carol is now caro", "caro │ hi all")
+	h.expectNotScreen("carol │")
+	h.inspect(func(m *model) {
+		for a, want := range map[wire.Addr]bool{general: true, wire.User(3): true, games: false} {
+			if got := slices.Contains(texts(m, a), "carol is now caro"); got != want {
+				t.Errorf("%s: told %v, want %v: %q", m.st.ConversationName(a), got, want, texts(m, a))
+			}
+		}
+		if c := m.st.Convs[wire.User(3)]; c.Unread != 0 {
+			t.Errorf("the notice counts as unread: %d", c.Unread)
+		}
+	})
+}
