@@ -143,10 +143,14 @@ func displayable(s string) string {
 }
 
 // wrapLines wraps styled text to width cells, breaking words only when
-// one does not fit a line, and pads every line to width.
+// one does not fit a line (never an address: see wrap.go), and pads every
+// line to width.
 func wrapLines(s string, width int) []string {
 	s = strings.ReplaceAll(s, "\t", "    ")
-	lines := strings.Split(ansi.Wrap(s, width, ""), "\n")
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		lines = append(lines, wrapParagraph(para, width)...)
+	}
 	for i, l := range lines {
 		lines[i] = fit(l, width)
 	}
