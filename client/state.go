@@ -97,6 +97,7 @@ type Item struct {
 	Text    string // Said and Notice: the text; Played: the payload
 	File    string // Shared
 	Game    string // Played
+	Shown   string // Played: the payload as a UI words it for people ("": as it came)
 	Mention bool   // mentions this user
 	Error   bool   // a Notice, or a game's line, that reports a failure
 	live    bool   // arrived on the connection rather than in a history

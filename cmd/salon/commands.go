@@ -38,7 +38,7 @@ func init() {
 		{"who", "PSEUDO", "look someone up", (*model).cmdWho},
 		{"upload", "PATH", "share a file in the current conversation", (*model).cmdUpload},
 		{"download", "NAME [PATH]", "save a file shared in the current conversation", (*model).cmdDownload},
-		{"jeu", "GAME ARGS", "talk to a game; a lone . stands for the current conversation", (*model).cmdJeu},
+		{"jeu", "GAME ARGS", "talk to a game; roulette, blackjack and holdem play at the conversation on screen (a lone . stands for it in other games)", (*model).cmdJeu},
 		{"reconnect", "", "drop the connection and connect again now", (*model).cmdReconnect},
 		{"help", "", "list the commands and keys", (*model).cmdHelp},
 		{"quit", "", "log out and leave", (*model).cmdQuit},
@@ -351,14 +351,19 @@ func (m *model) cmdDownload(args []string, _ string) tea.Cmd {
 }
 
 // cmdJeu sends a game command. Games name the table's conversation in
-// their payload (docs/games), so a lone "." is replaced by the
-// conversation on screen: "/jeu roulette bet . red 50".
+// their payload (docs/games): for the bundled games the client puts the
+// conversation on screen there ("/jeu roulette bet red 50", games.go);
+// for the others a lone "." is replaced by it: "/jeu dice roll . 2d6".
 func (m *model) cmdJeu(args []string, _ string) tea.Cmd {
 	if len(args) < 1 {
 		return m.usage("jeu")
 	}
 	a := m.st.Active
-	payload := args[1:]
+	payload, need := withTable(args[0], args[1:], a)
+	if need {
+		m.fail(a, "/jeu "+args[0]+" "+payload[0]+" plays at the table of a conversation: open one first")
+		return nil
+	}
 	for i, f := range payload {
 		if f == "." {
 			if a == client.Home {

@@ -89,13 +89,14 @@ type model struct {
 	transfers map[string]*transfer
 	who       map[string][]whoWaiter // by folded pseudo
 	inviting  []wire.Addr            // where each INV sent and not yet answered was typed, oldest first
+	games     *gameBook
 	quitting  bool
 }
 
 func newModel(conn session, cfg config) *model {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &model{conn: conn, cfg: cfg, st: client.NewState(), ctx: ctx, cancel: cancel,
-		width: 80, height: 24, transfers: map[string]*transfer{}, who: map[string][]whoWaiter{}}
+		width: 80, height: 24, transfers: map[string]*transfer{}, who: map[string][]whoWaiter{}, games: newGameBook()}
 	m.login = newLoginForm(cfg)
 	m.input = textinput.New()
 	m.input.Prompt = "› "
@@ -280,6 +281,8 @@ func (m *model) handleEvent(e client.Event) {
 				m.conn.Preview(a, f.Name)
 			}
 		}
+	case client.Game:
+		m.showGame(e)
 	case client.HistoryLoaded:
 		m.previewRecent(e.Addr)
 	case client.PasswordChanged:

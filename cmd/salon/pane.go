@@ -98,7 +98,14 @@ func (m *model) drawItem(it client.Item, width int) []string {
 		body = fileText(it)
 	case client.Played:
 		nick = styles.game.Render("⚂ " + it.Game)
-		body = styles.game.Render(displayable(it.Text))
+		text := it.Text
+		if it.Shown != "" {
+			text = it.Shown
+		}
+		body = styles.game.Render(displayable(text))
+		if it.Error {
+			body = styles.err.Render("error: " + displayable(text))
+		}
 	case client.Notice:
 		nick = styles.faint.Render("--")
 		body = styles.notice.Render(it.Text)
