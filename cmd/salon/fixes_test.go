@@ -115,3 +115,29 @@ func TestNickChangeLine(t *testing.T) {
 		}
 	})
 }
+
+// Tab completes the kind of invitation after /accept and /decline, then
+// the pseudo.
+func TestAcceptCompletion(t *testing.T) {
+	h := loggedIn(t)
+	h.lines("SENT 0 3")
+	h.tm.Type("/accept ")
+	h.press("tab")
+	if got := h.input(); got != "/accept friend " {
+		t.Fatalf("input %q", got)
+	}
+	h.tm.Type("ca")
+	h.press("tab")
+	if got := h.input(); got != "/accept friend carol " {
+		t.Fatalf("input %q", got)
+	}
+	h.press("enter")
+	if got := h.sent(); !slices.Equal(got, []string{"JOIN 0 3"}) {
+		t.Errorf("sent %q", got)
+	}
+	h.tm.Type("/decline i")
+	h.press("tab")
+	if got := h.input(); got != "/decline invite " {
+		t.Fatalf("input %q", got)
+	}
+}

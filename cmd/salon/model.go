@@ -202,6 +202,7 @@ func (m *model) handleEvent(e client.Event) {
 		}
 	case client.LoggedIn:
 		m.ready = false
+		m.inviting = nil // lost with the connection: no answer will come
 		m.link.online = true
 		m.link.pseudo = e.Pseudo
 		m.link.text = ""
