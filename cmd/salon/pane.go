@@ -158,6 +158,7 @@ func wrapLines(s string, width int) []string {
 	for _, para := range strings.Split(s, "\n") {
 		lines = append(lines, wrapParagraph(para, width)...)
 	}
+	lines = closeStyles(lines)
 	for i, l := range lines {
 		lines[i] = fit(l, width)
 	}

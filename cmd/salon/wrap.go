@@ -104,3 +104,30 @@ func wrapParagraph(s string, width int) []string {
 	}
 	return lines
 }
+
+// sgrPattern finds the style sequences (SGR) of a text.
+var sgrPattern = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+
+// closeStyles makes each wrapped line carry its own styles: a style
+// opened on one line and closed on a later one is closed at the end of
+// the first and opened again at the start of the next. Left open, it
+// would run on into whatever the screen draws after the line (the next
+// row's sidebar), and the lines after the first would lose it.
+func closeStyles(lines []string) []string {
+	open := ""
+	for i, l := range lines {
+		line := open + l
+		for _, seq := range sgrPattern.FindAllString(l, -1) {
+			if seq == "\x1b[m" || seq == "\x1b[0m" {
+				open = ""
+			} else {
+				open += seq
+			}
+		}
+		if open != "" {
+			line += "\x1b[m"
+		}
+		lines[i] = line
+	}
+	return lines
+}

@@ -74,3 +74,22 @@ func TestURLNotSplitOnScreen(t *testing.T) {
 		}
 	}
 }
+
+// A style spanning wrapped lines is closed at the end of each and opened
+// again at the start of the next.
+func TestWrapKeepsStyles(t *testing.T) {
+	s := styles.err.Render("error: a refusal long enough to take several lines of the pane")
+	lines := wrapLines(s, 20)
+	if len(lines) < 3 {
+		t.Fatalf("%q", lines)
+	}
+	open := sgrPattern.FindString(s)
+	for i, l := range lines {
+		if !strings.HasPrefix(l, open) {
+			t.Errorf("line %d does not open the style: %q", i, l)
+		}
+		if !strings.HasSuffix(strings.TrimRight(l, " "), "\x1b[m") {
+			t.Errorf("line %d does not close the style: %q", i, l)
+		}
+	}
+}
