@@ -30,6 +30,8 @@ type State struct {
 	lastGame  map[string]wire.Addr  // where each game was last played from
 	announced map[[3]wire.Addr]bool // invitations already noted (from, to, place), across logins
 	now       func() time.Time
+
+	asked map[[2]wire.Addr]wire.Addr // where each invitation sent was typed, by (to, place)
 }
 
 // Home is the address of the conversation that collects notices: the zero
@@ -95,7 +97,9 @@ type Item struct {
 	Text    string // Said and Notice: the text; Played: the payload
 	File    string // Shared
 	Game    string // Played
+	Shown   string // Played: the payload as a UI words it for people ("": as it came)
 	Mention bool   // mentions this user
+	Error   bool   // a Notice, or a game's line, that reports a failure
 	live    bool   // arrived on the connection rather than in a history
 
 	// Shared files, once described by a Preview.
@@ -252,17 +256,16 @@ func (s *State) invite(i Invite) {
 		return
 	}
 	s.announced[key] = true
+	args := InvitationArgs(inv, s.Pseudo(inv.From))
 	switch {
 	case inv.To != s.Me && inv.Place.IsUser():
-		s.Note(Home, "you asked "+s.Pseudo(inv.To)+" to be your friend")
+		s.Note(s.answered(inv.To, inv.Place), "you asked "+s.Pseudo(inv.To)+" to be your friend")
 	case inv.To != s.Me:
-		s.Note(Home, "you invited "+s.Pseudo(inv.To)+" to "+inv.Name())
+		s.Note(s.answered(inv.To, inv.Place), "you invited "+s.Pseudo(inv.To)+" to "+inv.Name())
+	case inv.Place.IsUser():
+		s.Note(Home, s.Pseudo(inv.From)+" wants to be your friend: /accept "+args+" or /decline "+args)
 	default:
-		what := "wants to be your friend: /accept or /decline " + s.Pseudo(inv.From)
-		if !inv.Place.IsUser() {
-			what = "invites you to " + placeName(inv.ServerName, inv.ChannelName, inv.Place) + ": /accept or /decline " + s.Pseudo(inv.From)
-		}
-		s.Note(Home, s.Pseudo(inv.From)+" "+what)
+		s.Note(Home, s.Pseudo(inv.From)+" invites you to "+inv.Name()+": /accept "+args+" or /decline "+args)
 	}
 }
 
@@ -367,7 +370,8 @@ func (s *State) rename(r Rename) {
 		old := u.Pseudo
 		u.Pseudo = r.Name
 		if old != "" && old != r.Name {
-			s.Note(Home, old+" is now known as "+r.Name)
+			s.Note(Home, old+" is now "+r.Name)
+			s.noteShared(u.Tag, old+" is now "+r.Name)
 		}
 		return
 	case r.Addr.IsServer():

@@ -118,7 +118,7 @@ func TestStatePresence(t *testing.T) {
 		t.Errorf("ADD: %+v", s.Users)
 	}
 	apply(t, s, "RENAME bobby 0 2")
-	if s.Pseudo(2) != "bobby" || !strings.Contains(last(s, Home).Text, "bob is now known as bobby") {
+	if s.Pseudo(2) != "bobby" || !strings.Contains(last(s, Home).Text, "bob is now bobby") {
 		t.Errorf("RENAME user: %q, %+v", s.Pseudo(2), last(s, Home))
 	}
 	if s.Pseudo(99) != "user99" {
@@ -207,10 +207,10 @@ func TestStateInvitations(t *testing.T) {
 		notes = append(notes, it.Text)
 	}
 	want := []string{
-		"dave wants to be your friend: /accept or /decline dave",
-		"carol invites you to club/#poker: /accept or /decline carol",
+		"dave wants to be your friend: /accept friend dave or /decline friend dave",
+		"carol invites you to club/#poker: /accept invite carol club/#poker or /decline invite carol club/#poker",
 		"you invited dave to club/#games",
-		"carol wants to be your friend: /accept or /decline carol",
+		"carol wants to be your friend: /accept friend carol or /decline friend carol",
 		"you invited carol to club/#games",
 	}
 	if !slices.Equal(notes, want) {

@@ -27,8 +27,8 @@ func init() {
 		{"invite", "PSEUDO", "invite someone to the current channel", (*model).cmdInvite},
 		{"friend", "PSEUDO", "ask someone to be your friend", (*model).cmdFriend},
 		{"unfriend", "PSEUDO", "end a friendship (or withdraw a request)", (*model).cmdUnfriend},
-		{"accept", "[PSEUDO | PLACE]", "accept an invitation (the latest one by default)", (*model).cmdAccept},
-		{"decline", "[PSEUDO | PLACE]", "decline an invitation (the latest one by default)", (*model).cmdDecline},
+		{"accept", "friend PSEUDO | invite PSEUDO [PLACE]", "accept a friend request, or an invitation to a server or channel", (*model).cmdAccept},
+		{"decline", "friend PSEUDO | invite PSEUDO [PLACE]", "decline a friend request, or an invitation to a server or channel", (*model).cmdDecline},
 		{"msg", "PSEUDO [TEXT]", "open the direct conversation with someone", (*model).cmdMsg},
 		{"leave", "", "leave the current channel (from general: the server); close a direct conversation", (*model).cmdLeave},
 		{"delete", "NAME", "delete the current channel (from general: the server), for everyone", (*model).cmdDelete},
@@ -38,7 +38,7 @@ func init() {
 		{"who", "PSEUDO", "look someone up", (*model).cmdWho},
 		{"upload", "PATH", "share a file in the current conversation", (*model).cmdUpload},
 		{"download", "NAME [PATH]", "save a file shared in the current conversation", (*model).cmdDownload},
-		{"jeu", "GAME ARGS", "talk to a game; a lone . stands for the current conversation", (*model).cmdJeu},
+		{"jeu", "GAME ARGS", "talk to a game; roulette, blackjack and holdem play at the conversation on screen (a lone . stands for it in other games)", (*model).cmdJeu},
 		{"reconnect", "", "drop the connection and connect again now", (*model).cmdReconnect},
 		{"help", "", "list the commands and keys", (*model).cmdHelp},
 		{"quit", "", "log out and leave", (*model).cmdQuit},
@@ -120,7 +120,7 @@ func (m *model) cmdInvite(args []string, _ string) tea.Cmd {
 		return m.usage("invite")
 	}
 	if a, ok := m.place("/invite"); ok {
-		m.withUser(strings.TrimPrefix(args[0], "@"), whoWaiter{action: "invite", place: a})
+		m.withUser(strings.TrimPrefix(args[0], "@"), whoWaiter{action: "invite", place: a, from: a})
 	}
 	return nil
 }
@@ -129,7 +129,7 @@ func (m *model) cmdFriend(args []string, _ string) tea.Cmd {
 	if len(args) != 1 {
 		return m.usage("friend")
 	}
-	m.withUser(strings.TrimPrefix(args[0], "@"), whoWaiter{action: "friend"})
+	m.withUser(strings.TrimPrefix(args[0], "@"), whoWaiter{action: "friend", from: m.st.Active})
 	return nil
 }
 
@@ -146,38 +146,8 @@ func (m *model) cmdUnfriend(args []string, _ string) tea.Cmd {
 	return nil
 }
 
-// invitation finds the received invitation a user means: the latest, or
-// the latest from a pseudo, or to a place ("club", "#games", "club/#games").
-func (m *model) invitation(args []string) (client.Invitation, bool) {
-	var match []client.Invitation
-	for _, inv := range m.st.Invites {
-		if inv.To != m.st.Me {
-			continue
-		}
-		if len(args) == 0 {
-			match = append(match, inv)
-			continue
-		}
-		want := strings.ToLower(strings.TrimPrefix(args[0], "@"))
-		name := strings.ToLower(inv.Name())
-		if wire.FoldPseudo(m.st.Pseudo(inv.From)) == wire.FoldPseudo(want) || name == want ||
-			strings.HasSuffix(name, "/"+want) || strings.HasSuffix(name, "/#"+strings.TrimPrefix(want, "#")) {
-			match = append(match, inv)
-		}
-	}
-	if len(match) == 0 {
-		if len(args) == 0 {
-			m.fail(m.st.Active, "no pending invitation")
-		} else {
-			m.fail(m.st.Active, "no pending invitation matches "+args[0])
-		}
-		return client.Invitation{}, false
-	}
-	return match[len(match)-1], true
-}
-
 func (m *model) cmdAccept(args []string, _ string) tea.Cmd {
-	inv, ok := m.invitation(args)
+	inv, ok := m.invitation("accept", args)
 	if !ok {
 		return nil
 	}
@@ -190,7 +160,7 @@ func (m *model) cmdAccept(args []string, _ string) tea.Cmd {
 }
 
 func (m *model) cmdDecline(args []string, _ string) tea.Cmd {
-	inv, ok := m.invitation(args)
+	inv, ok := m.invitation("decline", args)
 	if !ok {
 		return nil
 	}
@@ -381,14 +351,19 @@ func (m *model) cmdDownload(args []string, _ string) tea.Cmd {
 }
 
 // cmdJeu sends a game command. Games name the table's conversation in
-// their payload (docs/games), so a lone "." is replaced by the
-// conversation on screen: "/jeu roulette bet . red 50".
+// their payload (docs/games): for the bundled games the client puts the
+// conversation on screen there ("/jeu roulette bet red 50", games.go);
+// for the others a lone "." is replaced by it: "/jeu dice roll . 2d6".
 func (m *model) cmdJeu(args []string, _ string) tea.Cmd {
 	if len(args) < 1 {
 		return m.usage("jeu")
 	}
 	a := m.st.Active
-	payload := args[1:]
+	payload, need := withTable(args[0], args[1:], a)
+	if need {
+		m.fail(a, "/jeu "+args[0]+" "+payload[0]+" plays at the table of a conversation: open one first")
+		return nil
+	}
 	for i, f := range payload {
 		if f == "." {
 			if a == client.Home {

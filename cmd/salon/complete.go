@@ -68,6 +68,10 @@ func (m *model) candidates(before, word string) []string {
 		return prefixed(m.fileNames(), word)
 	case len(fields) == 1 && fields[0] == "/jeu":
 		return prefixed(m.gameNames(), word)
+	case len(fields) == 1 && (fields[0] == "/accept" || fields[0] == "/decline"):
+		if kinds := prefixed([]string{"friend ", "invite "}, word); len(kinds) > 0 {
+			return kinds
+		}
 	}
 	at := strings.HasPrefix(word, "@")
 	prefix := wire.FoldPseudo(strings.TrimPrefix(word, "@"))

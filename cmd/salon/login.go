@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/salon-chat/salon/core/wire"
 )
@@ -123,6 +124,14 @@ func (f *loginForm) view(m *model) string {
 	if m.cfg.TLS || m.cfg.InsecureSkipVerify {
 		transport = "TLS"
 	}
+	// The box must fit the terminal, 80x24 included: it loses its
+	// padding on a small screen, and every line is wrapped to what is
+	// left inside it rather than widening it past the edge.
+	box := styles.box
+	if m.width < 90 || m.height < 26 {
+		box = box.Padding(0, 1)
+	}
+	inner := max(20, min(72, m.width-box.GetHorizontalFrameSize()))
 	lines := []string{
 		title + "  " + styles.faint.Render(m.conn.Addr()+" · "+transport),
 		"",
@@ -130,6 +139,8 @@ func (f *loginForm) view(m *model) string {
 		"",
 	}
 	for i := 0; i < f.visible(); i++ {
+		// A long value scrolls inside its field instead of widening it.
+		f.fields[i].SetWidth(max(1, inner-ansi.StringWidth(f.fields[i].Prompt)-1))
 		lines = append(lines, f.fields[i].View())
 	}
 	lines = append(lines, "")
@@ -144,9 +155,14 @@ func (f *loginForm) view(m *model) string {
 	if f.busy && f.err != "" {
 		lines = append(lines, styles.err.Render(f.err))
 	}
-	lines = append(lines, "", styles.faint.Render("enter: continue · tab: next field · "+other+" · esc: quit"))
-	box := styles.box.Render(strings.Join(lines, "\n"))
-	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box)
+	lines = append(lines, "",
+		styles.faint.Render("enter: continue · tab: next field · esc: quit"),
+		styles.faint.Render(other))
+	var wrapped []string
+	for _, l := range lines {
+		wrapped = append(wrapped, strings.Split(ansi.Wrap(l, inner, ""), "\n")...)
+	}
+	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box.Render(strings.Join(wrapped, "\n")))
 }
 
 // cursor returns where the focused field's cursor is on screen.

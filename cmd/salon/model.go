@@ -57,6 +57,7 @@ type whoWaiter struct {
 	action string    // "who", "friend", "invite", "msg"
 	place  wire.Addr // invite: where; msg: unused
 	text   string    // msg: what to say
+	from   wire.Addr // the conversation the command was typed in
 }
 
 // model is the whole program: the login form until a login succeeds, then
@@ -87,13 +88,15 @@ type model struct {
 
 	transfers map[string]*transfer
 	who       map[string][]whoWaiter // by folded pseudo
+	inviting  []wire.Addr            // where each INV sent and not yet answered was typed, oldest first
+	games     *gameBook
 	quitting  bool
 }
 
 func newModel(conn session, cfg config) *model {
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &model{conn: conn, cfg: cfg, st: client.NewState(), ctx: ctx, cancel: cancel,
-		width: 80, height: 24, transfers: map[string]*transfer{}, who: map[string][]whoWaiter{}}
+		width: 80, height: 24, transfers: map[string]*transfer{}, who: map[string][]whoWaiter{}, games: newGameBook()}
 	m.login = newLoginForm(cfg)
 	m.input = textinput.New()
 	m.input.Prompt = "› "
@@ -199,6 +202,7 @@ func (m *model) handleEvent(e client.Event) {
 		}
 	case client.LoggedIn:
 		m.ready = false
+		m.inviting = nil // lost with the connection: no answer will come
 		m.link.online = true
 		m.link.pseudo = e.Pseudo
 		m.link.text = ""
@@ -262,11 +266,15 @@ func (m *model) handleEvent(e client.Event) {
 		m.whoAnswered(e)
 	case client.Invite:
 		if e.To == 0 {
+			inv := client.Invitation{From: e.From, Place: e.Place, ServerName: e.ServerName, ChannelName: e.ChannelName}
+			args := m.inviteArgs(inv)
 			if e.IsFriendRequest() {
-				m.setStatus(m.st.Pseudo(e.From)+" wants to be your friend: /accept or /decline", true)
+				m.setStatus(m.st.Pseudo(e.From)+" wants to be your friend: /accept "+args, true)
 			} else {
-				m.setStatus(m.st.Pseudo(e.From)+" invites you to "+e.ServerName+"/#"+e.ChannelName+": /accept or /decline", true)
+				m.setStatus(m.st.Pseudo(e.From)+" invites you to "+inv.Name()+": /accept "+args, true)
 			}
+		} else if e.From == m.st.Me && len(m.inviting) > 0 {
+			m.inviting = m.inviting[1:]
 		}
 	case client.Message, client.FileSent:
 		if f, ok := e.(client.FileSent); ok && m.cfg.ImagePreviews && isImage(f.Name) {
@@ -274,6 +282,8 @@ func (m *model) handleEvent(e client.Event) {
 				m.conn.Preview(a, f.Name)
 			}
 		}
+	case client.Game:
+		m.showGame(e)
 	case client.HistoryLoaded:
 		m.previewRecent(e.Addr)
 	case client.PasswordChanged:
@@ -352,6 +362,17 @@ func (m *model) serverError(e client.ServerError) {
 		for k := range m.who {
 			delete(m.who, k)
 		}
+	case "INV":
+		// Told where /friend or /invite was typed: the server answers a
+		// connection's commands in order, so this refuses the oldest.
+		if len(m.inviting) > 0 {
+			where := m.inviting[0]
+			m.inviting = m.inviting[1:]
+			if m.st.Convs[where] != nil {
+				m.fail(where, "inv: "+e.Reason)
+				return
+			}
+		}
 	}
 	m.fail(m.st.Active, strings.ToLower(e.Verb)+": "+e.Reason)
 }
@@ -359,7 +380,7 @@ func (m *model) serverError(e client.ServerError) {
 // fail reports an error in the status line and in a conversation.
 func (m *model) fail(a wire.Addr, text string) {
 	m.setStatus(text, false)
-	m.st.Note(a, "error: "+text)
+	m.st.Fail(a, text)
 }
 
 func (m *model) setStatus(text string, ok bool) {
@@ -426,9 +447,9 @@ func (m *model) runWaiter(p client.Presence, w whoWaiter) {
 		}
 		m.note(fmt.Sprintf("%s is %s%s (tag %d)", p.Pseudo, state, rel, p.User))
 	case "friend":
-		m.send(wire.Head("INV", wire.User(p.User)))
+		m.invite(p.User, client.Home, w.from)
 	case "invite":
-		m.send(wire.Head("INV", wire.User(p.User), w.place))
+		m.invite(p.User, w.place, w.from)
 	case "msg":
 		m.openDirect(p.User, w.text)
 	}

@@ -98,10 +98,24 @@ func (m *model) drawItem(it client.Item, width int) []string {
 		body = fileText(it)
 	case client.Played:
 		nick = styles.game.Render("⚂ " + it.Game)
-		body = styles.game.Render(displayable(it.Text))
+		text := it.Text
+		if it.Shown != "" {
+			text = it.Shown
+		}
+		body = styles.game.Render(displayable(text))
+		if it.Error {
+			body = styles.err.Render("error: " + displayable(text))
+		}
 	case client.Notice:
 		nick = styles.faint.Render("--")
 		body = styles.notice.Render(it.Text)
+		if it.Error {
+			// A mark and a word as well as a colour: the difference must
+			// survive a terminal without colours, or a reader who cannot
+			// tell red apart.
+			nick = styles.err.Render("!!")
+			body = styles.err.Render("error: " + it.Text)
+		}
 	}
 	prefix := stamp + fitLeft(nick, nickWidth) + styles.border.Render(" │ ")
 	indent := ansi.StringWidth(prefix)
@@ -136,10 +150,15 @@ func displayable(s string) string {
 }
 
 // wrapLines wraps styled text to width cells, breaking words only when
-// one does not fit a line, and pads every line to width.
+// one does not fit a line (never an address: see wrap.go), and pads every
+// line to width.
 func wrapLines(s string, width int) []string {
 	s = strings.ReplaceAll(s, "\t", "    ")
-	lines := strings.Split(ansi.Wrap(s, width, ""), "\n")
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		lines = append(lines, wrapParagraph(para, width)...)
+	}
+	lines = closeStyles(lines)
 	for i, l := range lines {
 		lines[i] = fit(l, width)
 	}

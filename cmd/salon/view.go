@@ -125,7 +125,7 @@ func (m *model) drawTitle(width int) string {
 				online++
 			}
 		}
-		info = fmt.Sprintf("%d members, %d online", len(list), online)
+		info = plural(len(list), "member", "members") + fmt.Sprintf(", %d online", online)
 	}
 	return fit(styles.title.Render(" "+name+" ")+" "+styles.faint.Render(info), width)
 }
