@@ -390,11 +390,30 @@ func TestUploadRefused(t *testing.T) {
 	os.WriteFile(small, []byte("small"), 0o600)
 	idBig, _, _ := alice.c.Upload(wire.Addr{Server: club.Tag}, big)
 	idSmall, _, _ := alice.c.Upload(wire.Addr{Server: club.Tag}, small)
-	failed := alice.waitEvent(func(e client.Event) bool { _, ok := e.(client.UploadFailed); return ok }).(client.UploadFailed)
+	// The two uploads run side by side, so either may end first: wait for
+	// both outcomes in whatever order they come.
+	var failed *client.UploadFailed
+	var done *client.UploadDone
+	for failed == nil || done == nil {
+		switch e := alice.waitEvent(func(e client.Event) bool {
+			switch e.(type) {
+			case client.UploadFailed, client.UploadDone:
+				return true
+			}
+			return false
+		}).(type) {
+		case client.UploadFailed:
+			failed = &e
+		case client.UploadDone:
+			done = &e
+		}
+	}
 	if failed.ID != idBig || !strings.Contains(failed.Reason, "too large") {
 		t.Errorf("UploadFailed: %+v", failed)
 	}
-	alice.waitEvent(func(e client.Event) bool { d, ok := e.(client.UploadDone); return ok && d.ID == idSmall })
+	if done.ID != idSmall {
+		t.Errorf("UploadDone: %+v, want the small file's (id %d)", done, idSmall)
+	}
 	if _, _, err := alice.c.Upload(wire.Addr{Server: club.Tag}, t.TempDir()); err == nil {
 		t.Error("uploading a folder should fail")
 	}
