@@ -22,7 +22,7 @@ import (
 //     order they were asked for, by one worker goroutine per connection,
 //     and at most QueuedDownloads may be waiting: more GETs are refused at
 //     once. Other refusals come after the answers of the GETs before them
-//     (refuseGet), so a client that keeps to the bound reads the answers
+//     (refuseInTurn), so a client that keeps to the bound reads the answers
 //     of its GETs in the order it sent them.
 //   - A user streams at most UserDownloads at once, all its connections
 //     together; the others wait in their connection's queue.
@@ -76,13 +76,14 @@ type userSlot struct {
 	limit int64
 }
 
-// refuseGet refuses a GET. While the session has background answers under
-// way (downloads, plugin calls), the refusal waits for them, as a PONG
-// does, and the GET keeps its slot until then: a client reads the answers
-// of its GETs in the order it sent them, and can tell which one an ERR GET
-// is about.
-func (h *Hub) refuseGet(s *Session, reason string) effect {
-	line := wire.Err("GET", reason)
+// refuseInTurn refuses a GET, HIST or FIND. While the session has
+// background answers under way (downloads, histories, searches, plugin
+// calls), the refusal waits for them, as a PONG does, and the command keeps
+// its slot until then: a client reads the answers in the order it sent the
+// commands, and can tell which one an ERR is about (the line names no
+// file or conversation).
+func (h *Hub) refuseInTurn(s *Session, verb, reason string) effect {
+	line := wire.Err(verb, reason)
 	if s.bg.busy() {
 		s.bg.hold(line)
 		return effect{parked: true}
@@ -398,7 +399,7 @@ func (h *Hub) transfer(d *download, r io.Reader, size int64) error {
 func (h *Hub) get(s *Session, me *user, a wire.Addr, name string) effect {
 	conv, why := h.conversation(me, a, false)
 	if why != "" {
-		return h.refuseGet(s, why)
+		return h.refuseInTurn(s, "GET", why)
 	}
 	if s.downloads >= h.opts.QueuedDownloads {
 		// At once, not in its turn: a flood of GETs must not hold the
@@ -417,7 +418,7 @@ func (h *Hub) get(s *Session, me *user, a wire.Addr, name string) effect {
 	}
 	d.file = h.st.files[conv][name]
 	if d.file == nil {
-		return h.refuseGet(s, "no such file")
+		return h.refuseInTurn(s, "GET", "no such file")
 	}
 	return h.queueDownload(d)
 }

@@ -23,7 +23,18 @@ import (
 type msgInfo struct {
 	m       store.Message
 	deleted bool
-	reacts  map[string]map[int64]bool // emoji -> users, nil until a reaction is checked
+	// What the batch knows of the message's reactions, loaded when a
+	// REACT or UNREACT first needs it, on the loop's own connection:
+	// how many users gave each emoji (at most maxEmoji entries), and
+	// whether given users gave given emoji.
+	counts map[string]int
+	mine   map[reactionKey]bool
+}
+
+// reactionKey is one user's reaction with one emoji.
+type reactionKey struct {
+	user  int64
+	emoji string
 }
 
 // maxEmoji is how many different reactions one message holds.
@@ -103,6 +114,19 @@ func (h *Hub) audience(c store.Conversation) []int64 {
 	return nil
 }
 
+// mayStillWrite says why me may no longer write into conversation conv, or
+// "". Seeing a message is enough to delete one's own, but an edit or a
+// reaction writes to the other party's screen, so in a direct conversation
+// it needs what a new message needs: a friendship or a shared server. (In
+// a channel, seeing the message already means being a member.)
+func (h *Hub) mayStillWrite(me *user, conv store.Conversation) string {
+	if conv.ServerID != 0 {
+		return ""
+	}
+	_, why := h.checkPost(me, convAddr(conv, me.id))
+	return why
+}
+
 // edit handles EDIT: its author changes a text message. Hooks judge the
 // new text as they judge a message's.
 func (h *Hub) edit(r *request, me *user) effect {
@@ -117,6 +141,9 @@ func (h *Hub) edit(r *request, me *user) effect {
 		return h.fail(s, "EDIT", "only a text message can be edited")
 	}
 	conv := conversationOf(&info.m)
+	if why := h.mayStillWrite(me, conv); why != "" {
+		return h.fail(s, "EDIT", why)
+	}
 	text := r.cmd.Text
 	if r.verdict == nil {
 		if hooks := h.hooksFor(convAddr(conv, me.id), ""); len(hooks) > 0 {
@@ -188,50 +215,51 @@ func (h *Hub) deleteMessage(r *request, me *user) effect {
 func (h *Hub) react(r *request, me *user) effect {
 	s, id, emoji, verb := r.s, r.cmd.ID, r.cmd.Name, r.cmd.Verb
 	info, why := h.messageFor(me, id)
+	if why == "" {
+		why = h.mayStillWrite(me, conversationOf(&info.m))
+	}
 	if why != "" {
 		return h.fail(s, verb, why)
 	}
-	if info.reacts == nil {
-		rows, err := h.store.Reactions(h.ctx, []int64{id})
+	uid := me.id
+	if info.counts == nil {
+		counts, err := h.store.ReactionCounts(h.ctx, id)
 		if err != nil {
 			h.log.Error("reading reactions", "id", id, "error", err)
 			return h.fail(s, verb, "could not read that message, try again")
 		}
-		info.reacts = map[string]map[int64]bool{}
-		for _, rr := range rows {
-			if info.reacts[rr.Emoji] == nil {
-				info.reacts[rr.Emoji] = map[int64]bool{}
-			}
-			info.reacts[rr.Emoji][rr.UserID] = true
+		info.counts, info.mine = counts, map[reactionKey]bool{}
+	}
+	k := reactionKey{uid, emoji}
+	given, known := info.mine[k]
+	if !known && info.counts[emoji] > 0 {
+		var err error
+		if given, err = h.store.HasReaction(h.ctx, id, uid, emoji); err != nil {
+			h.log.Error("reading reactions", "id", id, "error", err)
+			return h.fail(s, verb, "could not read that message, try again")
 		}
 	}
-	users := info.reacts[emoji]
-	uid := me.id
 	var change store.Change
 	if r.cmd.Op == wire.OpReact {
 		switch {
-		case users[uid]:
+		case given:
 			return h.fail(s, verb, "you already reacted with that")
-		case users == nil && len(info.reacts) >= maxEmoji:
+		case info.counts[emoji] == 0 && len(info.counts) >= maxEmoji:
 			return h.fail(s, verb, limitReason("a message holds at most 20 different reactions", maxEmoji))
 		}
-		if users == nil {
-			users = map[int64]bool{}
-			info.reacts[emoji] = users
-		}
-		users[uid] = true
+		info.counts[emoji]++
 		row := store.Reaction{MessageID: id, Emoji: emoji, UserID: uid, At: time.Now().UnixNano()}
 		change = func(tx *store.Tx) error { return tx.AddReaction(row) }
 	} else {
-		if !users[uid] {
+		if !given {
 			return h.fail(s, verb, "you have not reacted with that")
 		}
-		delete(users, uid)
-		if len(users) == 0 {
-			delete(info.reacts, emoji)
+		if info.counts[emoji]--; info.counts[emoji] == 0 {
+			delete(info.counts, emoji)
 		}
 		change = func(tx *store.Tx) error { return tx.RemoveReaction(id, uid, emoji) }
 	}
+	info.mine[k] = r.cmd.Op == wire.OpReact
 	conv := conversationOf(&info.m)
 	line := wire.Line(verb, wire.User(uid), convAddr(conv, uid), id, emoji)
 	to := h.audience(conv)

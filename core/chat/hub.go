@@ -767,13 +767,19 @@ func (h *Hub) gone(s *Session) effect {
 	last := !u.online()
 	if last {
 		watchers = h.st.onlineOthers(h.st.canSee(u), uid)
-		u.markers = nil // read again at the next login
 	}
 	line, who := wire.Line("BYE", wire.User(uid)), pluginUser(u)
 	return effect{deliver: func() {
 		s.closeAfterFlush()
 		if u := h.st.users[uid]; u != nil {
 			u.sessions = removeSession(u.sessions, s)
+			// Read again at the next login, which then sees this
+			// batch's markers stored; a login later in this very batch
+			// keeps the ones in memory, which are newer than the
+			// database's.
+			if !u.online() {
+				u.markers = nil
+			}
 		}
 		h.sendAll(watchers, line)
 		if last {

@@ -18,12 +18,13 @@ import (
 // it, so only the owner kicks, bans or unmods a server moderator.
 
 // moderates reports whether u moderates channel ch of srv (the general
-// channel: the server).
+// channel: the server). A creator moderates its channel while it is in it:
+// one kicked out by a server moderator keeps no power over it.
 func moderates(u *user, srv *server, ch *channel) bool {
 	if srv.moderator(u.id) {
 		return true
 	}
-	return ch.tag > 0 && (ch.creator == u.id || ch.mods[u.id])
+	return ch.tag > 0 && (ch.creator == u.id && ch.members[u.id] || ch.mods[u.id])
 }
 
 // place returns the server and channel a names, if u is a member of the
@@ -56,7 +57,7 @@ func (h *Hub) mod(s *Session, me *user, c wire.Command) effect {
 	case ch.tag > 0 && !moderates(me, srv, ch):
 		return h.fail(s, verb, "only a moderator of that channel names or removes its moderators")
 	case them.id == srv.owner:
-		return h.fail(s, verb, "the owner moderates everything and cannot be unmodded")
+		return h.fail(s, verb, "the owner moderates everything: it is never named or removed")
 	}
 	mods := ch.mods
 	if ch.tag == 0 {
@@ -68,7 +69,7 @@ func (h *Hub) mod(s *Session, me *user, c wire.Command) effect {
 		switch {
 		case !ch.members[uid]:
 			return h.fail(s, verb, "that user is not a member of that channel")
-		case mods[uid]:
+		case mods[uid] || ch.tag > 0 && ch.creator == uid:
 			return h.fail(s, verb, "already a moderator there")
 		}
 		mods[uid] = true
@@ -116,7 +117,7 @@ func (h *Hub) kickAs(s *Session, me *user, a wire.Addr, target int64, reason str
 	case them == me:
 		return effect{}, "you cannot kick yourself: leave with BYE"
 	}
-	if why := h.outranks(me, them, srv); why != "" {
+	if why := h.outranks(me, them, srv, ch); why != "" {
 		return effect{}, "you cannot kick " + why
 	}
 	var o outbox
@@ -131,12 +132,14 @@ func (h *Hub) kickAs(s *Session, me *user, a wire.Addr, target int64, reason str
 }
 
 // outranks says why me may not kick or ban them, or "".
-func (h *Hub) outranks(me, them *user, srv *server) string {
+func (h *Hub) outranks(me, them *user, srv *server, ch *channel) string {
 	switch {
 	case them.id == srv.owner:
 		return "the owner"
 	case srv.mods[them.id] && srv.owner != me.id:
 		return "a server moderator: only the owner can"
+	case ch.tag > 0 && them.id == ch.creator && !srv.moderator(me.id):
+		return "the channel's creator: only a server moderator can"
 	}
 	return ""
 }
@@ -198,7 +201,7 @@ func (h *Hub) banAs(s *Session, me *user, sid, target int64, reason string) (eff
 	case srv.bans[them.id] != nil:
 		return effect{}, "already banned"
 	}
-	if why := h.outranks(me, them, srv); why != "" {
+	if why := h.outranks(me, them, srv, srv.chans[0]); why != "" {
 		return effect{}, "you cannot ban " + why
 	}
 	b := store.Ban{ServerID: srv.id, UserID: them.id, Reason: reason, ByID: me.id, At: time.Now().UnixNano()}
@@ -364,6 +367,11 @@ func placeLines(srv *server, ch *channel) [][]byte {
 	if ch.tag == 0 {
 		lines = append(lines, wire.Line("OWNER", a, wire.User(srv.owner)))
 		mods = srv.mods
+	}
+	// The creator moderates its channel without a row of its own; a tags
+	// client learns it like any other moderator.
+	if ch.tag > 0 && ch.members[ch.creator] && !mods[ch.creator] {
+		lines = append(lines, wire.Line("MOD", a, wire.User(ch.creator)))
 	}
 	for _, uid := range sortedKeys(mods) {
 		lines = append(lines, wire.Line("MOD", a, wire.User(uid)))

@@ -31,7 +31,7 @@ type typingKey struct {
 // the session's queued downloads.
 func (h *Hub) queueRead(s *Session, verb string, a wire.Addr, conv store.Conversation, read func(ctx context.Context) ([][]byte, error)) effect {
 	if s.downloads >= h.opts.QueuedDownloads {
-		return h.fail(s, verb, limitReason("too many histories, searches and downloads asked for at once: wait for one to end", h.opts.QueuedDownloads))
+		return h.refuseInTurn(s, verb, limitReason("too many histories, searches and downloads asked for at once: wait for one to end", h.opts.QueuedDownloads))
 	}
 	return h.queueDownload(&download{s: s, addr: a, name: verb, conv: conv, read: read})
 }
@@ -71,11 +71,11 @@ func (h *Hub) readStopped(d *download) {
 // followed by its reactions, then "HIST CONV n".
 func (h *Hub) hist(s *Session, me *user, c wire.Command) effect {
 	if !s.tags {
-		return h.fail(s, "HIST", "needs CAP tags")
+		return h.refuseInTurn(s, "HIST", "needs CAP tags")
 	}
 	conv, why := h.conversation(me, c.Addr, false)
 	if why != "" {
-		return h.fail(s, "HIST", why)
+		return h.refuseInTurn(s, "HIST", why)
 	}
 	viewer, a, before, limit := me.id, c.Addr, c.ID, c.Limit
 	return h.queueRead(s, "HIST", a, conv, func(ctx context.Context) ([][]byte, error) {
@@ -114,7 +114,7 @@ func (h *Hub) hist(s *Session, me *user, c wire.Command) effect {
 // user): matching messages, newest first, then "FIND n".
 func (h *Hub) find(s *Session, me *user, c wire.Command) effect {
 	if !s.tags {
-		return h.fail(s, "FIND", "needs CAP tags")
+		return h.refuseInTurn(s, "FIND", "needs CAP tags")
 	}
 	var convs []store.Conversation
 	if c.Addr == (wire.Addr{}) {
@@ -122,7 +122,7 @@ func (h *Hub) find(s *Session, me *user, c wire.Command) effect {
 	} else {
 		conv, why := h.conversation(me, c.Addr, false)
 		if why != "" {
-			return h.fail(s, "FIND", why)
+			return h.refuseInTurn(s, "FIND", why)
 		}
 		convs = []store.Conversation{conv}
 	}

@@ -130,16 +130,24 @@ func (s *Store) HasReaction(ctx context.Context, id, user int64, emoji string) (
 	return n > 0, nil
 }
 
-// ReactionEmojis returns the different emoji given to message id, in
-// byte order. The hub's loop calls it: it uses the hub's connection.
-func (s *Store) ReactionEmojis(ctx context.Context, id int64) ([]string, error) {
-	var emoji []string
-	err := s.loop.WithContext(ctx).Model(&Reaction{}).Where("message_id = ?", id).
-		Distinct("emoji").Order("emoji").Pluck("emoji", &emoji).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: reaction emoji: %w", err)
+// ReactionCounts returns how many users gave each emoji to message id: at
+// most 20 rows, whatever the number of users. The hub's loop calls it: it
+// uses the hub's connection.
+func (s *Store) ReactionCounts(ctx context.Context, id int64) (map[string]int, error) {
+	var rows []struct {
+		Emoji string
+		N     int
 	}
-	return emoji, nil
+	err := s.loop.WithContext(ctx).Model(&Reaction{}).Select("emoji, count(*) AS n").
+		Where("message_id = ?", id).Group("emoji").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: reaction counts: %w", err)
+	}
+	counts := make(map[string]int, len(rows))
+	for _, r := range rows {
+		counts[r.Emoji] = r.N
+	}
+	return counts, nil
 }
 
 // reactionsChunk bounds the IDs one query of Reactions names: a page of

@@ -32,7 +32,7 @@ type Options struct {
 //
 // It holds two pools on the one file. loop is a single connection, the
 // hub's own: Commit, PurgeStep, Load and the point reads the hub's loop
-// makes between batches (Message, HasReaction, ReactionEmojis, Markers,
+// makes between batches (Message, HasReaction, ReactionCounts, Markers,
 // CountAfter, Key) use it, so the loop never waits for a connection that a
 // download holds. db is the shared pool of the reads that page through
 // histories for download workers and plugins (Messages, MessagesUpTo,
