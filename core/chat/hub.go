@@ -368,10 +368,16 @@ func (h *Hub) loop() {
 			select {
 			case <-h.wake:
 			case <-tidy.C:
-				h.forgetAllowances()
-				h.forgetTyping(time.Now())
+				h.tidy()
 			}
 			continue
+		}
+		// A loop that is never idle tidies all the same, or the typing
+		// and allowance records of a busy server would only grow.
+		select {
+		case <-tidy.C:
+			h.tidy()
+		default:
 		}
 		start := time.Now()
 		if h.runBatch(batch) {
@@ -387,6 +393,12 @@ func (h *Hub) loop() {
 			}
 		}
 	}
+}
+
+// tidy forgets the pacing and typing records nobody needs any more.
+func (h *Hub) tidy() {
+	h.forgetAllowances()
+	h.forgetTyping(time.Now())
 }
 
 // purgeEvery is how often a step of purging runs while commands keep the
