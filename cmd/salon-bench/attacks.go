@@ -78,18 +78,21 @@ const (
 	attackSettle = 15 * time.Second
 )
 
-// expandScenarios splits the -scenarios list and replaces the group name
-// by every attack.
+// expandScenarios splits the -scenarios list and replaces each group's
+// name by its scenarios: attacks by every attack, search by find, hist and
+// unread.
 func expandScenarios(list string) []string {
 	var names []string
 	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name != attackGroup {
+		switch name = strings.TrimSpace(name); name {
+		case attackGroup:
+			for _, s := range attackScenarios {
+				names = append(names, s.name)
+			}
+		case searchGroup:
+			names = append(names, searchScenarios...)
+		default:
 			names = append(names, name)
-			continue
-		}
-		for _, s := range attackScenarios {
-			names = append(names, s.name)
 		}
 	}
 	return names

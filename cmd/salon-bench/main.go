@@ -54,13 +54,18 @@ func main() {
 	flag.StringVar(&o.pprof, "server-pprof", "", "have the started server serve its profiler on this loopback address")
 	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
-	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle; not by default: soak, attacks (every attack-* scenario) or one attack-* by name")
+	flag.StringVar(&o.salondNoIndex, "salond-noindex", "bin/salond-noindex", "salond built with the salon_bench_noindex tag, without the full-text index (store-index)")
+	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle; not by default: soak, search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
 	flag.IntVar(&o.rate, "rate", 0, "fanout: deliveries per second to aim at (0: as fast as possible); fanout-rate always uses 400000")
 	flag.IntVar(&o.idle, "idle", 2000, "idle: connections held open, logged in")
 	flag.IntVar(&o.historySize, "history-messages", 100000, "history: messages in the exported channel")
+	flag.IntVar(&o.searchMessages, "search-messages", 1000000, "search: messages in the searched channel")
+	flag.IntVar(&o.queries, "queries", 200, "find, hist: times each query is sent")
+	flag.IntVar(&o.logins, "logins", 20, "unread: logins timed")
+	flag.IntVar(&o.pairs, "pairs", 1, "fanout-tags, store-index: off/on pairs run")
 	flag.IntVar(&o.fileMiB, "file-mib", 64, "files: MiB uploaded then downloaded")
 	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
 	flag.IntVar(&o.senders, "senders", 20, "fanout: members who send")
@@ -83,6 +88,9 @@ type options struct {
 	members, senders, storeSenders        int
 	size, window                          int
 	historySize, fileMiB, rounds          int
+	searchMessages, queries, logins       int
+	pairs                                 int
+	salondNoIndex                         string
 	rate, idle                            int
 	echo, wordfilter                      string
 	duration                              time.Duration
@@ -94,7 +102,8 @@ func run(o options) error {
 	// own), with the echo plugin; fanout-hook gets one of its own with a
 	// message hook, so that the two fan-outs differ only by the hook.
 	var srv *server
-	if slices.ContainsFunc(names, func(n string) bool { _, attack := findAttack(n); return !attack }) {
+	defer removeSearchData()
+	if slices.ContainsFunc(names, func(n string) bool { return !ownServer(n) }) {
 		var err error
 		if srv, err = startServer(o, pluginBlock("echo", o.echo, "")); err != nil {
 			return err
@@ -170,6 +179,12 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 		r, err = historyScenario(srv, o)
 	case "files":
 		more, err = filesScenario(srv, o)
+	case "fanout-tags":
+		more, err = fanoutTags(o)
+	case "store-index":
+		more, err = storeIndex(o)
+	case "find", "hist", "unread":
+		more, err = searchScenario(o, name)
 	case "soak":
 		r, err = soakScenario(srv, o)
 	case "floor":
@@ -184,6 +199,15 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 		more = []Result{r}
 	}
 	return more, nil
+}
+
+// ownServer tells whether scenario name starts the servers it measures
+// rather than use the run's main one.
+func ownServer(name string) bool {
+	if _, attack := findAttack(name); attack {
+		return true
+	}
+	return slices.Contains(searchScenarios, name) || name == "fanout-tags" || name == "store-index"
 }
 
 // pluginBlock is the HCL declaring a plugin for the server under test.

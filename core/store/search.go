@@ -54,6 +54,21 @@ var searchSchema = []string{
 	END`,
 }
 
+// withoutSearchIndex is set by the salon_bench_noindex build tag only
+// (noindex_bench.go): the bench's measure of the index's cost.
+var withoutSearchIndex bool
+
+// dropSearchTriggers removes the triggers that keep the index, in a
+// salond built for that measure only.
+func (s *Store) dropSearchTriggers() error {
+	for _, t := range []string{"messages_fts_insert", "messages_fts_delete", "messages_fts_update"} {
+		if err := s.loop.Exec("DROP TRIGGER IF EXISTS " + t).Error; err != nil {
+			return fmt.Errorf("store: drop %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
 // convToken is the conv column's token for c, as the triggers write it.
 func convToken(c Conversation) string {
 	if c.ServerID > 0 {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+)
+
+// The on/off comparisons of issue 14: the same load against two fresh
+// servers that differ in one thing, run back to back and alternated
+// -pairs times, so that the host's drift from one minute to the next
+// weighs on both sides alike.
+
+// fanoutTags compares fan-out with the tag prefix on every member's
+// connection against fan-out without it, each on a fresh server with no
+// plugin.
+func fanoutTags(o options) ([]Result, error) {
+	return comparePairs(o, "fanout-tags", func(on bool) (Result, error) {
+		srv, err := startServer(o, "")
+		if err != nil {
+			return Result{}, err
+		}
+		defer srv.stop()
+		return fanoutTagged(srv, o, on)
+	})
+}
+
+// storeIndex compares stored messages a second with the full-text index
+// (salond as built) against a salond built without its triggers
+// (-salond-noindex, the salon_bench_noindex build tag): the index's share
+// of the commit path.
+func storeIndex(o options) ([]Result, error) {
+	return comparePairs(o, "store-index", func(on bool) (Result, error) {
+		so := o
+		if !on {
+			so.salond = o.salondNoIndex
+		}
+		srv, err := startServer(so, "")
+		if err != nil {
+			return Result{}, err
+		}
+		defer srv.stop()
+		return storeScenario(srv, so)
+	})
+}
+
+// comparePairs runs one(false) then one(true) o.pairs times, names the
+// rows name-off and name-on, and gives each "on" row its ratio to the
+// "off" row before it.
+func comparePairs(o options, name string, one func(on bool) (Result, error)) ([]Result, error) {
+	var rows []Result
+	for range max(o.pairs, 1) {
+		off, err := one(false)
+		if err != nil {
+			return nil, fmt.Errorf("off: %w", err)
+		}
+		off.Scenario = name + "-off"
+		on, err := one(true)
+		if err != nil {
+			return nil, fmt.Errorf("on: %w", err)
+		}
+		on.Scenario = name + "-on"
+		if off.PerSecond > 0 {
+			on.Params += fmt.Sprintf(" on/off=%.3f", on.PerSecond/off.PerSecond)
+		}
+		rows = append(rows, off, on)
+	}
+	return rows, nil
+}

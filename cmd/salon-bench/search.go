@@ -1,0 +1,387 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/salon-chat/salon/core/store"
+)
+
+// The search group (make bench-search): FIND, HIST and the login's UNREAD
+// over one channel of -search-messages messages (a million by default).
+// Building that channel takes a while, so the group is not in the default
+// list. The messages are written straight into the data folder through
+// core/store's own commit path, in large batches: the rows and the
+// full-text index are those salond writes (the index kept by its triggers,
+// in the same transactions), only without the wire and the group commit's
+// small batches. A bench server then opens the folder.
+
+// searchGroup is the scenario name that stands for find, hist and unread.
+const searchGroup = "search"
+
+var searchScenarios = []string{"find", "hist", "unread"}
+
+// The words of the built channel. Ordinary words are made of the
+// syllables below and drawn with Zipf's law, so a few are in most
+// messages and most are in few; the special words hold letters no
+// syllable has (h, y, w, c), so they are only where they are put.
+var syllables = []string{"ka", "lo", "mi", "nu", "re", "so", "ta", "vi", "be", "do", "fa", "gu", "pe", "ri", "ze", "xo"}
+
+const (
+	vocabulary   = 2000     // ordinary words
+	rareWord     = "rhythm" // in one message of every rareEvery
+	rareEvery    = 10000
+	uniqueWord   = "hymn" // in one message, near the oldest
+	absentWord   = "wych" // in none
+	wordsPerText = 10     // words of a message, about
+)
+
+// vocabWord is ordinary word k (k < vocabulary): its digits in base 16,
+// two at least, as syllables.
+func vocabWord(k int) string {
+	var b strings.Builder
+	for n := k + len(syllables); n > 0; n /= len(syllables) {
+		b.WriteString(syllables[n%len(syllables)])
+	}
+	return b.String()
+}
+
+// searchData is the folder holding the built channel, shared by the
+// group's scenarios in one run.
+type searchData struct {
+	dir, data      string
+	sid            int64 // the server whose general channel holds the messages
+	first, last    int64 // their IDs
+	messages       int
+	built          time.Duration
+	reader, writer string // the reader belongs to the channel and has read none of it
+}
+
+var builtSearch *searchData
+
+// searchScenario runs one scenario of the group, building the channel
+// first if this run has not yet.
+func searchScenario(o options, name string) ([]Result, error) {
+	if builtSearch == nil {
+		d, err := buildSearchData(o)
+		if err != nil {
+			return nil, fmt.Errorf("building the channel: %w", err)
+		}
+		builtSearch = d
+	}
+	d := builtSearch
+	srv, err := startServerOn(o, "", d.data)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	switch name {
+	case "find":
+		return d.find(srv, o)
+	case "hist":
+		return d.hist(srv, o)
+	default:
+		return d.unread(srv, o)
+	}
+}
+
+// removeSearchData removes the built channel's folder at the end of a run.
+func removeSearchData() {
+	if builtSearch != nil {
+		os.RemoveAll(builtSearch.dir)
+		builtSearch = nil
+	}
+}
+
+// buildSearchData registers the reader and the writer on a bench server
+// (the reader's server, the writer a member of it), stops it, and writes
+// the messages into its database.
+func buildSearchData(o options) (*searchData, error) {
+	dir, err := os.MkdirTemp("", "salon-search-")
+	if err != nil {
+		return nil, err
+	}
+	d := &searchData{dir: dir, data: filepath.Join(dir, "data"), reader: "reader", writer: "writer", messages: o.searchMessages}
+	var writerTag int64
+	err = func() error {
+		srv, err := startServerOn(o, "", d.data)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		r, err := register(srv.addr, d.reader, 1)
+		if err != nil {
+			return err
+		}
+		defer r.conn.Close()
+		w, err := register(srv.addr, d.writer, 1)
+		if err != nil {
+			return err
+		}
+		defer w.conn.Close()
+		writerTag = w.tag
+		r.send("NEW SERV big")
+		l, err := r.expect("TAG ")
+		if err != nil {
+			return err
+		}
+		fmt.Sscanf(l, "TAG %d 0", &d.sid)
+		r.send(fmt.Sprintf("INV 0 %d %d 0", w.tag, d.sid))
+		if _, err := w.expect("INV "); err != nil {
+			return err
+		}
+		w.send(fmt.Sprintf("JOIN %d 0", d.sid))
+		_, err = w.expect(fmt.Sprintf("GRP %d 0 ", d.sid))
+		return err
+	}()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	start := time.Now()
+	if err := d.write(writerTag); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	d.built = time.Since(start)
+	fmt.Printf("search: %d messages written in %v (%.0f a second, through core/store with the index)\n",
+		d.messages, d.built.Round(time.Millisecond), float64(d.messages)/d.built.Seconds())
+	return d, nil
+}
+
+// searchBatch is how many messages one commit of the build writes.
+const searchBatch = 20000
+
+// write stores the channel's messages, by the writer, a millisecond apart,
+// numbered after everything the database holds as the hub would number
+// them.
+func (d *searchData) write(author int64) error {
+	st, err := store.Open(d.data, store.Options{Sync: "normal"})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	snap, err := st.Load()
+	if err != nil {
+		return err
+	}
+	d.first = snap.LastMessage + 1
+	d.last = d.first + int64(d.messages) - 1
+	rng := rand.New(rand.NewPCG(14, 1))
+	zipf := rand.NewZipf(rng, 1.07, 1, vocabulary-1)
+	words := make([]string, vocabulary)
+	for k := range words {
+		words[k] = vocabWord(k)
+	}
+	sent := time.Now().Add(-time.Duration(d.messages) * time.Millisecond).UnixNano()
+	var text []string
+	for done := 0; done < d.messages; {
+		n := min(searchBatch, d.messages-done)
+		batch := make([]store.Message, n)
+		for j := range batch {
+			i := done + j
+			text = text[:0]
+			for range wordsPerText - 2 + rng.IntN(5) {
+				text = append(text, words[zipf.Uint64()])
+			}
+			if i%rareEvery == rareEvery/2 {
+				text = append(text, rareWord)
+			}
+			if i == d.messages/100 {
+				text = append(text, uniqueWord)
+			}
+			batch[j] = store.Message{ID: d.first + int64(i), ServerID: d.sid, AuthorID: author, Kind: store.KindText,
+				Body: strings.Join(text, " "), SentAt: sent + int64(i)*int64(time.Millisecond)}
+		}
+		err := st.Commit([]store.Change{func(tx *store.Tx) error {
+			for _, m := range batch {
+				if err := tx.AddMessage(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
+		if err != nil {
+			return err
+		}
+		done += n
+	}
+	return nil
+}
+
+// login logs the reader in on a tags connection.
+func (d *searchData) login(srv *server) (*client, error) {
+	c, err := dial(srv.addr, 1)
+	if err != nil {
+		return nil, err
+	}
+	c.send("CAP REQ tags")
+	c.send("IAM " + d.reader + " bench-password")
+	if _, err := c.expect("TAG 0 "); err != nil {
+		c.conn.Close()
+		return nil, err
+	}
+	// The burst is over once a PING sent after IAM is answered.
+	c.send("PING ready")
+	if _, err := c.expect("PONG ready"); err != nil {
+		c.conn.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// timeQueries sends each query in turn and waits for the line that ends its
+// answer, starting with end; it returns the times and the last end line.
+func timeQueries(c *client, queries []string, end string) ([]int64, string, error) {
+	var times []int64
+	var last string
+	for _, q := range queries {
+		start := time.Now()
+		if err := c.send(q); err != nil {
+			return nil, "", err
+		}
+		l, err := c.expect(end)
+		if err != nil {
+			return nil, "", err
+		}
+		times = append(times, time.Since(start).Nanoseconds())
+		last = l
+	}
+	return times, last, nil
+}
+
+// searchResult is a row of the group: one kind of query, repeated.
+func (d *searchData) searchResult(srv *server, name, params string, times []int64, cpu float64) Result {
+	var total int64
+	for _, t := range times {
+		total += t
+	}
+	r := Result{Scenario: name, Params: fmt.Sprintf("messages=%d %s", d.messages, params), Messages: int64(len(times)),
+		Seconds: float64(total) / 1e9, ServerCPUSeconds: cpu, ServerRSSKiB: srv.rssKiB()}
+	if total > 0 {
+		r.PerSecond = float64(len(times)) / r.Seconds
+	}
+	r.LatencyP50Micros, r.LatencyP99Micros, r.LatencyMaxMicros = percentiles(times)
+	return r
+}
+
+// find times FIND in the channel, and over all of the reader's
+// conversations (FIND 0 0), for words of every frequency: each query
+// o.queries times, one at a time.
+func (d *searchData) find(srv *server, o options) ([]Result, error) {
+	c, err := d.login(srv)
+	if err != nil {
+		return nil, err
+	}
+	defer c.conn.Close()
+	conv := fmt.Sprintf("%d 0", d.sid)
+	kinds := []struct{ name, text, conv string }{
+		{"common", vocabWord(0), conv},
+		{"common-pair", vocabWord(0) + " " + vocabWord(1), conv},
+		{"medium", vocabWord(200), conv},
+		{"rare-pair", vocabWord(50) + " " + vocabWord(51), conv},
+		{"rare", rareWord, conv},
+		{"common-rare", vocabWord(0) + " " + rareWord, conv},
+		{"unique", uniqueWord, conv},
+		{"none", absentWord, conv},
+		{"all-common", vocabWord(0), "0 0"},
+		{"all-none", absentWord, "0 0"},
+	}
+	var rows []Result
+	for _, k := range kinds {
+		queries := make([]string, o.queries)
+		for i := range queries {
+			queries[i] = fmt.Sprintf("FIND %s %s", k.conv, k.text)
+		}
+		cpu0 := srv.processCPUSeconds()
+		times, last, err := timeQueries(c, queries, "FIND ")
+		if err != nil {
+			return nil, fmt.Errorf("FIND %s: %w", k.text, err)
+		}
+		rows = append(rows, d.searchResult(srv, "find-"+k.name, fmt.Sprintf("%q %s", k.text, last), times,
+			srv.processCPUSeconds()-cpu0))
+	}
+	return rows, nil
+}
+
+// hist times HIST of 200 messages from the newest, then from random
+// places in the middle half of the channel.
+func (d *searchData) hist(srv *server, o options) ([]Result, error) {
+	c, err := d.login(srv)
+	if err != nil {
+		return nil, err
+	}
+	defer c.conn.Close()
+	conv := fmt.Sprintf("%d 0", d.sid)
+	rng := rand.New(rand.NewPCG(14, 2))
+	span := d.last - d.first + 1
+	var rows []Result
+	for _, kind := range []string{"newest", "middle"} {
+		queries := make([]string, o.queries)
+		for i := range queries {
+			before := int64(0)
+			if kind == "middle" {
+				before = d.first + span/4 + rng.Int64N(span/2)
+			}
+			queries[i] = fmt.Sprintf("HIST %s %d 200", conv, before)
+		}
+		cpu0 := srv.processCPUSeconds()
+		times, last, err := timeQueries(c, queries, "HIST ")
+		if err != nil {
+			return nil, err
+		}
+		if last != fmt.Sprintf("HIST %s 200", conv) {
+			return nil, fmt.Errorf("HIST answered %q", last)
+		}
+		rows = append(rows, d.searchResult(srv, "hist-"+kind, "limit=200", times, srv.processCPUSeconds()-cpu0))
+	}
+	return rows, nil
+}
+
+// unread times the reader's login on a tags connection, from IAM to the
+// PONG of a PING sent with it (after the burst and its UNREAD of the
+// whole channel), o.logins times, each on a new connection after the last
+// one closed.
+func (d *searchData) unread(srv *server, o options) ([]Result, error) {
+	var times []int64
+	var line string
+	cpu0 := srv.processCPUSeconds()
+	for range o.logins {
+		c, err := dial(srv.addr, 1)
+		if err != nil {
+			return nil, err
+		}
+		c.send("CAP REQ tags")
+		if _, err := c.expect("CAP ACK"); err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		c.send("IAM " + d.reader + " bench-password")
+		c.send("PING login")
+		for {
+			l, err := c.expect("")
+			if err != nil {
+				return nil, err
+			}
+			if strings.HasPrefix(l, "UNREAD ") {
+				line = l
+			}
+			if l == "PONG login" {
+				break
+			}
+		}
+		times = append(times, time.Since(start).Nanoseconds())
+		c.conn.Close()
+		// The next login must be the user's first session again.
+		time.Sleep(20 * time.Millisecond)
+	}
+	if line == "" {
+		return nil, errors.New("no UNREAD line in the burst")
+	}
+	return []Result{d.searchResult(srv, "unread-login", fmt.Sprintf("unread=all %q", line), times, srv.processCPUSeconds()-cpu0)}, nil
+}
