@@ -153,24 +153,11 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 	case "fanout-rate":
 		fixed := o
 		fixed.rate = 400000
-		var own *server
-		if own, err = startServer(o, ""); err != nil {
-			return nil, err
-		}
-		r, err = fanout(own, fixed)
-		r.Scenario = "fanout-rate"
-		own.stop()
+		r, err = fanoutOwn(fixed, name, "")
 	case "idle":
 		r, err = idleScenario(srv, o)
 	case "fanout-hook":
-		var hooked *server
-		hooked, err = startServer(o, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
-		if err != nil {
-			return nil, err
-		}
-		r, err = fanout(hooked, o)
-		r.Scenario = "fanout-hook"
-		hooked.stop()
+		r, err = fanoutOwn(o, name, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
 	case "rtt":
 		more, err = rtt(srv, o)
 	case "store":
@@ -199,6 +186,19 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 		more = []Result{r}
 	}
 	return more, nil
+}
+
+// fanoutOwn runs fanout as scenario name on a server of its own, with
+// plugins.
+func fanoutOwn(o options, name, plugins string) (Result, error) {
+	srv, err := startServer(o, plugins)
+	if err != nil {
+		return Result{}, err
+	}
+	defer srv.stop()
+	r, err := fanout(srv, o)
+	r.Scenario = name
+	return r, err
 }
 
 // ownServer tells whether scenario name starts the servers it measures

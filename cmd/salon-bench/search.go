@@ -161,15 +161,12 @@ const searchBatch = 20000
 // numbered after everything the database holds as the hub would number
 // them.
 func (d *searchData) write(author int64) error {
-	st, err := store.Open(d.data, store.Options{Sync: "normal"})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	snap, err := st.Load()
-	if err != nil {
-		return err
-	}
+	return openFilling(d.data, func(st *store.Store, snap *store.Snapshot) error {
+		return d.writeInto(st, snap, author)
+	})
+}
+
+func (d *searchData) writeInto(st *store.Store, snap *store.Snapshot, author int64) error {
 	d.first = snap.LastMessage + 1
 	d.last = d.first + int64(d.messages) - 1
 	rng := rand.New(rand.NewPCG(14, 1))
