@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 )
 
 // The on/off comparisons of issue 14: the same load against two fresh
@@ -47,6 +48,7 @@ func storeIndex(o options) ([]Result, error) {
 // "off" row before it.
 func comparePairs(o options, name string, one func(on bool) (Result, error)) ([]Result, error) {
 	var rows []Result
+	var ratios []float64
 	for range max(o.pairs, 1) {
 		off, err := one(false)
 		if err != nil {
@@ -59,9 +61,17 @@ func comparePairs(o options, name string, one func(on bool) (Result, error)) ([]
 		}
 		on.Scenario = name + "-on"
 		if off.PerSecond > 0 {
-			on.Params += fmt.Sprintf(" on/off=%.3f", on.PerSecond/off.PerSecond)
+			ratios = append(ratios, on.PerSecond/off.PerSecond)
+			on.Params += fmt.Sprintf(" on/off=%.3f", ratios[len(ratios)-1])
 		}
 		rows = append(rows, off, on)
+	}
+	if len(ratios) > 1 {
+		// The host's drift moves single pairs by tens of percent; the
+		// median of several is the figure to read.
+		slices.Sort(ratios)
+		fmt.Printf("%s: on/off %.3f (median of %d pairs), from %.3f to %.3f\n", name,
+			ratios[len(ratios)/2], len(ratios), ratios[0], ratios[len(ratios)-1])
 	}
 	return rows, nil
 }
