@@ -63,6 +63,8 @@ func main() {
 	flag.IntVar(&o.idle, "idle", 2000, "idle: connections held open, logged in")
 	flag.IntVar(&o.historySize, "history-messages", 100000, "history: messages in the exported channel")
 	flag.IntVar(&o.searchMessages, "search-messages", 1000000, "search: messages in the searched channel")
+	flag.IntVar(&o.searchChannels, "search-channels", 99, "search: other channels the reader makes and belongs to (at most 99: a user makes 100 channels at most; FIND 0 0 covers them all)")
+	flag.IntVar(&o.channelMessages, "channel-messages", 2000, "search: messages in each of the other channels")
 	flag.IntVar(&o.queries, "queries", 200, "find, hist: times each query is sent")
 	flag.IntVar(&o.logins, "logins", 20, "unread: logins timed")
 	flag.IntVar(&o.pairs, "pairs", 1, "fanout-tags, store-index: off/on pairs run")
@@ -89,6 +91,7 @@ type options struct {
 	size, window                          int
 	historySize, fileMiB, rounds          int
 	searchMessages, queries, logins       int
+	searchChannels, channelMessages       int
 	pairs                                 int
 	salondNoIndex                         string
 	rate, idle                            int

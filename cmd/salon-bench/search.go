@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,10 +57,14 @@ func vocabWord(k int) string {
 type searchData struct {
 	dir, data      string
 	sid            int64 // the server whose general channel holds the messages
-	first, last    int64 // their IDs
-	messages       int
+	first, last    int64 // the IDs of the messages written, every channel's
+	messages       int   // in the general channel
+	chans          []int64
+	perChan        int // messages in each of chans
 	built          time.Duration
-	reader, writer string // the reader belongs to the channel and has read none of it
+	reader, writer string // the reader belongs to every channel and has read none of the general one
+	readerTag      int64
+	counts         []int // of tallied
 }
 
 var builtSearch *searchData
@@ -106,7 +111,8 @@ func buildSearchData(o options) (*searchData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &searchData{dir: dir, data: filepath.Join(dir, "data"), reader: "reader", writer: "writer", messages: o.searchMessages}
+	d := &searchData{dir: dir, data: filepath.Join(dir, "data"), reader: "reader", writer: "writer",
+		messages: o.searchMessages, perChan: o.channelMessages}
 	var writerTag int64
 	err = func() error {
 		srv, err := startServerOn(o, "", d.data)
@@ -119,6 +125,7 @@ func buildSearchData(o options) (*searchData, error) {
 			return err
 		}
 		defer r.conn.Close()
+		d.readerTag = r.tag
 		w, err := register(srv.addr, d.writer, 1)
 		if err != nil {
 			return err
@@ -131,6 +138,14 @@ func buildSearchData(o options) (*searchData, error) {
 			return err
 		}
 		fmt.Sscanf(l, "TAG %d 0", &d.sid)
+		k := &club{addr: srv.addr, owner: r, sid: d.sid}
+		for i := range o.searchChannels {
+			tag, err := k.channel(fmt.Sprintf("c%d", i+1))
+			if err != nil {
+				return err
+			}
+			d.chans = append(d.chans, tag)
+		}
 		r.send(fmt.Sprintf("INV 0 %d %d 0", w.tag, d.sid))
 		if _, err := w.expect("INV "); err != nil {
 			return err
@@ -149,17 +164,29 @@ func buildSearchData(o options) (*searchData, error) {
 		return nil, err
 	}
 	d.built = time.Since(start)
-	fmt.Printf("search: %d messages written in %v (%.0f a second, through core/store with the index)\n",
-		d.messages, d.built.Round(time.Millisecond), float64(d.messages)/d.built.Seconds())
+	for i, ws := range tallied {
+		var words []string
+		for _, w := range ws {
+			words = append(words, vocabWord(w))
+		}
+		fmt.Printf("search: %q in %d messages of the general channel\n", strings.Join(words, " "), d.counts[i])
+	}
+	total := d.messages + len(d.chans)*d.perChan
+	fmt.Printf("search: %d messages (%d in the general channel, %d in each of %d others) written in %v (%.0f a second, through core/store with the index)\n",
+		total, d.messages, d.perChan, len(d.chans), d.built.Round(time.Millisecond), float64(total)/d.built.Seconds())
 	return d, nil
 }
 
 // searchBatch is how many messages one commit of the build writes.
 const searchBatch = 20000
 
-// write stores the channel's messages, by the writer, a millisecond apart,
-// numbered after everything the database holds as the hub would number
-// them.
+// write stores the messages, by the writer, a millisecond apart, numbered
+// after everything the database holds as the hub would number them: the
+// general channel's and the other channels' in a shuffled order, so that
+// every channel's messages are spread over the whole span of IDs (a
+// search of every conversation then finds recent matches in each). The
+// reader's marker is put at the newest message of every other channel:
+// only the general channel is unread.
 func (d *searchData) write(author int64) error {
 	return openFilling(d.data, func(st *store.Store, snap *store.Snapshot) error {
 		return d.writeInto(st, snap, author)
@@ -167,37 +194,70 @@ func (d *searchData) write(author int64) error {
 }
 
 func (d *searchData) writeInto(st *store.Store, snap *store.Snapshot, author int64) error {
+	total := d.messages + len(d.chans)*d.perChan
 	d.first = snap.LastMessage + 1
-	d.last = d.first + int64(d.messages) - 1
+	d.last = d.first + int64(total) - 1
+	// where[k] is the channel of message k: 0 the general one, i the
+	// i-th of d.chans.
+	where := make([]int32, total)
+	for i := range d.chans {
+		for j := range d.perChan {
+			where[d.messages+i*d.perChan+j] = int32(i + 1)
+		}
+	}
+	shuffle := rand.New(rand.NewPCG(14, 3))
+	shuffle.Shuffle(total, func(a, b int) { where[a], where[b] = where[b], where[a] })
+	newest := make([]int64, len(d.chans)+1)
 	rng := rand.New(rand.NewPCG(14, 1))
 	zipf := rand.NewZipf(rng, 1.07, 1, vocabulary-1)
 	words := make([]string, vocabulary)
 	for k := range words {
 		words[k] = vocabWord(k)
 	}
-	sent := time.Now().Add(-time.Duration(d.messages) * time.Millisecond).UnixNano()
+	sent := time.Now().Add(-time.Duration(total) * time.Millisecond).UnixNano()
 	var text []string
-	for done := 0; done < d.messages; {
-		n := min(searchBatch, d.messages-done)
+	general := 0 // messages of the general channel so far
+	for done := 0; done < total; {
+		n := min(searchBatch, total-done)
 		batch := make([]store.Message, n)
 		for j := range batch {
-			i := done + j
+			k := done + j
+			id := d.first + int64(k)
+			newest[where[k]] = id
 			text = text[:0]
 			for range wordsPerText - 2 + rng.IntN(5) {
 				text = append(text, words[zipf.Uint64()])
 			}
-			if i%rareEvery == rareEvery/2 {
-				text = append(text, rareWord)
+			m := store.Message{ID: id, ServerID: d.sid, AuthorID: author, Kind: store.KindText,
+				SentAt: sent + int64(k)*int64(time.Millisecond)}
+			if c := where[k]; c > 0 {
+				m.ChannelTag = d.chans[c-1]
+			} else {
+				// The special words are in the general channel only.
+				if general%rareEvery == rareEvery/2 {
+					text = append(text, rareWord)
+				}
+				if general == d.messages/100 {
+					text = append(text, uniqueWord)
+				}
+				general++
+				d.tally(text)
 			}
-			if i == d.messages/100 {
-				text = append(text, uniqueWord)
-			}
-			batch[j] = store.Message{ID: d.first + int64(i), ServerID: d.sid, AuthorID: author, Kind: store.KindText,
-				Body: strings.Join(text, " "), SentAt: sent + int64(i)*int64(time.Millisecond)}
+			m.Body = strings.Join(text, " ")
+			batch[j] = m
 		}
+		last := done+n == total
 		err := st.Commit([]store.Change{func(tx *store.Tx) error {
 			for _, m := range batch {
 				if err := tx.AddMessage(m); err != nil {
+					return err
+				}
+			}
+			if !last {
+				return nil
+			}
+			for i, tag := range d.chans {
+				if err := tx.SetReadMarker(d.readerTag, store.ChannelConversation(d.sid, tag), newest[i+1]); err != nil {
 					return err
 				}
 			}
@@ -209,6 +269,27 @@ func (d *searchData) writeInto(st *store.Store, snap *store.Snapshot, author int
 		done += n
 	}
 	return nil
+}
+
+// tallied are the words and pairs of words whose messages in the general
+// channel the build counts, so that the figures can say how common each
+// query's words are.
+var tallied = [][]int{{0}, {0, 1}, {200}, {50}, {51}, {50, 51}}
+
+// tally counts text in d.counts, for each of tallied it holds.
+func (d *searchData) tally(text []string) {
+	if d.counts == nil {
+		d.counts = make([]int, len(tallied))
+	}
+	for i, ws := range tallied {
+		all := true
+		for _, w := range ws {
+			all = all && slices.Contains(text, vocabWord(w))
+		}
+		if all {
+			d.counts[i]++
+		}
+	}
 }
 
 // login logs the reader in on a tags connection.
@@ -287,6 +368,7 @@ func (d *searchData) find(srv *server, o options) ([]Result, error) {
 		{"unique", uniqueWord, conv},
 		{"none", absentWord, conv},
 		{"all-common", vocabWord(0), "0 0"},
+		{"all-rare", rareWord, "0 0"},
 		{"all-none", absentWord, "0 0"},
 	}
 	var rows []Result
@@ -300,7 +382,11 @@ func (d *searchData) find(srv *server, o options) ([]Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("FIND %s: %w", k.text, err)
 		}
-		rows = append(rows, d.searchResult(srv, "find-"+k.name, fmt.Sprintf("%q %s", k.text, last), times,
+		params := fmt.Sprintf("%q %s", k.text, last)
+		if k.conv == "0 0" {
+			params = fmt.Sprintf("conversations=%d %s", 1+len(d.chans), params)
+		}
+		rows = append(rows, d.searchResult(srv, "find-"+k.name, params, times,
 			srv.processCPUSeconds()-cpu0))
 	}
 	return rows, nil
