@@ -65,6 +65,7 @@ func main() {
 	flag.IntVar(&o.searchMessages, "search-messages", 1000000, "search: messages in the searched channel")
 	flag.IntVar(&o.searchChannels, "search-channels", 99, "search: other channels the reader makes and belongs to (at most 99: a user makes 100 channels at most; FIND 0 0 covers them all)")
 	flag.IntVar(&o.channelMessages, "channel-messages", 2000, "search: messages in each of the other channels")
+	flag.BoolVar(&o.searchKeep, "search-keep", false, "search: keep the data folder of the built channel (its path is printed)")
 	flag.IntVar(&o.queries, "queries", 200, "find, hist: times each query is sent")
 	flag.IntVar(&o.logins, "logins", 20, "unread: logins timed")
 	flag.IntVar(&o.pairs, "pairs", 1, "fanout-tags, store-index: off/on pairs run")
@@ -93,6 +94,7 @@ type options struct {
 	searchMessages, queries, logins       int
 	searchChannels, channelMessages       int
 	pairs                                 int
+	searchKeep                            bool
 	salondNoIndex                         string
 	rate, idle                            int
 	echo, wordfilter                      string
@@ -105,7 +107,7 @@ func run(o options) error {
 	// own), with the echo plugin; fanout-hook gets one of its own with a
 	// message hook, so that the two fan-outs differ only by the hook.
 	var srv *server
-	defer removeSearchData()
+	defer removeSearchData(o.searchKeep)
 	if slices.ContainsFunc(names, func(n string) bool { return !ownServer(n) }) {
 		var err error
 		if srv, err = startServer(o, pluginBlock("echo", o.echo, "")); err != nil {

@@ -95,12 +95,18 @@ func searchScenario(o options, name string) ([]Result, error) {
 	}
 }
 
-// removeSearchData removes the built channel's folder at the end of a run.
-func removeSearchData() {
-	if builtSearch != nil {
-		os.RemoveAll(builtSearch.dir)
-		builtSearch = nil
+// removeSearchData removes the built channel's folder at the end of a run,
+// unless keep (-search-keep: to look into the database afterwards).
+func removeSearchData(keep bool) {
+	if builtSearch == nil {
+		return
 	}
+	if keep {
+		fmt.Printf("search: the data folder is kept: %s\n", builtSearch.data)
+	} else {
+		os.RemoveAll(builtSearch.dir)
+	}
+	builtSearch = nil
 }
 
 // buildSearchData registers the reader and the writer on a bench server
