@@ -14,7 +14,7 @@ import (
 // connection against fan-out without it, each on a fresh server with no
 // plugin.
 func fanoutTags(o options) ([]Result, error) {
-	return comparePairs(o, "fanout-tags", func(on bool) (Result, error) {
+	return comparePairs(o, "fanout-tags", func(o options, on bool) (Result, error) {
 		srv, err := startServer(o, "")
 		if err != nil {
 			return Result{}, err
@@ -29,7 +29,7 @@ func fanoutTags(o options) ([]Result, error) {
 // (-salond-noindex, the salon_bench_noindex build tag): the index's share
 // of the commit path.
 func storeIndex(o options) ([]Result, error) {
-	return comparePairs(o, "store-index", func(on bool) (Result, error) {
+	return comparePairs(o, "store-index", func(o options, on bool) (Result, error) {
 		so := o
 		if !on {
 			so.salond = o.salondNoIndex
@@ -45,17 +45,21 @@ func storeIndex(o options) ([]Result, error) {
 
 // comparePairs runs one(false) then one(true) o.pairs times, names the
 // rows name-off and name-on, and gives each "on" row its ratio to the
-// "off" row before it.
-func comparePairs(o options, name string, one func(on bool) (Result, error)) ([]Result, error) {
+// "off" row before it. Several short pairs rather than one long one: on a
+// virtual machine whose host drifts, one pair of 10 s moved by tens of
+// percent, the median of eight of 4 s by a few (docs/performance.md).
+// one runs with o.duration set to o.pairDuration.
+func comparePairs(o options, name string, one func(o options, on bool) (Result, error)) ([]Result, error) {
+	o.duration = o.pairDuration
 	var rows []Result
 	var ratios []float64
 	for range max(o.pairs, 1) {
-		off, err := one(false)
+		off, err := one(o, false)
 		if err != nil {
 			return nil, fmt.Errorf("off: %w", err)
 		}
 		off.Scenario = name + "-off"
-		on, err := one(true)
+		on, err := one(o, true)
 		if err != nil {
 			return nil, fmt.Errorf("on: %w", err)
 		}

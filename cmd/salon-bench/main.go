@@ -68,7 +68,8 @@ func main() {
 	flag.BoolVar(&o.searchKeep, "search-keep", false, "search: keep the data folder of the built channel (its path is printed)")
 	flag.IntVar(&o.queries, "queries", 200, "find, hist: times each query is sent")
 	flag.IntVar(&o.logins, "logins", 20, "unread: logins timed")
-	flag.IntVar(&o.pairs, "pairs", 1, "fanout-tags, store-index: off/on pairs run")
+	flag.IntVar(&o.pairs, "pairs", 4, "fanout-tags, store-index: off/on pairs run")
+	flag.DurationVar(&o.pairDuration, "pair-duration", 4*time.Second, "fanout-tags, store-index: time each side of a pair sends")
 	flag.IntVar(&o.fileMiB, "file-mib", 64, "files: MiB uploaded then downloaded")
 	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
 	flag.IntVar(&o.senders, "senders", 20, "fanout: members who send")
@@ -98,7 +99,7 @@ type options struct {
 	salondNoIndex                         string
 	rate, idle                            int
 	echo, wordfilter                      string
-	duration                              time.Duration
+	duration, pairDuration                time.Duration
 }
 
 func run(o options) error {
