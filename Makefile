@@ -20,7 +20,7 @@ FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse 
 	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine \
 	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName
 
-.PHONY: all build run test vet fuzz bench attacks soak generate clean
+.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean
 
 all: build
 
@@ -65,9 +65,18 @@ fuzz:
 PIN := $(shell command -v taskset >/dev/null 2>&1 && echo "taskset -c 1")
 BENCH_FLAGS ?=
 
+# store-index compares salond with a salond built without the full-text
+# index's triggers (the salon_bench_noindex tag: for this measure only).
 bench: build
 	$(GO) build -o $(BIN)/salon-bench-echo ./cmd/salon-bench/echo
+	$(GO) build -tags sqlite_fts5,salon_bench_noindex -o $(BIN)/salond-noindex ./cmd/salond
 	$(PIN) $(BIN)/salon-bench -server-cpu 0 -json $(BIN)/bench.json $(BENCH_FLAGS)
+
+# FIND, HIST and the login's UNREAD over a channel of a million messages
+# (-search-messages), written into the database through core/store first:
+# not part of bench, as building the channel takes a while.
+bench-search: build
+	$(PIN) $(BIN)/salon-bench -server-cpu 0 -scenarios search -json $(BIN)/bench-search.json $(BENCH_FLAGS)
 
 # The attacks of issue 13 (items 6 to 13) at full size, each against a
 # salond of its own with the default configuration, pinned as bench is:

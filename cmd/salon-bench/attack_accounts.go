@@ -64,30 +64,28 @@ func attackLoginBurst(a *attack) error {
 	err = a.fill(func(tx *store.Tx, snap *store.Snapshot) error {
 		next := snap.Counters["user"]
 		for _, sid := range sids {
-			for range lbMembers - 2 { // the host and the victim are members already
-				p := fmt.Sprintf("member%026d", next) // 32 bytes, the longest pseudo
-				if err := tx.CreateUser(store.User{ID: next, Pseudo: p, PseudoKey: wire.FoldPseudo(p), PassHash: "x"}); err != nil {
-					return err
-				}
-				if err := tx.AddMember(sid, 0, next); err != nil {
-					return err
-				}
-				next++
+			// The host and the victim are members already; pseudos of 32
+			// bytes, the longest.
+			users, err := createUsers(tx, next, lbMembers-2, func(id int64) string { return fmt.Sprintf("member%026d", id) })
+			if err != nil {
+				return err
 			}
+			for _, u := range users {
+				if err := tx.AddMember(sid, 0, u); err != nil {
+					return err
+				}
+			}
+			next += int64(len(users))
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if err := a.launch(); err != nil {
-		return err
-	}
-	innocent, err := login(a.srv.addr, "", "bystander")
+	innocent, err := a.launchAndLogin("bystander")
 	if err != nil {
 		return err
 	}
-	a.keep(innocent.conn)
 	w := a.watch(innocent, quiet, lbEvery, nil)
 
 	// Every user the victim can see: itself, the hosts, the others.
@@ -223,15 +221,9 @@ func attackInvitations(a *attack) error {
 	var targets []int64
 	err = a.fill(func(tx *store.Tx, snap *store.Snapshot) error {
 		next := snap.Counters["user"]
-		for i := range invTargets {
-			p := fmt.Sprintf("target%d", i)
-			if err := tx.CreateUser(store.User{ID: next, Pseudo: p, PseudoKey: wire.FoldPseudo(p), PassHash: "x"}); err != nil {
-				return err
-			}
-			targets = append(targets, next)
-			next++
-		}
-		return nil
+		var err error
+		targets, err = createUsers(tx, next, invTargets, func(id int64) string { return fmt.Sprintf("target%d", id-next) })
+		return err
 	})
 	if err != nil {
 		return err
@@ -575,4 +567,20 @@ func squat(addr, pseudo string, stop <-chan struct{}, refusals *atomic.Int64) er
 			return nil
 		}
 	}
+}
+
+// createUsers writes n accounts straight into the database, numbered from
+// next, each named by pseudo from its ID, and returns their IDs. Their
+// password hash is no hash: they never log in.
+func createUsers(tx *store.Tx, next int64, n int, pseudo func(id int64) string) ([]int64, error) {
+	ids := make([]int64, n)
+	for i := range ids {
+		id := next + int64(i)
+		p := pseudo(id)
+		if err := tx.CreateUser(store.User{ID: id, Pseudo: p, PseudoKey: wire.FoldPseudo(p), PassHash: "x"}); err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }

@@ -30,22 +30,8 @@ const (
 )
 
 func attackDownloads(a *attack) error {
-	var conv string
-	err := a.setUp(func(addr string) error {
-		k, err := openClub(addr, "host", "depot")
-		if err != nil {
-			return err
-		}
-		conv = k.general()
-		for i := range dlStalled {
-			if _, err := k.admit(fmt.Sprintf("leech%d", i), false); err != nil {
-				return err
-			}
-		}
-		if _, err := k.admit("innocent", false); err != nil {
-			return err
-		}
-		return uploadFiles(k.owner, conv, map[string]int{"big.bin": dlBigBytes, "small.txt": dlSmallBytes})
+	conv, err := a.setUpClub("host", "depot", append(numbered("leech", dlStalled), "innocent"), func(k *club) error {
+		return uploadFiles(k.owner, k.general(), map[string]int{"big.bin": dlBigBytes, "small.txt": dlSmallBytes})
 	})
 	if err != nil {
 		return err
@@ -65,11 +51,10 @@ func attackDownloads(a *attack) error {
 	time.Sleep(2 * time.Second)
 	a.figure("%d connections of %d accounts hold a download of %d bytes each, unread", dlStalled, dlStalled, dlBigBytes)
 
-	innocent, err := login(a.srv.addr, "", "innocent")
+	innocent, err := a.loginKept("innocent")
 	if err != nil {
 		return err
 	}
-	a.keep(innocent.conn)
 	var small []time.Duration
 	for range dlInnocentGets {
 		took, err := timed(func() error { return downloadSized(innocent, conv, "small.txt", dlSmallBytes) })
@@ -104,25 +89,11 @@ const (
 )
 
 func attackSlowReader(a *attack) error {
-	var conv string
-	err := a.setUp(func(addr string) error {
-		k, err := openClub(addr, "host", "depot")
-		if err != nil {
+	conv, err := a.setUpClub("host", "depot", append([]string{"slowpoke"}, numbered("innocent", srInnocents)...), func(k *club) error {
+		if err := uploadFiles(k.owner, k.general(), map[string]int{"big.bin": dlBigBytes, "small.txt": dlSmallBytes}); err != nil {
 			return err
 		}
-		conv = k.general()
-		if _, err := k.admit("slowpoke", false); err != nil {
-			return err
-		}
-		for i := range srInnocents {
-			if _, err := k.admit(fmt.Sprintf("innocent%d", i), false); err != nil {
-				return err
-			}
-		}
-		if err := uploadFiles(k.owner, conv, map[string]int{"big.bin": dlBigBytes, "small.txt": dlSmallBytes}); err != nil {
-			return err
-		}
-		return k.owner.say(conv, srMessages, 64)
+		return k.owner.say(k.general(), srMessages, 64)
 	})
 	if err != nil {
 		return err
@@ -131,12 +102,7 @@ func attackSlowReader(a *attack) error {
 		return err
 	}
 
-	conn, err := dialer(freshLoopback(), 4096).Dial("tcp", a.srv.addr)
-	if err != nil {
-		return err
-	}
-	a.keep(conn)
-	br, err := rawLogin(conn, "slowpoke")
+	conn, br, err := a.smallBufferLogin("slowpoke")
 	if err != nil {
 		return err
 	}
@@ -252,31 +218,16 @@ const (
 )
 
 func attackHistoryGets(a *attack) error {
-	var conv string
-	err := a.setUp(func(addr string) error {
-		k, err := openClub(addr, "host", "archive")
-		if err != nil {
-			return err
-		}
-		conv = k.general()
-		for _, p := range []string{"hoarder", "innocent"} {
-			if _, err := k.admit(p, false); err != nil {
-				return err
-			}
-		}
-		return k.owner.say(conv, hgMessages, 64)
+	conv, err := a.setUpClub("host", "archive", []string{"hoarder", "innocent"}, func(k *club) error {
+		return k.owner.say(k.general(), hgMessages, 64)
 	})
 	if err != nil {
 		return err
 	}
-	if err := a.launch(); err != nil {
-		return err
-	}
-	innocent, err := login(a.srv.addr, "", "innocent")
+	innocent, err := a.launchAndLogin("innocent")
 	if err != nil {
 		return err
 	}
-	a.keep(innocent.conn)
 	getHistory := func(when string) {
 		took, err := timed(func() error { return downloadSized(innocent, conv, "", -1) })
 		a.innocentDid("GET of the history "+when, took, err, hgBound)
@@ -284,12 +235,8 @@ func attackHistoryGets(a *attack) error {
 	}
 	getHistory("before the attack")
 
-	conn, err := dialer(freshLoopback(), 4096).Dial("tcp", a.srv.addr)
+	conn, _, err := a.smallBufferLogin("hoarder")
 	if err != nil {
-		return err
-	}
-	a.keep(conn)
-	if _, err := rawLogin(conn, "hoarder"); err != nil {
 		return err
 	}
 	// The server stops reading once the connection has its fill of
@@ -334,31 +281,16 @@ const (
 )
 
 func attackFileGets(a *attack) error {
-	var conv string
-	err := a.setUp(func(addr string) error {
-		k, err := openClub(addr, "host", "depot")
-		if err != nil {
-			return err
-		}
-		conv = k.general()
-		for _, p := range []string{"greedy", "innocent"} {
-			if _, err := k.admit(p, false); err != nil {
-				return err
-			}
-		}
-		return uploadFiles(k.owner, conv, map[string]int{"small.txt": dlSmallBytes})
+	conv, err := a.setUpClub("host", "depot", []string{"greedy", "innocent"}, func(k *club) error {
+		return uploadFiles(k.owner, k.general(), map[string]int{"small.txt": dlSmallBytes})
 	})
 	if err != nil {
 		return err
 	}
-	if err := a.launch(); err != nil {
-		return err
-	}
-	innocent, err := login(a.srv.addr, "", "innocent")
+	innocent, err := a.launchAndLogin("innocent")
 	if err != nil {
 		return err
 	}
-	a.keep(innocent.conn)
 	logs := a.log.counts()
 
 	line := fmt.Sprintf("GET %s small.txt\r\n", conv)

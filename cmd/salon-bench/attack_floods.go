@@ -41,20 +41,14 @@ type flood struct {
 
 func attackFloods(a *attack) error {
 	var sid, boss, innocentTag int64
-	err := a.setUp(func(addr string) error {
-		k, err := openClub(addr, "boss", "town")
+	_, err := a.setUpClub("boss", "town", numbered("citizen", flMembers-1), func(k *club) error {
+		sid, boss = k.sid, k.owner.tag
+		c, err := k.admit("innocent", false)
 		if err != nil {
 			return err
 		}
-		sid, boss = k.sid, k.owner.tag
-		for i := range flMembers - 1 {
-			if _, err := k.admit(fmt.Sprintf("citizen%d", i), false); err != nil {
-				return err
-			}
-		}
-		c, err := k.admit("innocent", false)
 		innocentTag = c.tag
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
@@ -76,11 +70,10 @@ func attackFloods(a *attack) error {
 	if err := a.connectAll(flMembers-1, func(i int) string { return fmt.Sprintf("citizen%d", i) }); err != nil {
 		return err
 	}
-	innocent, err := login(a.srv.addr, "", "innocent")
+	innocent, err := a.loginKept("innocent")
 	if err != nil {
 		return err
 	}
-	a.keep(innocent.conn)
 	a.figure("%d members online, the owner floods %d kinds of command one after the other", flMembers, 5)
 
 	prefix := func(p string) func(string) bool { return func(l string) bool { return strings.HasPrefix(l, p) } }

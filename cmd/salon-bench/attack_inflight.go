@@ -36,43 +36,26 @@ const (
 )
 
 func attackDeletion(a *attack) error {
-	var doomed, safe string
-	err := a.setUp(func(addr string) error {
-		k, err := openClub(addr, "host", "doomed")
-		if err != nil {
-			return err
-		}
-		doomed = k.general()
-		if _, err := k.admit("reader", false); err != nil {
-			return err
-		}
-		s, err := openClub(addr, "innocent", "safe")
+	var safe string
+	doomed, err := a.setUpClub("host", "doomed", []string{"reader"}, func(k *club) error {
+		s, err := openClub(k.addr, "innocent", "safe")
 		if err != nil {
 			return err
 		}
 		safe = s.general()
-		return uploadFiles(k.owner, doomed, map[string]int{"movie.bin": delMovie})
+		return uploadFiles(k.owner, k.general(), map[string]int{"movie.bin": delMovie})
 	})
 	if err != nil {
 		return err
 	}
-	if err := a.launch(); err != nil {
-		return err
-	}
-	innocent, err := login(a.srv.addr, "", "innocent")
+	innocent, err := a.launchAndLogin("innocent")
 	if err != nil {
 		return err
 	}
-	a.keep(innocent.conn)
 	w := a.watch(innocent, safe, delEvery, nil)
 
 	// The reader, its download under way.
-	conn, err := dialer(freshLoopback(), 4096).Dial("tcp", a.srv.addr)
-	if err != nil {
-		return err
-	}
-	a.keep(conn)
-	br, err := rawLogin(conn, "reader")
+	conn, br, err := a.smallBufferLogin("reader")
 	if err != nil {
 		return err
 	}
@@ -259,39 +242,20 @@ const (
 )
 
 func attackLogs(a *attack) error {
-	var conv string
-	err := a.setUp(func(addr string) error {
-		k, err := openClub(addr, "alice", "club")
-		if err != nil {
+	members := append([]string{"quitter", "innocent"}, numbered("staller", lgStalled)...)
+	conv, err := a.setUpClub("alice", "club", members, func(k *club) error {
+		if err := uploadFiles(k.owner, k.general(), map[string]int{"big.bin": dlBigBytes}); err != nil {
 			return err
 		}
-		conv = k.general()
-		for _, p := range []string{"quitter", "innocent"} {
-			if _, err := k.admit(p, false); err != nil {
-				return err
-			}
-		}
-		for i := range lgStalled {
-			if _, err := k.admit(fmt.Sprintf("staller%d", i), false); err != nil {
-				return err
-			}
-		}
-		if err := uploadFiles(k.owner, conv, map[string]int{"big.bin": dlBigBytes}); err != nil {
-			return err
-		}
-		return k.owner.say(conv, lgMessages, 64)
+		return k.owner.say(k.general(), lgMessages, 64)
 	})
 	if err != nil {
 		return err
 	}
-	if err := a.launch(); err != nil {
-		return err
-	}
-	innocent, err := login(a.srv.addr, "", "innocent")
+	innocent, err := a.launchAndLogin("innocent")
 	if err != nil {
 		return err
 	}
-	a.keep(innocent.conn)
 	w := a.watch(innocent, "", lgEvery, nil)
 
 	// phase runs one kind of misbehaviour and reports what it logged.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -78,18 +79,21 @@ const (
 	attackSettle = 15 * time.Second
 )
 
-// expandScenarios splits the -scenarios list and replaces the group name
-// by every attack.
+// expandScenarios splits the -scenarios list and replaces each group's
+// name by its scenarios: attacks by every attack, search by find, hist and
+// unread.
 func expandScenarios(list string) []string {
 	var names []string
 	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name != attackGroup {
+		switch name = strings.TrimSpace(name); name {
+		case attackGroup:
+			for _, s := range attackScenarios {
+				names = append(names, s.name)
+			}
+		case searchGroup:
+			names = append(names, searchScenarios...)
+		default:
 			names = append(names, name)
-			continue
-		}
-		for _, s := range attackScenarios {
-			names = append(names, s.name)
 		}
 	}
 	return names
@@ -165,11 +169,53 @@ func (a *attack) setUp(f func(addr string) error) error {
 	return nil
 }
 
+// setUpClub sets up the server name of owner, with members admitted (their
+// lines drained), then whatever then adds to it (nil: nothing), and
+// returns the address of its general channel.
+func (a *attack) setUpClub(owner, name string, members []string, then func(k *club) error) (string, error) {
+	var conv string
+	err := a.setUp(func(addr string) error {
+		k, err := openClub(addr, owner, name)
+		if err != nil {
+			return err
+		}
+		conv = k.general()
+		for _, p := range members {
+			if _, err := k.admit(p, false); err != nil {
+				return err
+			}
+		}
+		if then == nil {
+			return nil
+		}
+		return then(k)
+	})
+	return conv, err
+}
+
+// numbered is n pseudos made of prefix and a number from 0.
+func numbered(prefix string, n int) []string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = fmt.Sprintf("%s%d", prefix, i)
+	}
+	return ps
+}
+
 // fill writes straight into the data folder's database, between the
 // set-up and the attack, what would take too long through the wire (tens
 // of thousands of members).
 func (a *attack) fill(f func(tx *store.Tx, snap *store.Snapshot) error) error {
-	st, err := store.Open(a.data, store.Options{Sync: "normal"})
+	return openFilling(a.data, func(st *store.Store, snap *store.Snapshot) error {
+		return st.Commit([]store.Change{func(tx *store.Tx) error { return f(tx, snap) }})
+	})
+}
+
+// openFilling opens the database of the data folder data, stopped
+// servers', for f to write into (without fsyncs: nothing measured
+// depends on what a power cut would leave), with what it holds so far.
+func openFilling(data string, f func(st *store.Store, snap *store.Snapshot) error) error {
+	st, err := store.Open(data, store.Options{Sync: "normal"})
 	if err != nil {
 		return err
 	}
@@ -178,7 +224,7 @@ func (a *attack) fill(f func(tx *store.Tx, snap *store.Snapshot) error) error {
 	if err != nil {
 		return err
 	}
-	return st.Commit([]store.Change{func(tx *store.Tx) error { return f(tx, snap) }})
+	return f(st, snap)
 }
 
 // launch starts the server under attack: salond with its defaults on the
@@ -250,6 +296,43 @@ func (a *attack) waitLogged(s string, timeout time.Duration) (time.Time, bool) {
 func logAddr(conn net.Conn) string {
 	host, _, _ := net.SplitHostPort(conn.LocalAddr().String())
 	return "addr=" + host + " "
+}
+
+// launchAndLogin launches the server under attack and logs pseudo in
+// (loginKept): the innocent user, ready before the attack starts.
+func (a *attack) launchAndLogin(pseudo string) (*client, error) {
+	if err := a.launch(); err != nil {
+		return nil, err
+	}
+	return a.loginKept(pseudo)
+}
+
+// loginKept logs pseudo in on the server under attack, from 127.0.0.1 as
+// the innocent users do, its connection one of those closed before the
+// final checks.
+func (a *attack) loginKept(pseudo string) (*client, error) {
+	c, err := login(a.srv.addr, "", pseudo)
+	if err != nil {
+		return nil, err
+	}
+	a.keep(c.conn)
+	return c, nil
+}
+
+// smallBufferLogin logs pseudo in on a connection of its own from a fresh
+// loopback address, with a receive buffer of 4 KiB (so that what it does
+// not read backs up into the server soon), kept like loginKept's.
+func (a *attack) smallBufferLogin(pseudo string) (net.Conn, *bufio.Reader, error) {
+	conn, err := dialer(freshLoopback(), 4096).Dial("tcp", a.srv.addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.keep(conn)
+	br, err := rawLogin(conn, pseudo)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, br, nil
 }
 
 // keep makes c one of the connections closed before the final checks.

@@ -54,13 +54,22 @@ func main() {
 	flag.StringVar(&o.pprof, "server-pprof", "", "have the started server serve its profiler on this loopback address")
 	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
-	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,store,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, store, history, files, rtt, idle; not by default: soak, attacks (every attack-* scenario) or one attack-* by name")
+	flag.StringVar(&o.salondNoIndex, "salond-noindex", "bin/salond-noindex", "salond built with the salon_bench_noindex tag, without the full-text index (store-index)")
+	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle; not by default: soak, search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
 	flag.IntVar(&o.rate, "rate", 0, "fanout: deliveries per second to aim at (0: as fast as possible); fanout-rate always uses 400000")
 	flag.IntVar(&o.idle, "idle", 2000, "idle: connections held open, logged in")
 	flag.IntVar(&o.historySize, "history-messages", 100000, "history: messages in the exported channel")
+	flag.IntVar(&o.searchMessages, "search-messages", 1000000, "search: messages in the searched channel")
+	flag.IntVar(&o.searchChannels, "search-channels", 99, "search: other channels the reader makes and belongs to (at most 99: a user makes 100 channels at most; FIND 0 0 covers them all)")
+	flag.IntVar(&o.channelMessages, "channel-messages", 2000, "search: messages in each of the other channels")
+	flag.BoolVar(&o.searchKeep, "search-keep", false, "search: keep the data folder of the built channel (its path is printed)")
+	flag.IntVar(&o.queries, "queries", 200, "find, hist: times each query is sent")
+	flag.IntVar(&o.logins, "logins", 20, "unread: logins timed")
+	flag.IntVar(&o.pairs, "pairs", 4, "fanout-tags, store-index: off/on pairs run")
+	flag.DurationVar(&o.pairDuration, "pair-duration", 4*time.Second, "fanout-tags, store-index: time each side of a pair sends")
 	flag.IntVar(&o.fileMiB, "file-mib", 64, "files: MiB uploaded then downloaded")
 	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
 	flag.IntVar(&o.senders, "senders", 20, "fanout: members who send")
@@ -83,9 +92,14 @@ type options struct {
 	members, senders, storeSenders        int
 	size, window                          int
 	historySize, fileMiB, rounds          int
+	searchMessages, queries, logins       int
+	searchChannels, channelMessages       int
+	pairs                                 int
+	searchKeep                            bool
+	salondNoIndex                         string
 	rate, idle                            int
 	echo, wordfilter                      string
-	duration                              time.Duration
+	duration, pairDuration                time.Duration
 }
 
 func run(o options) error {
@@ -94,7 +108,8 @@ func run(o options) error {
 	// own), with the echo plugin; fanout-hook gets one of its own with a
 	// message hook, so that the two fan-outs differ only by the hook.
 	var srv *server
-	if slices.ContainsFunc(names, func(n string) bool { _, attack := findAttack(n); return !attack }) {
+	defer removeSearchData(o.searchKeep)
+	if slices.ContainsFunc(names, func(n string) bool { return !ownServer(n) }) {
 		var err error
 		if srv, err = startServer(o, pluginBlock("echo", o.echo, "")); err != nil {
 			return err
@@ -144,24 +159,11 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 	case "fanout-rate":
 		fixed := o
 		fixed.rate = 400000
-		var own *server
-		if own, err = startServer(o, ""); err != nil {
-			return nil, err
-		}
-		r, err = fanout(own, fixed)
-		r.Scenario = "fanout-rate"
-		own.stop()
+		r, err = fanoutOwn(fixed, name, "")
 	case "idle":
 		r, err = idleScenario(srv, o)
 	case "fanout-hook":
-		var hooked *server
-		hooked, err = startServer(o, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
-		if err != nil {
-			return nil, err
-		}
-		r, err = fanout(hooked, o)
-		r.Scenario = "fanout-hook"
-		hooked.stop()
+		r, err = fanoutOwn(o, name, pluginBlock("wordfilter", o.wordfilter, "words = [\"zzyzx\"]\n"))
 	case "rtt":
 		more, err = rtt(srv, o)
 	case "store":
@@ -170,6 +172,12 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 		r, err = historyScenario(srv, o)
 	case "files":
 		more, err = filesScenario(srv, o)
+	case "fanout-tags":
+		more, err = fanoutTags(o)
+	case "store-index":
+		more, err = storeIndex(o)
+	case "find", "hist", "unread":
+		more, err = searchScenario(o, name)
 	case "soak":
 		r, err = soakScenario(srv, o)
 	case "floor":
@@ -184,6 +192,28 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 		more = []Result{r}
 	}
 	return more, nil
+}
+
+// fanoutOwn runs fanout as scenario name on a server of its own, with
+// plugins.
+func fanoutOwn(o options, name, plugins string) (Result, error) {
+	srv, err := startServer(o, plugins)
+	if err != nil {
+		return Result{}, err
+	}
+	defer srv.stop()
+	r, err := fanout(srv, o)
+	r.Scenario = name
+	return r, err
+}
+
+// ownServer tells whether scenario name starts the servers it measures
+// rather than use the run's main one.
+func ownServer(name string) bool {
+	if _, attack := findAttack(name); attack {
+		return true
+	}
+	return slices.Contains(searchScenarios, name) || name == "fanout-tags" || name == "store-index"
 }
 
 // pluginBlock is the HCL declaring a plugin for the server under test.

@@ -9,7 +9,25 @@ import (
 // fanout: members in one server's general channel, some of whom send as
 // fast as their window allows; every member counts what it receives.
 func fanout(srv *server, o options) (Result, error) {
-	owner, err := register(srv.addr, "owner", o.window)
+	return fanoutTagged(srv, o, false)
+}
+
+// fanoutTagged is fanout where, with tags, every member's connection asks
+// for the tags capability first, so that every delivery carries its
+// prefix (@id=...;time=...).
+func fanoutTagged(srv *server, o options, tags bool) (Result, error) {
+	join := func(pseudo string) (*client, error) {
+		c, err := register(srv.addr, pseudo, o.window)
+		if err != nil || !tags {
+			return c, err
+		}
+		if err := c.send("CAP REQ tags"); err != nil {
+			return nil, err
+		}
+		_, err = c.expect("CAP ACK tags")
+		return c, err
+	}
+	owner, err := join("owner")
 	if err != nil {
 		return Result{}, err
 	}
@@ -24,7 +42,7 @@ func fanout(srv *server, o options) (Result, error) {
 	fmt.Sscanf(l, "TAG %d 0", &sid)
 	members := []*client{owner}
 	for i := 1; i < o.members; i++ {
-		m, err := register(srv.addr, fmt.Sprintf("m%d", i), o.window)
+		m, err := join(fmt.Sprintf("m%d", i))
 		if err != nil {
 			return Result{}, err
 		}
@@ -42,7 +60,11 @@ func fanout(srv *server, o options) (Result, error) {
 		m.drain()
 	}
 	senders := members[:min(o.senders, len(members))]
-	return measure(srv, o, "fanout", fmt.Sprintf("members=%d senders=%d size=%d", len(members), len(senders), o.size),
+	params := fmt.Sprintf("members=%d senders=%d size=%d", len(members), len(senders), o.size)
+	if tags {
+		params += " tags"
+	}
+	return measure(srv, o, "fanout", params,
 		members, senders, func(i int) string { return fmt.Sprintf("%d 0", sid) })
 }
 

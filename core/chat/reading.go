@@ -250,6 +250,13 @@ func (h *Hub) loadMarkers(u *user) {
 	u.markers = m
 }
 
+// unreadMost is where an UNREAD count stops: "1000" means a thousand
+// messages or more (a client shows "999+"). Each count is read on the
+// hub's loop at every login, for every conversation with something
+// unread; bounded, it costs at most this many index entries whatever the
+// size of the history (docs/protocol.md, "Read markers and UNREAD").
+const unreadMost = 1000
+
 // unreadLines are the burst's "UNREAD CONV count newest_id" lines: every
 // conversation of u holding messages past its marker, the direct
 // conversations it never opened included.
@@ -260,7 +267,7 @@ func (h *Hub) unreadLines(u *user) [][]byte {
 		if newest <= marker {
 			return
 		}
-		n, err := h.store.CountAfter(h.ctx, conv, marker)
+		n, err := h.store.CountAfter(h.ctx, conv, marker, unreadMost)
 		if err != nil {
 			h.log.Error("counting unread messages", "error", err)
 			return

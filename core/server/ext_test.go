@@ -246,6 +246,38 @@ func TestReadMarkersAndUnread(t *testing.T) {
 	}
 }
 
+// TestUnreadCountStops: an UNREAD count stops at a thousand, which reads
+// "a thousand or more" (docs/protocol.md); under it the count is exact.
+func TestUnreadCountStops(t *testing.T) {
+	w := newCmWorld(t)
+	alice := w.tagsUser("alice")
+	bob := w.tagsUser("bob")
+	s := w.newServer(alice, "club")
+	w.admit(alice, bob, s, 0)
+	bob.Close()
+	w.forget(bob)
+
+	var msgs []string
+	for i := range 1005 {
+		msgs = append(msgs, sf("MSG %d 0 m%d", s, i))
+	}
+	w.do(alice, msgs...)
+	alice.Send(sf("MSG 0 %d psst", bob.tag))
+	dm := expectTagged(t, alice, sf("MSG 0 %d 0 %d psst", alice.tag, bob.tag))
+
+	_, burst := w.tagsLogin("bob", bob.tag)
+	var unread []string
+	for _, l := range burst {
+		if strings.HasPrefix(l, "UNREAD ") {
+			unread = append(unread, l)
+		}
+	}
+	want := []string{sf("UNREAD %d 0 1000 %d", s, dm.ID-1), sf("UNREAD 0 %d 1 %d", alice.tag, dm.ID)}
+	if strings.Join(unread, "|") != strings.Join(want, "|") {
+		t.Fatalf("unread lines %q, want %q", unread, want)
+	}
+}
+
 // TestHistoryPagesAndSearch: HIST pages back through a conversation; FIND
 // matches whole words without regard to case or accents, newest first,
 // only where the user may read.

@@ -209,13 +209,17 @@ func (s *Store) Markers(ctx context.Context, user int64) (map[Conversation]int64
 	return markers, nil
 }
 
-// CountAfter counts the visible messages of c with an ID above after. It
-// reads the conversation's index from after on: its cost is the count
-// itself. The hub's loop calls it: it uses the hub's connection.
-func (s *Store) CountAfter(ctx context.Context, c Conversation, after int64) (int64, error) {
+// CountAfter counts the visible messages of c with an ID above after, up
+// to most: a count that reaches most stops there. It reads the
+// conversation's index from after on, so its cost is the count, and the
+// hub's loop waits for it (it uses the hub's connection): unbounded, a
+// user away from a channel of a million messages would cost a count of a
+// million rows at each login (docs/performance.md, "Full-text search").
+func (s *Store) CountAfter(ctx context.Context, c Conversation, after, most int64) (int64, error) {
+	db := s.loop.WithContext(ctx)
+	rows := inConversation(db.Model(&Message{}).Select("1"), c).Where("id > ?", after).Limit(int(most))
 	var n int64
-	err := inConversation(s.loop.WithContext(ctx).Model(&Message{}), c).Where("id > ?", after).Count(&n).Error
-	if err != nil {
+	if err := db.Table("(?) AS unread", rows).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("store: count after: %w", err)
 	}
 	return n, nil

@@ -92,6 +92,12 @@ func Open(dataDir string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if withoutSearchIndex {
+		if err := s.dropSearchTriggers(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	s.trimmer.Add(1)
 	go s.trimMemory()
 	return s, nil

@@ -365,3 +365,38 @@ func TestCommitErrorNamesTheFailedChange(t *testing.T) {
 		t.Errorf("%d messages stored, want 5 (1, 10, 11, 20, 30)", n)
 	}
 }
+
+func TestCountAfterStopsAtMost(t *testing.T) {
+	s := open(t, t.TempDir())
+	c := ChannelConversation(3, 0)
+	var changes []Change
+	for i := range 30 {
+		changes = append(changes, func(tx *Tx) error {
+			return tx.AddMessage(Message{ID: int64(101 + i), ServerID: 3, AuthorID: 1, Body: fmt.Sprint(i)})
+		})
+	}
+	// Another conversation's messages are not counted.
+	changes = append(changes, func(tx *Tx) error {
+		return tx.AddMessage(Message{ID: 200, ServerID: 3, ChannelTag: 1, AuthorID: 1, Body: "elsewhere"})
+	})
+	commit(t, s, changes...)
+	for _, tc := range []struct {
+		after, most, want int64
+	}{
+		{0, 1000, 30},   // under the bound: exact
+		{0, 30, 30},     // at it
+		{0, 10, 10},     // over it: stops there
+		{120, 10, 10},   // after 120: 121..130
+		{125, 10, 5},    // after 125: 5 left
+		{130, 10, 0},    // none left
+		{110, 1000, 20}, // 111..130
+	} {
+		n, err := s.CountAfter(t.Context(), c, tc.after, tc.most)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != tc.want {
+			t.Errorf("CountAfter(after %d, most %d) = %d, want %d", tc.after, tc.most, n, tc.want)
+		}
+	}
+}
