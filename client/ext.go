@@ -536,7 +536,9 @@ func (t Typing) String() string { return "TYPING " + wire.User(t.Actor).String()
 
 func (a Away) String() string { return withText("AWAY "+wire.User(a.User).String(), a.Text) }
 
-func (r Role) String() string { return r.Verb + " " + r.Place.String() + " " + wire.User(r.User).String() }
+func (r Role) String() string {
+	return r.Verb + " " + r.Place.String() + " " + wire.User(r.User).String()
+}
 
 func (t Topic) String() string {
 	return withText("TOPIC "+wire.User(t.Actor).String()+" "+t.Place.String(), t.Text)

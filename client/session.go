@@ -31,11 +31,11 @@ type session struct {
 	burst    string
 	pings    atomic.Int64
 
-	tags     atomic.Bool // the server granted CAP tags
+	tags atomic.Bool // the server granted CAP tags
 
 	mu        sync.Mutex
 	reads     []pendingRead // HIST and FIND asked, in the order sent
-	acks      []ackWaiter // upload lines awaiting OK or ERR, in the order sent
+	acks      []ackWaiter   // upload lines awaiting OK or ERR, in the order sent
 	uploads   map[*upload]bool
 	transfers transfers
 }
