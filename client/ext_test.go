@@ -10,8 +10,6 @@ import (
 	"github.com/salon-chat/salon/core/wire"
 )
 
-
-
 // extParseTests holds a line of every shape of Part two the server sends,
 // canonical (String gives it back).
 var extParseTests = []struct {
@@ -53,10 +51,10 @@ var extParseTests = []struct {
 }
 
 var extParseErrors = []string{
-	"@id=1;time=2",                   // a prefix without a line
-	"@id=1 MSG 0 1 5 2 x",            // no time
-	"@time=1 MSG 0 1 5 2 x",          // no id
-	"@id=0;time=1 MSG 0 1 5 2 x",     // id 0
+	"@id=1;time=2",                    // a prefix without a line
+	"@id=1 MSG 0 1 5 2 x",             // no time
+	"@time=1 MSG 0 1 5 2 x",           // no id
+	"@id=0;time=1 MSG 0 1 5 2 x",      // id 0
 	"@id=1;time=1;id=2 MSG 0 1 5 2 x", // twice
 	"@id=1;time=1 @id=2;time=2 MSG 0 1 5 2 x",
 	"@" + strings.Repeat("a", 600) + " MSG 0 1 5 2 x",
