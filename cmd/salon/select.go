@@ -268,6 +268,9 @@ func (m *model) paneSize() (int, int) {
 func (m *model) noteTyping() {
 	a := m.st.Active
 	v := m.input.Value()
+	if cp := m.ext.compose; cp != nil && cp.edit {
+		return // an edit is not news to announce
+	}
 	if !m.st.Tags || a == client.Home || v == "" || (strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//")) {
 		return
 	}
