@@ -255,6 +255,9 @@ func (c *Client) connect(ctx context.Context, reconnected bool) (bool, error) {
 	s := newSession(ctx, c, conn)
 	s.reconnected = reconnected
 	s.register = register
+	// Asked before the login, so that the login burst is a tags burst
+	// (UNREAD, roles, topics, away notes).
+	s.out.push("CAP REQ tags")
 	if register {
 		s.out.push("NEW USR " + pseudo + " " + password)
 	} else {

@@ -85,9 +85,14 @@ func (c *Client) Download(from wire.Addr, name, path string) error {
 	return c.get(&request{key: dlKey{from, name}, kind: dlFile, path: path})
 }
 
-// History fetches the history of conversation of: HistoryLoaded, or
-// DownloadFailed with the name "save.txt".
+// History fetches the history of conversation of. With tags, that is its
+// newest page (Older), so that a conversation of any length opens at once;
+// otherwise the whole save.txt: HistoryLoaded, or DownloadFailed with the
+// name "save.txt".
 func (c *Client) History(of wire.Addr) error {
+	if c.Tags() {
+		return c.Older(of, 0)
+	}
 	return c.get(&request{key: dlKey{of, historyName}, kind: dlHistory})
 }
 

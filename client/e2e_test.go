@@ -338,8 +338,8 @@ func TestUploadDownloadAndHistory(t *testing.T) {
 		t.Errorf("DownloadFailed: %+v", f)
 	}
 
-	// The history, with its text and its file, through the server's parser;
-	// a message sent while it loads appears once.
+	// The history, with its text and its file, as the newest HIST page (the
+	// client asks for tags); a message sent while it loads appears once.
 	if !bob.st.Open(general) {
 		t.Fatal("Open should ask for the history")
 	}
@@ -347,8 +347,8 @@ func TestUploadDownloadAndHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice.send(wire.Head("MSG", general, "did you get it?"))
-	h := bob.waitEvent(func(e client.Event) bool { _, ok := e.(client.HistoryLoaded); return ok }).(client.HistoryLoaded)
-	if len(h.Entries) < 2 || h.Entries[0].Text != "here is the map" || h.Entries[1].File != "the_map.png" || h.Header.Server != club.Tag {
+	h := bob.waitEvent(func(e client.Event) bool { end, ok := e.(client.End); return ok && end.Verb == "HIST" }).(client.End)
+	if h.Addr != general || h.N < 2 || !bob.st.Convs[general].Complete {
 		t.Errorf("history: %+v", h)
 	}
 	bob.waitState("last message", func(s *client.State) bool { return lastItem(s, general).Text == "did you get it?" })

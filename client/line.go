@@ -96,10 +96,13 @@ type PasswordChanged struct {
 }
 
 // Message is MSG 0 src 0 dest text (a direct message) or MSG 0 src S C text.
+// On a tags connection it carries its tags (Tags.ID is 0 otherwise).
 type Message struct {
-	From int64
-	To   wire.Addr
-	Text string
+	Tags   wire.Tags
+	From   int64
+	To     wire.Addr
+	Text   string
+	Source Source // set by the session, not on the line
 }
 
 // Ack is NEWFILE OK, FILE OK or ENDFILE OK: one line of an upload was taken.
@@ -131,9 +134,11 @@ type FileEnd struct {
 // FileSent is FILESENT: From shared file Name in To. To is the zero Addr
 // when From sent it to this user directly (FILESENT 0 src name).
 type FileSent struct {
-	From int64
-	To   wire.Addr
-	Name string
+	Tags   wire.Tags
+	From   int64
+	To     wire.Addr
+	Name   string
+	Source Source // set by the session, not on the line
 }
 
 // Game is JEU id payload: a game plugin speaks; the payload is the game's.
@@ -170,7 +175,45 @@ type Unknown struct {
 
 // ParseLine parses one server line, without its line ending. An unknown
 // verb is not an error (plugins may add verbs): it comes back as Unknown.
+//
+// A line may start with a tag prefix (section 14). Salon's tags are kept on
+// MSG and FILESENT; on other lines, and unknown tags everywhere, they are
+// ignored, as the protocol asks of clients.
 func ParseLine(line string) (Line, error) {
+	if strings.HasPrefix(line, "@") {
+		return parseTagged(line)
+	}
+	return parseUntagged(line)
+}
+
+func parseTagged(line string) (Line, error) {
+	m, rest, err := wire.SplitTags(line)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(rest, "@") {
+		return nil, errors.New("two tag prefixes")
+	}
+	l, err := parseUntagged(rest)
+	if err != nil {
+		return nil, err
+	}
+	switch v := l.(type) {
+	case Message:
+		if v.Tags, err = wire.ParseTags(m); err != nil {
+			return nil, err
+		}
+		return v, nil
+	case FileSent:
+		if v.Tags, err = wire.ParseTags(m); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	return l, nil
+}
+
+func parseUntagged(line string) (Line, error) {
 	verb, rest, _ := strings.Cut(line, " ")
 	if verb == "" {
 		return nil, errors.New("empty verb")
@@ -228,6 +271,9 @@ func ParseLine(line string) (Line, error) {
 			return Ping{Token: rest}, nil
 		}
 		return Pong{Token: rest}, nil
+	}
+	if l, ok, err := p.ext(); ok {
+		return l, err
 	}
 	return Unknown{Verb: verb, Rest: rest}, nil
 }
@@ -625,7 +671,7 @@ func (r Rename) String() string {
 func (p PasswordChanged) String() string { return "PSW " + p.Password }
 
 func (m Message) String() string {
-	return "MSG " + wire.User(m.From).String() + " " + m.To.String() + " " + m.Text
+	return tagPrefix(m.Tags) + "MSG " + wire.User(m.From).String() + " " + m.To.String() + " " + m.Text
 }
 
 func (a Ack) String() string { return a.Verb + " OK" }
@@ -641,7 +687,7 @@ func (f FileEnd) String() string {
 }
 
 func (f FileSent) String() string {
-	s := "FILESENT " + wire.User(f.From).String()
+	s := tagPrefix(f.Tags) + "FILESENT " + wire.User(f.From).String()
 	if f.To != (wire.Addr{}) {
 		s += " " + f.To.String()
 	}

@@ -31,8 +31,11 @@ type session struct {
 	burst    string
 	pings    atomic.Int64
 
+	tags atomic.Bool // the server granted CAP tags
+
 	mu        sync.Mutex
-	acks      []ackWaiter // upload lines awaiting OK or ERR, in the order sent
+	reads     []pendingRead // HIST and FIND asked, in the order sent
+	acks      []ackWaiter   // upload lines awaiting OK or ERR, in the order sent
 	uploads   map[*upload]bool
 	transfers transfers
 }
@@ -106,7 +109,7 @@ func (s *session) keepAlive() {
 }
 
 func (s *session) read() error {
-	r := wire.NewReader(s.conn)
+	r := newLineReader(s.conn)
 	for {
 		s.conn.SetReadDeadline(time.Now().Add(3 * s.c.opts.KeepAlive))
 		line, err := r.ReadLine()
@@ -139,8 +142,13 @@ func (s *session) ping(prefix string) string {
 // handle routes one line: login, upload acknowledgements and download
 // lines stay here; everything else becomes an event.
 func (s *session) handle(l Line) error {
+	l = s.classify(l)
 	if !s.loggedIn.Load() {
 		switch l := l.(type) {
+		case Caps:
+			if l.Sub == "ACK" && l.Has("tags") {
+				s.tags.Store(true)
+			}
 		case Ping:
 			s.out.push(Pong(l).String())
 			return nil
@@ -156,6 +164,9 @@ func (s *session) handle(l Line) error {
 		case ServerError:
 			if l.Verb == "IAM" || l.Verb == "NEW" {
 				return &authError{reason: l.Reason}
+			}
+			if l.Verb == "CAP" {
+				return nil // a server of the original protocol: no tags, no matter
 			}
 		case Bye:
 			return errors.New("the server logged us out")
@@ -181,6 +192,8 @@ func (s *session) handle(l Line) error {
 			if s.transfers.refused(s, l.Reason) {
 				return nil
 			}
+		case "HIST", "FIND":
+			s.refusedRead(l.Verb == "FIND")
 		}
 	case FileStart:
 		s.transfers.start(s, l)

@@ -26,6 +26,14 @@ type State struct {
 	// Active is the conversation on screen: its messages are read as they
 	// arrive, so they do not count as unread. The zero Addr is Home.
 	Active wire.Addr
+	// Tags says the connection has message ids (CAP tags): histories come
+	// in pages, and unread counts come from the server's read markers.
+	Tags bool
+	// Search is the latest search asked for, with its results.
+	Search *Search
+
+	listing map[int64][]ChannelInfo // LIST answers being received, by server
+	banning map[int64]map[int64]Ban // BAN lines since the last BANS end, by server
 
 	lastGame  map[string]wire.Addr  // where each game was last played from
 	announced map[[3]wire.Addr]bool // invitations already noted (from, to, place), across logins
@@ -43,6 +51,7 @@ type User struct {
 	Tag    int64
 	Pseudo string
 	Online bool
+	Away   string // the away note, "" when here
 }
 
 // Server is a server (community) this user belongs to.
@@ -50,6 +59,10 @@ type Server struct {
 	Tag      int64
 	Name     string
 	Channels map[int64]*Channel // 0 is the general channel, whose members are the server's
+	Owner    int64
+	Mods     map[int64]bool // server moderators: of every channel
+	Listed   []ChannelInfo  // the latest LIST answer
+	Bans     []Ban          // the latest BANS answer
 }
 
 // Channel is a channel this user belongs to.
@@ -57,6 +70,9 @@ type Channel struct {
 	Addr    wire.Addr
 	Name    string
 	Members map[int64]bool
+	Mods    map[int64]bool // channel moderators
+	Topic   string
+	Public  bool
 }
 
 // Invitation is a pending invitation, sent or received: From invited To
@@ -77,6 +93,15 @@ type Conversation struct {
 	Loaded   bool
 	Loading  bool
 	mark     int // len(Items) when the history was asked for
+
+	// With tags: the read marker, the newest message id known, whether
+	// the oldest message is loaded, whether an older page is on its way,
+	// and who is typing (since when).
+	Read     int64
+	Newest   int64
+	Complete bool
+	Paging   bool
+	Typing   map[int64]time.Time
 }
 
 // ItemKind says what an Item is.
@@ -102,6 +127,13 @@ type Item struct {
 	Error   bool   // a Notice, or a game's line, that reports a failure
 	live    bool   // arrived on the connection rather than in a history
 
+	// With tags.
+	ID        int64
+	Reply     int64     // the id it answers
+	Edited    time.Time // zero: never edited
+	Deleted   bool      // deleted while on screen
+	Reactions []Reactions
+
 	// Shared files, once described by a Preview.
 	Size          int64
 	Format        string
@@ -111,7 +143,7 @@ type Item struct {
 // NewState returns an empty State.
 func NewState() *State {
 	s := &State{now: time.Now, lastGame: map[string]wire.Addr{}, announced: map[[3]wire.Addr]bool{},
-		Convs: map[wire.Addr]*Conversation{}}
+		Convs: map[wire.Addr]*Conversation{}, listing: map[int64][]ChannelInfo{}, banning: map[int64]map[int64]Ban{}}
 	s.reset()
 	return s
 }
@@ -126,11 +158,17 @@ func (s *State) reset() {
 	s.Invites = nil
 	for _, c := range s.Convs {
 		c.Loaded, c.Loading = false, false
+		if s.Tags {
+			s.forgetPages(c)
+		}
 	}
 }
 
 // Apply updates the state with one event.
 func (s *State) Apply(e Event) {
+	if s.applyExt(e) {
+		return
+	}
 	switch e := e.(type) {
 	case LoggedIn:
 		s.Me = e.Me
@@ -188,11 +226,11 @@ func (s *State) user(tag int64) *User {
 func (s *State) server(tag int64) *Server {
 	sv := s.Servers[tag]
 	if sv == nil {
-		sv = &Server{Tag: tag, Channels: map[int64]*Channel{}}
+		sv = &Server{Tag: tag, Channels: map[int64]*Channel{}, Mods: map[int64]bool{}}
 		s.Servers[tag] = sv
 	}
 	if sv.Channels[0] == nil {
-		sv.Channels[0] = &Channel{Addr: wire.Addr{Server: tag}, Name: wire.GeneralName, Members: map[int64]bool{}}
+		sv.Channels[0] = &Channel{Addr: wire.Addr{Server: tag}, Name: wire.GeneralName, Members: map[int64]bool{}, Mods: map[int64]bool{}}
 	}
 	return sv
 }
@@ -201,7 +239,7 @@ func (s *State) channel(a wire.Addr) *Channel {
 	sv := s.server(a.Server)
 	ch := sv.Channels[a.Channel]
 	if ch == nil {
-		ch = &Channel{Addr: a, Members: map[int64]bool{}}
+		ch = &Channel{Addr: a, Members: map[int64]bool{}, Mods: map[int64]bool{}}
 		sv.Channels[a.Channel] = ch
 	}
 	return ch
@@ -430,6 +468,10 @@ func (s *State) ConversationOf(e Event) (wire.Addr, bool) {
 
 func (s *State) message(m Message) {
 	a, _ := s.ConversationOf(m)
+	if m.Tags.ID != 0 {
+		s.tagged(a, m.Tags, m.Source, Item{Kind: Said, Author: m.From, Text: m.Text})
+		return
+	}
 	mine := m.From == s.Me
 	mention := !mine && Mentions(m.Text, s.Pseudo(s.Me))
 	s.addItem(a, Item{Kind: Said, Author: m.From, Text: m.Text, Mention: mention, live: true},
@@ -438,6 +480,10 @@ func (s *State) message(m Message) {
 
 func (s *State) fileSent(f FileSent) {
 	a, _ := s.ConversationOf(f)
+	if f.Tags.ID != 0 {
+		s.tagged(a, f.Tags, f.Source, Item{Kind: Shared, Author: f.From, File: f.Name})
+		return
+	}
 	s.addItem(a, Item{Kind: Shared, Author: f.From, File: f.Name, live: true}, f.From != s.Me && a.IsUser())
 }
 

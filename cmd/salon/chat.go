@@ -16,6 +16,9 @@ func (m *model) chatKey(k tea.KeyPressMsg) tea.Cmd {
 	if key != "tab" && key != "shift+tab" {
 		m.complete = nil
 	}
+	if cmd, ok := m.extKey(k); ok {
+		return cmd
+	}
 	switch key {
 	case "enter":
 		return m.submit()
@@ -62,6 +65,7 @@ func (m *model) chatKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(k)
+	m.noteTyping()
 	return cmd
 }
 
@@ -116,7 +120,7 @@ func (m *model) submit() tea.Cmd {
 		return m.command(text[1:])
 	}
 	text = strings.TrimPrefix(text, "/")
-	m.say(text)
+	m.sayOrCompose(text)
 	return nil
 }
 

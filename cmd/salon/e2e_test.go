@@ -175,12 +175,24 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The history, as bob fetches it, holds it all in order.
+	// With tags, that is the newest HIST page.
 	bob.c.History(club)
-	hl := bob.until("history", func(e client.Event) bool { _, ok := e.(client.HistoryLoaded); return ok }).(client.HistoryLoaded)
 	var got []string
-	for _, e := range hl.Entries {
-		got = append(got, e.Text+e.File)
-	}
+	bob.until("history", func(e client.Event) bool {
+		switch e := e.(type) {
+		case client.Message:
+			if e.Source == client.Paged {
+				got = append(got, e.Text)
+			}
+		case client.FileSent:
+			if e.Source == client.Paged {
+				got = append(got, e.Name)
+			}
+		case client.End:
+			return e.Verb == "HIST"
+		}
+		return false
+	})
 	if strings.Join(got, "|") != "hi @alice!|hello @bob|data.bin|from-bob.txt" {
 		t.Errorf("history: %q", got)
 	}

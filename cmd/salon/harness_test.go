@@ -75,6 +75,16 @@ func (f *fakeSession) History(of wire.Addr) error {
 	return nil
 }
 
+func (f *fakeSession) Older(of wire.Addr, before int64) error {
+	f.record("Older %s %d", of, before)
+	return nil
+}
+
+func (f *fakeSession) Find(in wire.Addr, text string) error {
+	f.record("Find %s %s", in, text)
+	return nil
+}
+
 func (f *fakeSession) Preview(from wire.Addr, name string) error {
 	f.record("Preview %s %s", from, name)
 	return nil

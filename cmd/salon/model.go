@@ -23,6 +23,8 @@ type session interface {
 	Upload(to wire.Addr, path string) (int, string, error)
 	Download(from wire.Addr, name, path string) error
 	History(of wire.Addr) error
+	Older(of wire.Addr, before int64) error
+	Find(in wire.Addr, text string) error
 	Preview(from wire.Addr, name string) error
 	Password() string
 	Reconnect()
@@ -58,6 +60,7 @@ type whoWaiter struct {
 	place  wire.Addr // invite: where; msg: unused
 	text   string    // msg: what to say
 	from   wire.Addr // the conversation the command was typed in
+	then   func(m *model, user int64)
 }
 
 // model is the whole program: the login form until a login succeeds, then
@@ -91,6 +94,8 @@ type model struct {
 	inviting  []wire.Addr            // where each INV sent and not yet answered was typed, oldest first
 	games     *gameBook
 	quitting  bool
+
+	ext extState // Part two: selection, replies and edits, search
 }
 
 func newModel(conn session, cfg config) *model {
@@ -134,13 +139,22 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, nil
 	case eventsMsg:
+		typing := false
 		for _, e := range msg {
 			m.handleEvent(e)
+			_, t := e.(client.Typing)
+			typing = typing || t
 		}
 		if m.quitting {
 			return m, nil
 		}
+		m.afterEvents()
+		if typing {
+			return m, tea.Batch(m.waitEvents(), typingRedraw())
+		}
 		return m, m.waitEvents()
+	case typingTick:
+		return m, nil
 	case closedMsg:
 		m.cancel()
 		return m, tea.Quit
@@ -154,7 +168,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !m.link.everIn {
 			return m, m.login.update(m, msg)
 		}
-		return m, m.chatKey(msg)
+		cmd := m.chatKey(msg)
+		m.maybeOlder()
+		return m, cmd
 	case tea.PasteMsg:
 		if !m.link.everIn {
 			return m, m.login.update(m, msg)
@@ -299,6 +315,8 @@ func (m *model) handleEvent(e client.Event) {
 		}
 	case client.ServerError:
 		m.serverError(e)
+	default:
+		m.extEvent(e)
 	case client.Unknown:
 		m.st.Note(m.st.Active, e.String())
 	case client.UploadProgress:
@@ -395,11 +413,15 @@ func (m *model) open(a wire.Addr) {
 	if a != m.st.Active {
 		m.scroll, m.unseen = 0, 0
 	}
+	if a != m.st.Active {
+		m.ext.selecting, m.ext.sel, m.ext.jumpTo, m.ext.search = false, 0, 0, false
+	}
 	if m.st.Open(a) {
 		if err := m.conn.History(a); err != nil {
 			m.st.HistoryFailed(a)
 		}
 	}
+	m.afterEvents()
 }
 
 // previewRecent describes the last few images of a conversation that are
@@ -452,6 +474,10 @@ func (m *model) runWaiter(p client.Presence, w whoWaiter) {
 		m.invite(p.User, w.place, w.from)
 	case "msg":
 		m.openDirect(p.User, w.text)
+	default:
+		if w.then != nil {
+			w.then(m, p.User)
+		}
 	}
 }
 

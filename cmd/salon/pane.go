@@ -19,6 +19,16 @@ const nickWidth = 12
 // m.scroll lines, in width x height cells. It wraps only the messages that
 // show (plus those scrolled past): a long history costs nothing to draw.
 func (m *model) drawPane(width, height int) []string {
+	if m.ext.search {
+		return m.drawSearch(width, height)
+	}
+	footer := m.paneFooter(width)
+	return append(m.drawMessages(width, height-len(footer)), footer...)
+}
+
+// drawMessages draws the messages part of the pane.
+func (m *model) drawMessages(width, height int) []string {
+	m.ext.topInView = false
 	c := m.st.Convs[m.st.Active]
 	var items []client.Item
 	if c != nil {
@@ -42,15 +52,18 @@ func (m *model) drawPane(width, height int) []string {
 		}
 	}
 	if i < 0 && len(lines) < height {
+		m.ext.topInView = true
 		// The top is in view. Scrolled past it, come back to the first
 		// page (a line is kept to say what is above).
 		if m.scroll > 0 && (skip > 0 || len(lines) < height-1) {
 			m.scroll = max(0, m.scroll-skip-(height-1-len(lines)))
-			return m.drawPane(width, height)
+			return m.drawMessages(width, height)
 		}
 		switch {
 		case c != nil && c.Loading:
 			lines = append(lines, fit(styles.faint.Render("loading the history…"), width))
+		case c != nil && m.st.Tags && c.Loaded && !c.Complete:
+			lines = append(lines, fit(styles.faint.Render("loading older messages…"), width))
 		case m.st.Active != client.Home && c != nil && c.Loaded:
 			lines = append(lines, fit(styles.faint.Render("— beginning of the conversation —"), width))
 		}
@@ -84,6 +97,8 @@ func dayLine(t time.Time, width int) string {
 
 // drawItem renders one item as one or more lines of exactly width cells.
 func (m *model) drawItem(it client.Item, width int) []string {
+	orig := it
+	it = present(it)
 	stamp := ""
 	if m.cfg.Timestamps {
 		stamp = styles.faint.Render(it.Time.Local().Format("15:04")) + " "
@@ -134,7 +149,7 @@ func (m *model) drawItem(it client.Item, width int) []string {
 			out[i] = pad + styles.border.Render("│ ") + w
 		}
 	}
-	return out
+	return m.decorate(orig, out, width)
 }
 
 // displayable removes what would let a text rearrange the screen around

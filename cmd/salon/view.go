@@ -126,7 +126,11 @@ func (m *model) drawTitle(width int) string {
 			}
 		}
 		info = plural(len(list), "member", "members") + fmt.Sprintf(", %d online", online)
+		if ch := st.Channel(a); ch != nil && ch.Topic != "" {
+			info = displayable(ch.Topic) + " · " + info
+		}
 	}
+	info += m.awayInfo(a)
 	return fit(styles.title.Render(" "+name+" ")+" "+styles.faint.Render(info), width)
 }
 
@@ -142,6 +146,7 @@ func (m *model) drawMembers(width, height int) []string {
 		if u.Tag == m.st.Me {
 			name = styles.bold.Render(name)
 		}
+		name = m.rankMark(u.Tag) + name + m.awayMark(u)
 		lines = append(lines, fit(" "+m.presenceDot(u.Tag)+" "+name, width))
 	}
 	for len(lines) < height {
