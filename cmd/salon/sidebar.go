@@ -127,9 +127,9 @@ func (m *model) drawEntry(e sideEntry, width int, active bool) string {
 	if c := m.st.Convs[e.addr]; e.nav && !e.quiet && c != nil && !active {
 		switch {
 		case c.Mentions > 0:
-			badge = styles.mentionMe.Render("@" + strconv.Itoa(c.Mentions))
+			badge = styles.mentionMe.Render("@" + countBadge(c.Mentions))
 		case c.Unread > 0:
-			badge = styles.badge.Render(strconv.Itoa(c.Unread))
+			badge = styles.badge.Render(countBadge(c.Unread))
 			text = styles.unread.Render(text)
 		}
 	}
@@ -139,4 +139,14 @@ func (m *model) drawEntry(e sideEntry, width int, active bool) string {
 		return styles.selected.Render(ansi.Strip(line))
 	}
 	return line
+}
+
+// countBadge writes an unread or mention count for the sidebar. The
+// server's UNREAD stops counting at 1000 (it means "1000 or more"), so
+// from there on the badge says only that it is a lot, and stays narrow.
+func countBadge(n int) string {
+	if n >= 1000 {
+		return "999+"
+	}
+	return strconv.Itoa(n)
 }
