@@ -9,20 +9,6 @@ import (
 	"testing"
 )
 
-// refuse sends cmd and checks it gets one "ERR verb reason" whose reason
-// holds want, and nothing else.
-func refuse(t *testing.T, u *cmUser, verb, cmd, want string) {
-	t.Helper()
-	u.Send(cmd)
-	got := u.Next()
-	if !strings.HasPrefix(got, "ERR "+verb+" ") || !strings.Contains(got, want) {
-		t.Fatalf("%s: %q: got %q, want ERR %s ...%s...", u.name, cmd, got, verb, want)
-	}
-	if rest := u.Sync(); len(rest) > 0 {
-		t.Fatalf("%s: %q: after %q also got %q", u.name, cmd, got, rest)
-	}
-}
-
 // TestDirectEditsNeedWhatAMessageNeeds: once a friendship is over (and no
 // server is shared), neither party edits or reacts in their direct
 // conversation any more, as neither may write in it; each may still
@@ -41,9 +27,9 @@ func TestDirectEditsNeedWhatAMessageNeeds(t *testing.T) {
 
 	w.do(alice, sf("BYE 0 %d", bob.tag))
 	w.settle()
-	refuse(t, alice, "EDIT", sf("EDIT %d one more thing", dm.ID), "you must be friends or share a server")
-	refuse(t, bob, "REACT", sf("REACT %d 👍", dm.ID), "you must be friends or share a server")
-	refuse(t, bob, "UNREACT", sf("UNREACT %d 👀", dm.ID), "you must be friends or share a server")
+	refusedWith(t, alice, "EDIT", sf("EDIT %d one more thing", dm.ID), "you must be friends or share a server")
+	refusedWith(t, bob, "REACT", sf("REACT %d 👍", dm.ID), "you must be friends or share a server")
+	refusedWith(t, bob, "UNREACT", sf("UNREACT %d 👀", dm.ID), "you must be friends or share a server")
 	quiet(alice, bob)
 	alice.Send(sf("DELETE %d", dm.ID))
 	alice.Expect(sf("DELETE 0 %d 0 %d %d", alice.tag, bob.tag, dm.ID))
@@ -73,15 +59,15 @@ func TestChannelCreatorRank(t *testing.T) {
 			t.Fatalf("burst lacks %q:\n%s", want, joined)
 		}
 	}
-	refuse(t, carol, "MOD", sf("MOD %d %d 0 %d", s, c, carol.tag), "already a moderator")
-	refuse(t, dave, "KICK", sf("KICK %d %d 0 %d", s, c, carol.tag), "the channel's creator")
+	refusedWith(t, carol, "MOD", sf("MOD %d %d 0 %d", s, c, carol.tag), "already a moderator")
+	refusedWith(t, dave, "KICK", sf("KICK %d %d 0 %d", s, c, carol.tag), "the channel's creator")
 
 	owner.Send(sf("KICK %d %d 0 %d enough", s, c, carol.tag))
 	carol.Expect(sf("KICK 0 %d %d %d 0 %d enough", owner.tag, s, c, carol.tag))
 	w.settle()
-	refuse(t, carol, "KICK", sf("KICK %d %d 0 %d", s, c, dave.tag), "only a moderator can kick")
-	refuse(t, carol, "OPEN", sf("OPEN %d %d", s, c), "only a moderator")
-	refuse(t, carol, "DEL", sf("DEL %d %d", s, c), "only a moderator")
+	refusedWith(t, carol, "KICK", sf("KICK %d %d 0 %d", s, c, dave.tag), "only a moderator can kick")
+	refusedWith(t, carol, "OPEN", sf("OPEN %d %d", s, c), "only a moderator")
+	refusedWith(t, carol, "DEL", sf("DEL %d %d", s, c), "only a moderator")
 }
 
 // TestRefusedHistoryWaitsItsTurn: a HIST refused behind one still being
