@@ -384,3 +384,58 @@ func waitEmpty(t *testing.T, dir string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestThumbnailsAtOnce: many requests for previews at once, several for
+// the same image, all get theirs, alike for one image, kept as one file
+// each.
+func TestThumbnailsAtOnce(t *testing.T) {
+	w := start(t)
+	alice := w.user("alice", false)
+	s := alice.newServer(t, "club")
+	conv := fmt.Sprintf("%d 0", s)
+	b := w.browser()
+	b.signIn(alice)
+	var paths []string
+	for i := range 3 {
+		name, _ := alice.upload(t, conv, fmt.Sprintf("p%d.png", i), pngOf(600+i, 400))
+		paths = append(paths, filePath(conv, name)+"?thumb=1")
+	}
+	type answer struct {
+		path   string
+		status int
+		body   []byte
+		err    error
+	}
+	answers := make(chan answer)
+	for i := range 12 {
+		path := paths[i%len(paths)]
+		go func() {
+			resp, err := b.http.Get(w.web.URL + path)
+			if err != nil {
+				answers <- answer{path: path, err: err}
+				return
+			}
+			defer resp.Body.Close()
+			var body bytes.Buffer
+			_, err = body.ReadFrom(resp.Body)
+			answers <- answer{path, resp.StatusCode, body.Bytes(), err}
+		}()
+	}
+	first := map[string][]byte{}
+	for range 12 {
+		a := <-answers
+		if a.err != nil || a.status != http.StatusOK {
+			t.Fatalf("%s: %d %v", a.path, a.status, a.err)
+		}
+		if prev, ok := first[a.path]; ok && !bytes.Equal(prev, a.body) {
+			t.Errorf("%s: two different previews", a.path)
+		}
+		first[a.path] = a.body
+	}
+	if got, _ := filepath.Glob(filepath.Join(w.in.DataDir, "files", "thumbs", "*")); len(got) != 3 {
+		t.Errorf("%d thumbnails, want 3", len(got))
+	}
+	if got, _ := os.ReadDir(filepath.Join(w.in.DataDir, "files", "tmp")); len(got) != 0 {
+		t.Errorf("files/tmp holds %d entries", len(got))
+	}
+}
