@@ -18,7 +18,8 @@ export GOFLAGS := $(strip $(shell $(GO) env GOFLAGS) -tags=sqlite_fts5)
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
 	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine ./client:FuzzParseTags \
-	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName
+	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName \
+	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization
 
 .PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean
 
