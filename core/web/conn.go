@@ -195,6 +195,9 @@ func (c *conn) next() (*frame, error) {
 		case f, ok := <-c.frames:
 			c.timer.Stop()
 			if !ok {
+				if c.isClosed() {
+					return nil, net.ErrClosed // ours, whatever the pump saw
+				}
 				return nil, c.pumpErr
 			}
 			return f, nil
@@ -213,10 +216,8 @@ func (c *conn) next() (*frame, error) {
 func (c *conn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	select {
-	case <-c.closed:
+	if c.isClosed() {
 		return 0, net.ErrClosed
-	default:
 	}
 	written := 0
 	for len(p) > 0 {
@@ -261,6 +262,15 @@ func (c *conn) Close() error {
 		return net.ErrClosed
 	}
 	return nil
+}
+
+func (c *conn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 // abort closes the connection at once, without waiting for the peer.
