@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/salon-chat/salon/core/pluginhost"
 	"github.com/salon-chat/salon/core/store"
 	"github.com/salon-chat/salon/core/web"
+	"github.com/salon-chat/salon/core/web/filehttp"
 	"github.com/salon-chat/salon/core/wire"
 	webassets "github.com/salon-chat/salon/web"
 )
@@ -148,6 +150,8 @@ func (s *Server) listenMore(cfg *config.Config) error {
 			TrustedProxies: cfg.Web.TrustedProxies,
 			Session:        s.serveWeb,
 		}
+		files := filehttp.New(s.hub, s.files, filehttp.Options{Log: s.log.Named("files")})
+		opts.Routes = map[string]http.Handler{"POST /auth": files, "GET /files/": files}
 		if s.certs != nil {
 			opts.TLS = s.tlsConfig()
 		}
