@@ -310,11 +310,24 @@ func (s *Session) writeQueue(q *sendQueue) error {
 		q.piece = lines[:n:n]
 		lines = lines[n:]
 		s.conn.SetWriteDeadline(time.Now().Add(s.hub.opts.WriteTimeout))
-		if _, err := q.piece.WriteTo(s.conn); err != nil {
+		if lw, ok := s.conn.(LinesWriter); ok {
+			if err := lw.WriteLines(q.piece); err != nil {
+				return err
+			}
+		} else if _, err := q.piece.WriteTo(s.conn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// LinesWriter is a connection that writes many lines at once better than
+// one by one, and says so: a WebSocket, which WriteTo would hand one line
+// at a time (net.Buffers gather into one writev only on the net package's
+// own sockets), each then a message and a write of its own. WriteLines
+// writes every line, each ending in LF, or fails.
+type LinesWriter interface {
+	WriteLines(lines net.Buffers) error
 }
 
 // giveQueue returns a queue to the pool. The lines' bytes are shared with

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +37,8 @@ import (
 // stops reading fails the write as on TCP.
 type conn struct {
 	ws     *websocket.Conn
-	raw    net.Conn // the socket under the WebSocket, for write deadlines
+	raw    net.Conn  // the socket under the WebSocket, for write deadlines
+	cork   *corkConn // the TCP socket under raw (raw itself without TLS); nil if not ours
 	remote net.Addr
 
 	// Reading: a pump goroutine reads messages and hands them, framed, to
@@ -65,6 +67,7 @@ func newConn(ws *websocket.Conn, raw net.Conn, remote net.Addr) *conn {
 		ws:          ws,
 		raw:         raw,
 		remote:      remote,
+		cork:        corkOf(raw),
 		frames:      make(chan *frame),
 		deadlineSet: make(chan struct{}, 1),
 		timer:       time.NewTimer(time.Hour),
@@ -76,6 +79,15 @@ func newConn(ws *websocket.Conn, raw net.Conn, remote net.Addr) *conn {
 	// own message limit would end the connection where TCP refuses a line.
 	ws.SetReadLimit(-1)
 	go c.pump()
+	return c
+}
+
+// corkOf finds the corkable socket under raw, through TLS.
+func corkOf(raw net.Conn) *corkConn {
+	if tc, ok := raw.(*tls.Conn); ok {
+		raw = tc.NetConn()
+	}
+	c, _ := raw.(*corkConn)
 	return c
 }
 
@@ -220,15 +232,57 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.isClosed() {
 		return 0, net.ErrClosed
 	}
-	// The deadline is the socket's only for the hub's writes: the frames
-	// the WebSocket writes by itself (a pong, the close frame) must not
-	// fail on a deadline the hub set for a write long done. They have
-	// timeouts of their own.
+	defer c.setSocketDeadline()()
+	return c.writeLines(p)
+}
+
+// WriteLines writes lines as Write would write each, their messages
+// handed to the socket in one write (see corkConn). The hub writes a
+// session's queue through it (chat.LinesWriter).
+func (c *conn) WriteLines(lines net.Buffers) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.isClosed() {
+		return net.ErrClosed
+	}
+	defer c.setSocketDeadline()()
+	if c.cork == nil {
+		_, err := lines.WriteTo(writerFunc(c.writeLines))
+		return err
+	}
+	c.cork.cork()
+	var err error
+	for _, line := range lines {
+		if _, err = c.writeLines(line); err != nil {
+			break
+		}
+	}
+	if uerr := c.cork.uncork(); err == nil {
+		err = uerr
+	}
+	return err
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// setSocketDeadline puts the hub's write deadline on the socket and
+// returns what takes it off. The deadline is the socket's only for the
+// hub's writes: the frames the WebSocket writes by itself (a pong, the
+// close frame) must not fail on a deadline the hub set for a write long
+// done. They have timeouts of their own.
+func (c *conn) setSocketDeadline() (clear func()) {
 	c.dmu.Lock()
 	deadline := c.writeDeadline
 	c.dmu.Unlock()
 	c.raw.SetWriteDeadline(deadline)
-	defer c.raw.SetWriteDeadline(time.Time{})
+	return func() { c.raw.SetWriteDeadline(time.Time{}) }
+}
+
+// writeLines sends each complete line of p as a text message; c.wmu is
+// held.
+func (c *conn) writeLines(p []byte) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +21,13 @@ import (
 // pair opens a real WebSocket over loopback and returns the server's side
 // as a conn and the client's raw WebSocket.
 func pair(t *testing.T) (*conn, *websocket.Conn) {
+	t.Helper()
+	return pairOn(t, nil)
+}
+
+// pairOn is pair with the server's listener made by wrap (nil: the
+// default).
+func pairOn(t *testing.T, wrap func(net.Listener) net.Listener) (*conn, *websocket.Conn) {
 	t.Helper()
 	got := make(chan *conn, 1)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +41,9 @@ func pair(t *testing.T) (*conn, *websocket.Conn) {
 	}))
 	srv.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		return context.WithValue(ctx, socketKey{}, c)
+	}
+	if wrap != nil {
+		srv.Listener = wrap(srv.Listener)
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -118,6 +130,64 @@ func TestConnWrite(t *testing.T) {
 	if _, err := c.Write([]byte("x\r\n")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("Write after Close: %v", err)
 	}
+}
+
+// WriteLines sends each line as a message of its own, in order, and hands
+// the socket all their frames in one write.
+func TestConnWriteLines(t *testing.T) {
+	var writes atomic.Int64
+	c, client := pairOn(t, func(ln net.Listener) net.Listener {
+		return corkListener{countingListener{ln, &writes}}
+	})
+	if c.cork == nil {
+		t.Fatal("the socket under the WebSocket is not corkable")
+	}
+	var lines net.Buffers
+	var want []string
+	for i := range 50 {
+		want = append(want, fmt.Sprintf("MSG 1 0 line %d", i))
+		lines = append(lines, []byte(want[i]+"\r\n"))
+	}
+	before := writes.Load()
+	if err := c.WriteLines(lines); err != nil {
+		t.Fatal(err)
+	}
+	if n := writes.Load() - before; n != 1 {
+		t.Errorf("50 lines took %d writes of the socket, want 1", n)
+	}
+	for _, w := range want {
+		typ, b, err := client.Read(context.Background())
+		if err != nil || typ != websocket.MessageText || string(b) != w {
+			t.Fatalf("got %v %q %v, want %q", typ, b, err, w)
+		}
+	}
+	// Uncorked again: a plain Write goes out by itself.
+	if _, err := c.Write([]byte("PONG x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, b, err := client.Read(context.Background()); err != nil || string(b) != "PONG x" {
+		t.Fatalf("after WriteLines: %q %v", b, err)
+	}
+}
+
+type countingListener struct {
+	net.Listener
+	writes *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	return countingConn{c, l.writes}, err
+}
+
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
 }
 
 // A close from the client is the end of the stream.

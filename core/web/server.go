@@ -97,10 +97,11 @@ func Listen(opts Options) (*Server, error) {
 		ErrorLog: opts.Log.StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
 	}
 
-	ln, err := net.Listen("tcp", opts.Listen)
+	tcp, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("web: listen: %w", err)
 	}
+	var ln net.Listener = corkListener{tcp}
 	if opts.TLS != nil {
 		cfg := opts.TLS.Clone()
 		// HTTP/1.1 only: a WebSocket over HTTP/2 is another protocol,
