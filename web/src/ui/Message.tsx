@@ -10,6 +10,8 @@ import type { MessageView } from "./view";
 interface Props {
   m: MessageView;
   myPseudo: string;
+  /** Whether a pseudo names someone (only those are highlighted). */
+  known(pseudo: string): boolean;
   fileUrl(name: string, thumb: boolean): string;
   onReply(m: MessageView): void;
   onEdit(m: MessageView): void;
@@ -20,13 +22,13 @@ interface Props {
   onOpenImage(url: string, name: string): void;
 }
 
-export function Message({ m, myPseudo, fileUrl, onReply, onEdit, onDelete, onReact, onToggleReaction, onJump, onOpenImage }: Props) {
+export function Message({ m, myPseudo, known, fileUrl, onReply, onEdit, onDelete, onReact, onToggleReaction, onJump, onOpenImage }: Props) {
   const cls = "msg" + (m.first || m.reply ? " first" : "") + (m.mentionsMe ? " mentioned" : "");
   return (
     <article class={cls} aria-label={`${m.authorName} at ${clock(m.time)}`}>
       {m.reply && (
         <button type="button" class="quote" onClick={() => m.reply && onJump(m.reply.id)} aria-label={`Reply to ${m.reply.authorName}: ${m.reply.text}`}>
-          ↱ <strong>{m.reply.authorName}</strong> <span>{m.reply.text}</span>
+          <strong>{m.reply.authorName}</strong> <span>{m.reply.text}</span>
         </button>
       )}
       {(m.first || m.reply) && (
@@ -39,7 +41,7 @@ export function Message({ m, myPseudo, fileUrl, onReply, onEdit, onDelete, onRea
       )}
       {m.text !== undefined && (
         <div class="text">
-          {pieces(m.text, myPseudo).map((p, i) =>
+          {pieces(m.text, myPseudo, known).map((p, i) =>
             "mention" in p ? (
               <span key={i} class="mention-chip">
                 @{p.mention}
