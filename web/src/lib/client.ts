@@ -85,17 +85,18 @@ interface Upload {
   conv: ConvKey;
   name: string;
   size: number;
-  inflight: number[]; // bytes of each FILE line awaiting its OK
-  acked: number;
-  waiters: { verb: string; resolve: () => void; reject: (e: Error) => void }[];
+  /** ENDFILE OK came: the next FILESENT of this user to conv names the file. */
+  ended: boolean;
   sentNotice: ((name: string) => void) | null;
   failed: Error | null;
 }
 
-/** The lines an upload is waiting to have answered, in wire order. */
+/** An upload line awaiting its answer; the answers come in wire order. */
 interface AckWaiter {
   upload: Upload;
   verb: 'NEWFILE' | 'FILE' | 'ENDFILE';
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 export class SalonClient {
@@ -187,12 +188,12 @@ export class SalonClient {
   // ---- Account -------------------------------------------------------
 
   /** register creates an account and logs in with it. */
-  register(pseudo: string, password: string): Promise<void> {
+  async register(pseudo: string, password: string): Promise<void> {
     cmd.register(pseudo, password); // throws on bad input before anything is sent
     return this.startLogin({ pseudo, password, register: true });
   }
 
-  login(pseudo: string, password: string): Promise<void> {
+  async login(pseudo: string, password: string): Promise<void> {
     cmd.login(pseudo, password);
     return this.startLogin({ pseudo, password, register: false });
   }
@@ -209,9 +210,11 @@ export class SalonClient {
   }
 
   /** logout ends the session; the connection closes and is not reopened. */
-  logout(): Promise<void> {
+  async logout(): Promise<void> {
     this.creds = null;
     const done = () => {
+      if (this.typingTimer !== null) this.timers.clearTimeout(this.typingTimer);
+      this.typingTimer = null;
       this.conn.stop('logged out');
       this.failAll(new ServerError('', 'logged out'));
       this.store.reset();
@@ -249,19 +252,19 @@ export class SalonClient {
     return p.user;
   }
 
-  away(text = ''): Promise<void> {
+  async away(text = ''): Promise<void> {
     return this.request(cmd.away(text), 'AWAY', { retry: true }).then(() => undefined);
   }
 
   // ---- Messages ------------------------------------------------------
 
   /** sendMessage posts text to a conversation; it resolves with the message's id once stored. */
-  sendMessage(conv: ConvKey, text: string): Promise<number> {
+  async sendMessage(conv: ConvKey, text: string): Promise<number> {
     return this.post(conv, cmd.msg(conv, text), 'MSG', text, null);
   }
 
   /** reply answers message `to` of conversation conv. */
-  reply(conv: ConvKey, to: number, text: string): Promise<number> {
+  async reply(conv: ConvKey, to: number, text: string): Promise<number> {
     return this.post(conv, cmd.reply(to, text), 'REPLY', text, to);
   }
 
@@ -305,26 +308,26 @@ export class SalonClient {
   }
 
   /** retryPending sends a failed message again. */
-  retryPending(conv: ConvKey, local: number): Promise<number> {
+  async retryPending(conv: ConvKey, local: number): Promise<number> {
     const p = this.store.state.conversations[conv]?.pending.find((x) => x.local === local);
     if (!p) return Promise.reject(new CommandError('no such message'));
     this.store.updatePending(conv, local, null);
     return p.replyTo === null ? this.sendMessage(conv, p.text) : this.reply(conv, p.replyTo, p.text);
   }
 
-  edit(id: number, text: string): Promise<void> {
+  async edit(id: number, text: string): Promise<void> {
     return this.void(cmd.edit(id, text), 'EDIT', true);
   }
 
-  delete(id: number): Promise<void> {
+  async delete(id: number): Promise<void> {
     return this.void(cmd.delete(id), 'DELETE', true);
   }
 
-  react(id: number, emoji: string): Promise<void> {
+  async react(id: number, emoji: string): Promise<void> {
     return this.void(cmd.react(id, emoji), 'REACT', false);
   }
 
-  unreact(id: number, emoji: string): Promise<void> {
+  async unreact(id: number, emoji: string): Promise<void> {
     return this.void(cmd.unreact(id, emoji), 'UNREACT', false);
   }
 
@@ -347,7 +350,7 @@ export class SalonClient {
   // ---- History ---------------------------------------------------------
 
   /** open makes conv the one on screen and loads its newest page if it is not loaded. */
-  open(conv: ConvKey): Promise<boolean> {
+  async open(conv: ConvKey): Promise<boolean> {
     splitKey(conv);
     this.active = conv;
     const c = this.store.state.conversations[conv];
@@ -356,7 +359,7 @@ export class SalonClient {
   }
 
   /** loadOlder fetches the page before the oldest loaded message; false when there is nothing older. */
-  loadOlder(conv: ConvKey): Promise<boolean> {
+  async loadOlder(conv: ConvKey): Promise<boolean> {
     const c = this.store.state.conversations[conv];
     if (!c || !c.loaded) return this.open(conv);
     if (!c.hasOlder) return Promise.resolve(false);
@@ -366,7 +369,7 @@ export class SalonClient {
   }
 
   /** loadNewer fetches what trim dropped after the newest loaded message; false when nothing is left. */
-  loadNewer(conv: ConvKey): Promise<boolean> {
+  async loadNewer(conv: ConvKey): Promise<boolean> {
     const c = this.store.state.conversations[conv];
     if (!c || !c.hasNewer) return Promise.resolve(false);
     const pending = this.histPromises.get(conv);
@@ -427,7 +430,7 @@ export class SalonClient {
   }
 
   /** invite: a friend request (place null), or an invitation to a server ("S/0") or channel. */
-  invite(user: number, place: ConvKey | null = null): Promise<void> {
+  async invite(user: number, place: ConvKey | null = null): Promise<void> {
     return this.void(cmd.invite(user, place), 'INV', false);
   }
 
@@ -438,60 +441,60 @@ export class SalonClient {
     return tag;
   }
 
-  acceptInvitation(inv: Invitation): Promise<void> {
+  async acceptInvitation(inv: Invitation): Promise<void> {
     if (!inv.incoming) return Promise.reject(new CommandError('one accepts an invitation one received'));
     return this.void(inv.place === null ? cmd.acceptFriend(inv.from) : cmd.join(inv.place), 'JOIN', false);
   }
 
   /** declineInvitation declines one received, or withdraws one sent. */
-  declineInvitation(inv: Invitation): Promise<void> {
+  async declineInvitation(inv: Invitation): Promise<void> {
     const other = inv.incoming ? inv.from : inv.to;
     return this.void(inv.place === null ? cmd.unfriend(other) : cmd.uninvite(other, inv.place), 'BYE', false);
   }
 
   /** unfriend ends a friendship. */
-  unfriend(user: number): Promise<void> {
+  async unfriend(user: number): Promise<void> {
     return this.void(cmd.unfriend(user), 'BYE', false);
   }
 
   /** join a public channel (or accept an invitation to it). */
-  join(place: ConvKey): Promise<void> {
+  async join(place: ConvKey): Promise<void> {
     return this.void(cmd.join(place), 'JOIN', false);
   }
 
   /** leave a channel, or a server ("S/0"). */
-  leave(place: ConvKey): Promise<void> {
+  async leave(place: ConvKey): Promise<void> {
     return this.void(cmd.leave(place), 'BYE', false);
   }
 
   /** rename a channel, or a server ("S/0"). */
-  rename(place: ConvKey, name: string): Promise<void> {
+  async rename(place: ConvKey, name: string): Promise<void> {
     const [s, c] = splitKey(place);
     return this.void(c === 0 ? cmd.renameServer(s, name) : cmd.renameChannel(place, name), 'RENAME', false);
   }
 
   /** remove deletes a channel, or a whole server ("S/0"). */
-  remove(place: ConvKey): Promise<void> {
+  async remove(place: ConvKey): Promise<void> {
     return this.void(cmd.del(place), 'DEL', false);
   }
 
-  mod(place: ConvKey, user: number): Promise<void> {
+  async mod(place: ConvKey, user: number): Promise<void> {
     return this.void(cmd.mod(place, user), 'MOD', false);
   }
 
-  unmod(place: ConvKey, user: number): Promise<void> {
+  async unmod(place: ConvKey, user: number): Promise<void> {
     return this.void(cmd.unmod(place, user), 'UNMOD', false);
   }
 
-  kick(place: ConvKey, user: number, reason = ''): Promise<void> {
+  async kick(place: ConvKey, user: number, reason = ''): Promise<void> {
     return this.void(cmd.kick(place, user, reason), 'KICK', false);
   }
 
-  ban(server: number, user: number, reason = ''): Promise<void> {
+  async ban(server: number, user: number, reason = ''): Promise<void> {
     return this.void(cmd.ban(server, user, reason), 'BAN', false);
   }
 
-  unban(server: number, user: number): Promise<void> {
+  async unban(server: number, user: number): Promise<void> {
     return this.void(cmd.unban(server, user), 'UNBAN', false);
   }
 
@@ -501,12 +504,12 @@ export class SalonClient {
     return this.store.state.bans[server]?.bans ?? [];
   }
 
-  topic(place: ConvKey, text: string): Promise<void> {
+  async topic(place: ConvKey, text: string): Promise<void> {
     return this.void(cmd.topic(place, text), 'TOPIC', true);
   }
 
   /** setPublic opens a channel to every member of its server, or closes it. */
-  setPublic(place: ConvKey, open: boolean): Promise<void> {
+  async setPublic(place: ConvKey, open: boolean): Promise<void> {
     return this.void(open ? cmd.open(place) : cmd.close(place), open ? 'OPEN' : 'CLOSE', false);
   }
 
@@ -519,12 +522,12 @@ export class SalonClient {
   // ---- Games -----------------------------------------------------------
 
   /** game sends JEU game payload; the game's answers arrive in state.games. */
-  game(game: string, payload: string): Promise<void> {
+  async game(game: string, payload: string): Promise<void> {
     return this.void(cmd.game(game, payload), 'JEU', false);
   }
 
   /** command sends a line of a verb a plugin claims (ROLL 2d6); an ERR of that verb rejects it. */
-  command(line: string): Promise<void> {
+  async command(line: string): Promise<void> {
     if (line === '' || /[\u0000-\u001f\u007f]/.test(line)) return Promise.reject(new CommandError('invalid command'));
     const verb = line.split(' ', 1)[0];
     return this.void(line, verb, false);
@@ -554,21 +557,16 @@ export class SalonClient {
   }
 
   /** upload sends a file (NEWFILE, FILE lines pipelined, ENDFILE); it resolves with the name the server gave it. */
-  upload(conv: ConvKey, file: Blob, name: string, onProgress?: Progress): Promise<string> {
+  async upload(conv: ConvKey, file: Blob, name: string, onProgress?: Progress): Promise<string> {
     splitKey(conv);
-    if (!this.conn.online) return Promise.reject(new ServerError('NEWFILE', 'not connected'));
-    const u: Upload = {
-      conv,
-      name: this.uploadName(conv, name),
-      size: file.size,
-      inflight: [],
-      acked: 0,
-      waiters: [],
-      sentNotice: null,
-      failed: null,
-    };
+    if (!this.conn.online) throw new ServerError('NEWFILE', 'not connected');
+    const u: Upload = { conv, name: this.uploadName(conv, name), size: file.size, ended: false, sentNotice: null, failed: null };
     this.uploads.add(u);
-    return this.runUpload(u, file, onProgress).finally(() => this.uploads.delete(u));
+    try {
+      return await this.runUpload(u, file, onProgress);
+    } finally {
+      this.uploads.delete(u);
+    }
   }
 
   // uploadName turns a file's name into the upload's temporary name: one
@@ -588,40 +586,41 @@ export class SalonClient {
     return cand;
   }
 
+  // runUpload sends the lines: up to `window` FILE lines await their OK at
+  // once, so the transfer is not one round trip per 2880 bytes.
   private async runUpload(u: Upload, file: Blob, onProgress?: Progress): Promise<string> {
-    const wait = (verb: AckWaiter['verb']) =>
-      new Promise<void>((resolve, reject) => {
-        if (u.failed) return reject(u.failed);
-        u.waiters.push({ verb, resolve, reject });
+    // put sends an upload line; the promise settles on its answer.
+    const put = (verb: AckWaiter['verb'], line: string): Promise<void> => {
+      if (u.failed) return Promise.reject(u.failed);
+      if (!this.conn.online) return Promise.reject((u.failed = new ServerError(verb, 'connection lost')));
+      const p = new Promise<void>((resolve, reject) => {
+        this.conn.send(line, () => this.acks.push({ upload: u, verb, resolve, reject }));
       });
-    const put = (verb: AckWaiter['verb'], line: string): void => {
-      if (!this.conn.online) throw (u.failed ??= new ServerError(verb, 'connection lost'));
-      this.conn.send(line, () => this.acks.push({ upload: u, verb }));
+      p.catch(() => undefined); // awaited in order below; a failure is reported once
+      return p;
     };
-    put('NEWFILE', cmd.newFile(u.conv, u.name, u.size));
-    await wait('NEWFILE');
+    await put('NEWFILE', cmd.newFile(u.conv, u.name, u.size));
     onProgress?.(0, u.size);
-    const acks: Promise<void>[] = [];
-    let sent = 0;
-    const settle = async () => {
-      await acks.shift();
-      u.acked += u.inflight.shift()!;
-      onProgress?.(u.acked, u.size);
+    const inflight: { ack: Promise<void>; bytes: number }[] = [];
+    let acked = 0;
+    const settleOne = async () => {
+      const f = inflight.shift()!;
+      await f.ack;
+      acked += f.bytes;
+      onProgress?.(acked, u.size);
     };
+    let sent = 0;
     while (sent < u.size) {
-      if (u.inflight.length >= this.window) await settle();
+      if (inflight.length >= this.window) await settleOne();
       const end = Math.min(u.size, sent + CHUNK_BYTES);
       const bytes = new Uint8Array(await file.slice(sent, end).arrayBuffer());
       if (bytes.length !== end - sent) throw new ServerError('FILE', 'the file changed while it was read');
-      put('FILE', cmd.fileChunk(u.conv, u.name, base64(bytes)));
-      acks.push(wait('FILE'));
-      u.inflight.push(bytes.length);
+      inflight.push({ ack: put('FILE', cmd.fileChunk(u.conv, u.name, base64(bytes))), bytes: bytes.length });
       sent = end;
     }
     const named = new Promise<string>((resolve) => (u.sentNotice = resolve));
-    put('ENDFILE', cmd.endFile(u.conv, u.name, u.size));
-    const ended = wait('ENDFILE');
-    while (acks.length) await settle();
+    const ended = put('ENDFILE', cmd.endFile(u.conv, u.name, u.size));
+    while (inflight.length) await settleOne();
     await ended;
     return named;
   }
@@ -630,15 +629,14 @@ export class SalonClient {
     const w = this.acks.shift();
     if (!w) return false;
     const u = w.upload;
-    const waiter = u.waiters.shift();
     if (reason !== null || verb !== w.verb) {
       const e = new ServerError(verb, reason ?? `the server answered ${verb} OK to ${w.verb}`);
       u.failed ??= e;
-      waiter?.reject(e);
-      for (const x of u.waiters.splice(0)) x.reject(e);
+      w.reject(u.failed);
       return true;
     }
-    waiter?.resolve();
+    if (verb === 'ENDFILE') u.ended = true;
+    w.resolve();
     return true;
   }
 
@@ -772,10 +770,14 @@ export class SalonClient {
       else r.reject(lostErr);
     }
     for (let i = requeue.length - 1; i >= 0; i--) this.enqueue(requeue[i], true);
-    this.acks = [];
+    for (const w of this.acks.splice(0)) {
+      w.upload.failed ??= lostErr;
+      w.reject(w.upload.failed);
+    }
     for (const u of this.uploads) {
-      u.failed ??= lostErr;
-      for (const w of u.waiters.splice(0)) w.reject(lostErr);
+      // Stored already (ENDFILE OK came): only its final name is missing.
+      if (u.ended && u.sentNotice) u.sentNotice(u.name);
+      else u.failed ??= lostErr;
     }
     this.typingSent.clear();
     if (this.loggingOut) this.loggingOut();
@@ -824,7 +826,7 @@ export class SalonClient {
         if (l.from === this.store.state.me) {
           const conv = conversationOf(l.from, l.from, l.to);
           for (const u of this.uploads) {
-            if (u.conv === conv && u.sentNotice && u.waiters.length === 0 && u.inflight.length === 0) {
+            if (u.conv === conv && u.sentNotice && u.ended) {
               u.sentNotice(l.name);
               u.sentNotice = null;
               break;

@@ -196,9 +196,10 @@ export class Connection {
   }
 
   private write(q: Queued): void {
+    // onWire comes first: the answer may be read before send returns.
+    q.onWire?.();
     try {
       this.sock!.send(q.line);
-      q.onWire?.();
     } catch {
       // The socket died under us: keep the line for the next one.
       this.outbox.push(q);
