@@ -259,3 +259,29 @@ test('logout closes for good', async () => {
   assert.equal(timers.nextDelay(), null);
   assert.equal(sockets.length, 1);
 });
+
+test('game commands and plugin verbs resolve with their answers, kept in the conversation', async () => {
+  const { client } = await loggedIn(
+    fakeServer(2, 'bob', (line, s) => {
+      if (line === 'ROLL 2d6') s.say('ROLL 2d6 3 + 4 = 7');
+      else if (line === 'ROLL') s.say('ERR ROLL nothing to roll: try 2d6+1');
+      else if (line === 'JEU blackjack balance') s.say('JEU blackjack balance 500');
+      else if (line === 'JEU blackjack sit 3 1') s.say('JEU blackjack sat 3 1 1 2');
+      else return false;
+      return true;
+    }),
+  );
+  assert.deepEqual(await client.command('ROLL 2d6', '3/0'), ['2d6 3 + 4 = 7']);
+  await assert.rejects(client.command('ROLL', '3/0'), /nothing to roll/);
+  assert.deepEqual(await client.game('blackjack', 'balance', '3/0'), ['balance 500']);
+  assert.deepEqual(await client.game('blackjack', 'sit 3 1', '3/0'), ['sat 3 1 1 2']);
+  assert.deepEqual(
+    client.state.conversations['3/0'].games.map((g) => g.payload),
+    ['2d6 3 + 4 = 7', 'balance 500'],
+  );
+  assert.deepEqual(
+    client.state.conversations['3/1'].games.map((g) => g.payload),
+    ['sat 3 1 1 2'],
+  );
+  await assert.rejects(client.command('roll 2d6'), /upper case/);
+});

@@ -407,3 +407,29 @@ test('a new login burst starts afresh but keeps the messages loaded', () => {
   assert.equal(s.state.invitations.length, 3, 'restated invitations are not doubled');
   assert.deepEqual(s.state.servers[3].channels[0].members, [15, 2, 7]);
 });
+
+test('game lines go to the conversation their payload names', () => {
+  const s = loggedIn();
+  feed(s, 'JEU blackjack sat 3 1 1 15\nJEU blackjack card 3 1 1 0 Ah 11\nJEU blackjack balance 500\nJEU roulette spin 0 15 17');
+  assert.deepEqual(
+    s.state.conversations['3/1'].games.map((g) => [g.game, g.payload]),
+    [
+      ['blackjack', 'sat 3 1 1 15'],
+      ['blackjack', 'card 3 1 1 0 Ah 11'],
+    ],
+  );
+  assert.equal(s.state.conversations['0/15'].games.length, 1);
+  assert.equal(s.state.games.blackjack.length, 3);
+  assert.equal(s.state.games.blackjack[2].conv, null);
+  // With the conversation the command was typed in, an answer without an address goes there.
+  s.apply(parseLine('JEU blackjack balance 480'), { conv: '3/0', game: 'blackjack' });
+  s.apply(parseLine('ROLL 2d6 3 + 4 = 7'), { conv: '3/0', game: 'ROLL' });
+  s.apply(parseLine('JEU roulette help bet'), { conv: '3/0', game: 'blackjack' });
+  assert.deepEqual(
+    s.state.conversations['3/0'].games.map((g) => [g.game, g.payload]),
+    [
+      ['blackjack', 'balance 480'],
+      ['ROLL', '2d6 3 + 4 = 7'],
+    ],
+  );
+});

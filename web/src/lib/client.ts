@@ -75,6 +75,8 @@ interface Request {
   error: Line | null;
   /** Sent again after a reconnect when its answer did not come. */
   retry: boolean;
+  /** The conversation a game command was typed in, and the game (or verb): its answers without an address go there. */
+  hint?: { conv: ConvKey; game: string };
   onWire?: () => void;
   onLine?: (l: Line) => void;
   resolve: (lines: Line[]) => void;
@@ -521,16 +523,23 @@ export class SalonClient {
 
   // ---- Games -----------------------------------------------------------
 
-  /** game sends JEU game payload; the game's answers arrive in state.games. */
-  async game(game: string, payload: string): Promise<void> {
-    return this.void(cmd.game(game, payload), 'JEU', false);
+  /** game sends JEU game payload. The game's answers arrive in state.games[game] and,
+   * when they name a conversation (or answer a command typed in conv), in that
+   * conversation's `games`. It resolves with the game's answers to this user. */
+  async game(game: string, payload: string, conv?: ConvKey): Promise<string[]> {
+    const lines = await this.request(cmd.game(game, payload), 'JEU', conv ? { hint: { conv, game } } : {});
+    return lines.flatMap((l) => (l.type === 'game' && l.game === game ? [l.payload] : []));
   }
 
-  /** command sends a line of a verb a plugin claims (ROLL 2d6); an ERR of that verb rejects it. */
-  async command(line: string): Promise<void> {
-    if (line === '' || /[\u0000-\u001f\u007f]/.test(line)) return Promise.reject(new CommandError('invalid command'));
+  /** command sends a line of a verb a plugin claims (ROLL 2d6); it resolves with the
+   * plugin's answers (the text after the verb), which also go to conv's `games`;
+   * an ERR of that verb rejects it. */
+  async command(line: string, conv?: ConvKey): Promise<string[]> {
+    if (line === '' || /[\u0000-\u001f\u007f]/.test(line) || line.includes('  ')) throw new CommandError('invalid command');
     const verb = line.split(' ', 1)[0];
-    return this.void(line, verb, false);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(verb)) throw new CommandError('a verb is upper case');
+    const lines = await this.request(line, verb, conv ? { hint: { conv, game: verb } } : {});
+    return lines.flatMap((l) => (l.type === 'unknown' && l.verb === verb ? [l.rest] : []));
   }
 
   // ---- Files -----------------------------------------------------------
@@ -671,7 +680,7 @@ export class SalonClient {
   private request(
     line: string,
     verb: string,
-    o: { retry?: boolean; onWire?: () => void; onLine?: (l: Line) => void } = {},
+    o: { retry?: boolean; onWire?: () => void; onLine?: (l: Line) => void; hint?: { conv: ConvKey; game: string } } = {},
   ): Promise<Line[]> {
     return new Promise((resolve, reject) => {
       const req: Request = {
@@ -686,6 +695,7 @@ export class SalonClient {
       };
       if (o.onWire) req.onWire = o.onWire;
       if (o.onLine) req.onLine = o.onLine;
+      if (o.hint) req.hint = o.hint;
       this.enqueue(req, false);
     });
   }
@@ -841,7 +851,7 @@ export class SalonClient {
         console.warn('salon: a line from the server does not parse:', l.error, l.raw);
         return;
     }
-    this.store.apply(l);
+    this.store.apply(l, head?.hint);
   }
 
   private startTypingTimer(): void {
