@@ -44,6 +44,7 @@ const burst = `
 function loggedIn(): Store {
   const s = new Store(() => 1000);
   feed(s, burst);
+  s.release(); // as the client does on the login's PONG
   return s;
 }
 
@@ -432,4 +433,21 @@ test('game lines go to the conversation their payload names', () => {
       ['ROLL', '2d6 3 + 4 = 7'],
     ],
   );
+});
+
+test('a login burst is told to subscribers once, when released', async () => {
+  const s = new Store(() => 1000);
+  let calls = 0;
+  s.subscribe(() => calls++);
+  feed(s, 'TAG 0 2');
+  await Promise.resolve();
+  feed(s, 'ADD ON 0 2 bob');
+  await Promise.resolve();
+  feed(s, 'GRP 0 2 0 15');
+  await Promise.resolve();
+  assert.equal(calls, 0);
+  s.release();
+  await Promise.resolve();
+  assert.equal(calls, 1);
+  assert.deepEqual(s.state.friends, [15]);
 });

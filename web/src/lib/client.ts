@@ -746,6 +746,7 @@ export class SalonClient {
 
   private loggedIn(lines: Line[]): void {
     this.loggingIn = false;
+    this.store.release();
     if (!lines.some((l) => l.type === 'me')) return this.loginFailed(new ServerError('IAM', 'the server did not log us in'));
     if (this.creds) this.creds = { ...this.creds, register: false };
     this.store.setSession({ ...this.store.state.session, state: 'in', error: '' });
@@ -762,6 +763,7 @@ export class SalonClient {
 
   private loginFailed(e: Error): void {
     this.loggingIn = false;
+    this.store.release();
     if (e instanceof ServerError && e.verb === '') return; // the connection dropped: the next one tries again
     this.creds = null;
     this.conn.stop(e.message);
@@ -772,6 +774,7 @@ export class SalonClient {
 
   private lost(reason: string): void {
     this.loggingIn = false;
+    this.store.release();
     this.store.connectionLost();
     const requeue: Request[] = [];
     const lostErr = new ServerError('', 'connection lost: ' + reason);

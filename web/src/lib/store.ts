@@ -351,6 +351,8 @@ export class Store {
   private listeners = new Set<() => void>();
   private liveListeners = new Set<(m: LiveMessage) => void>();
   private scheduled = false;
+  /** A login burst is arriving: subscribers hear of it once, when it is over. */
+  private held = false;
   private seq = 0;
   /** The ids of newer messages trim dropped, oldest first, per conversation:
    * what loadNewer pages through (HIST pages only go backwards, so the page
@@ -377,7 +379,7 @@ export class Store {
 
   private set(patch: Partial<State>): void {
     this.s = { ...this.s, ...patch, version: this.s.version + 1 };
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.held) {
       this.scheduled = true;
       queueMicrotask(() => {
         this.scheduled = false;
@@ -411,6 +413,13 @@ export class Store {
   }
 
   // ---- What the client tells the store --------------------------------
+
+  /** release ends a login burst (the client calls it on the login's PONG, or when the connection drops). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.set({});
+  }
 
   setConnection(c: ConnectionStatus): void {
     this.set({ connection: c });
@@ -716,6 +725,7 @@ export class Store {
       convs[k] = { ...c, loaded: false, loading: false, unread: 0, mentions: 0, typing: {} };
     }
     this.reads = [];
+    this.held = true;
     this.set({
       me,
       users: {},
