@@ -132,9 +132,9 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
 
   // The conversation on screen lives in the address (#S/C), so a reload
   // comes back to it.
-  const open = (key: ConvKey) => {
+  const open = (key: ConvKey, closeDrawer = true) => {
     setCurrent(key);
-    setDrawer(false);
+    if (closeDrawer) setDrawer(false);
     setGamesOpen(false);
     history.replaceState(null, "", "#" + key);
   };
@@ -144,7 +144,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
   const all = [...snap.servers.flatMap((s) => s.channels.map((c) => c.key)), ...snap.directs.map((d) => d.key)];
   const valid = current !== null && all.includes(current);
   useEffect(() => {
-    if (!valid && all.length > 0) open(all[0]);
+    if (!valid && all.length > 0) open(all[0], false);
   }, [valid, all.length]);
 
   useEffect(() => {
@@ -185,7 +185,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
           directs={snap.directs}
           invites={snap.invites}
           current={valid ? current : null}
-          onOpen={open}
+          onOpen={(k) => open(k)}
           onNewServer={() => setDialog({ kind: "newServer" })}
           onAddFriend={() => setDialog({ kind: "addFriend" })}
           onServerMenu={(tag) => setDialog({ kind: "place", place: `${tag}/0` })}
@@ -534,6 +534,8 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onReply, onEdit, on
             onToggleReaction={(msg, emoji, mine) => (mine ? b.unreact(msg.id, emoji) : b.react(msg.id, emoji)).catch(fail)}
             onJump={(id) => b.openAround(conv.key, id)}
             onOpenImage={onOpenImage}
+            onRetry={(l) => b.retry(conv.key, l)}
+            onDiscard={(l) => b.discard(conv.key, l)}
           />
         ),
       };

@@ -20,10 +20,13 @@ interface Props {
   onToggleReaction(m: MessageView, emoji: string, mine: boolean): void;
   onJump(id: number): void;
   onOpenImage(url: string, name: string): void;
+  onRetry(local: number): void;
+  onDiscard(local: number): void;
 }
 
-export function Message({ m, myPseudo, known, fileUrl, onReply, onEdit, onDelete, onReact, onToggleReaction, onJump, onOpenImage }: Props) {
-  const cls = "msg" + (m.first || m.reply ? " first" : "") + (m.mentionsMe ? " mentioned" : "");
+export function Message({ m, myPseudo, known, fileUrl, onReply, onEdit, onDelete, onReact, onToggleReaction, onJump, onOpenImage, onRetry, onDiscard }: Props) {
+  const cls = "msg" + (m.first || m.reply ? " first" : "") + (m.mentionsMe ? " mentioned" : "") + (m.pending ? " pending" : "");
+  if (m.pending) return <PendingMessage m={m} onRetry={onRetry} onDiscard={onDiscard} cls={cls} />;
   return (
     <article class={cls} aria-label={`${m.authorName} at ${clock(m.time)}`}>
       {m.reply && (
@@ -98,6 +101,31 @@ export function Message({ m, myPseudo, known, fileUrl, onReply, onEdit, onDelete
           </button>
         )}
       </div>
+    </article>
+  );
+}
+
+/** A message typed and not yet stored: waiting for the connection, on its way, or refused. */
+function PendingMessage({ m, cls, onRetry, onDiscard }: { m: MessageView; cls: string; onRetry(l: number): void; onDiscard(l: number): void }) {
+  const p = m.pending!;
+  return (
+    <article class={cls} aria-label={`${m.authorName}, not sent yet`}>
+      <div class="head">
+        <span class="author">{m.authorName}</span>
+        <time>{p.state === "queued" ? "waiting for the connection" : p.state === "sent" ? "sending…" : "not sent"}</time>
+      </div>
+      <div class="text">{m.text}</div>
+      {p.state === "failed" && (
+        <p class="form-error">
+          {p.error}{" "}
+          <button type="button" class="plain" onClick={() => onRetry(p.local)}>
+            Retry
+          </button>
+          <button type="button" class="plain" onClick={() => onDiscard(p.local)}>
+            Discard
+          </button>
+        </p>
+      )}
     </article>
   );
 }

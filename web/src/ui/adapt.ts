@@ -21,13 +21,19 @@ export class LibBackend implements Backend {
   private lastTable: ConvKey | null = null;
   private current: ConvKey | null = null;
   private routes = new Map<number, ConvKey | null>();
+  private wasIn = false;
 
   constructor(readonly client: SalonClient) {}
 
   snapshot(): Snapshot {
     const s = this.client.state;
     if (this.snapState !== s || !this.snap) {
+      // A session logging in again after a reconnect stays on screen (its
+      // state is kept): only a logout or a refused login shows the form.
+      if (s.session.state === "in") this.wasIn = true;
+      if (s.session.state === "out") this.wasIn = false;
       this.snap = snapshot(s, this.client.directs());
+      if (this.wasIn && !this.snap.loggedIn) this.snap = { ...this.snap, loggedIn: true };
       this.snapState = s;
     }
     return this.snap;
@@ -135,6 +141,12 @@ export class LibBackend implements Backend {
   }
   unreact(id: number, emoji: string) {
     return this.client.unreact(id, emoji);
+  }
+  retry(key: ConvKey, local: number) {
+    this.client.retryPending(key, local).catch(() => {});
+  }
+  discard(key: ConvKey, local: number) {
+    this.client.discardPending(key, local);
   }
   typing(key: ConvKey) {
     this.client.typing(key);

@@ -88,6 +88,8 @@ export interface Backend {
   react(id: number, emoji: string): Promise<unknown>;
   unreact(id: number, emoji: string): Promise<unknown>;
   typing(key: ConvKey): void;
+  retry(key: ConvKey, local: number): void;
+  discard(key: ConvKey, local: number): void;
   find(key: ConvKey | null, text: string): Promise<Hit[]>;
 
   upload(key: ConvKey, file: File, progress: (sent: number, total: number) => void): Promise<unknown>;

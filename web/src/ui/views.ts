@@ -157,9 +157,26 @@ export function conversationView(s: State, key: ConvKey, games: GameLine[], rout
   const msgs = c?.messages ?? [];
   for (const m of msgs) if (!m.deleted) items.push({ kind: "msg", key: `m${m.id}`, m: messageView(s, c!, m, canModerate) });
   // Typed but not yet stored: shown greyed at the end, in order.
+  const meView = userView(s, s.me);
   for (const p of c?.pending ?? []) {
-    const text = p.state === "failed" ? `${p.text} — not sent: ${p.error}` : p.text;
-    items.push({ kind: "notice", key: `p${p.local}`, text: `${userView(s, s.me).pseudo}: ${text}${p.state === "queued" ? " (waiting for the connection)" : p.state === "sent" ? " (sending…)" : ""}` });
+    items.push({
+      kind: "msg",
+      key: `p${p.local}`,
+      m: {
+        id: 0,
+        author: s.me,
+        authorName: meView.pseudo,
+        time: Date.now(),
+        text: p.text,
+        reply: null,
+        reactions: [],
+        mine: true,
+        mentionsMe: false,
+        first: true,
+        canDelete: false,
+        pending: { state: p.state, error: p.error, local: p.local },
+      },
+    });
   }
   // Game lines interleave with messages by time (they are not stored by
   // the server: what arrived while the page was open).
