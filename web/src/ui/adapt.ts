@@ -100,9 +100,13 @@ export class LibBackend implements Backend {
     // result is usually recent); bounded by the window.
     const step = async () => {
       await this.client.open(key);
-      for (let i = 0; i < WINDOW / 50; i++) {
+      // Until the lib can open a page at an id (REQUESTS.md), page back,
+      // keeping the window bounded; 100 pages is 5000 messages.
+      for (let i = 0; i < 100; i++) {
         if (this.client.message(key, id)) return;
-        if (!(await this.client.loadOlder(key))) return;
+        const more = await this.client.loadOlder(key);
+        this.client.trim(key, "older", WINDOW);
+        if (!more) return;
       }
     };
     step().catch(() => {});
