@@ -285,3 +285,37 @@ test('game commands and plugin verbs resolve with their answers, kept in the con
   );
   await assert.rejects(client.command('roll 2d6'), /upper case/);
 });
+
+test('a slow game answer does not steal the answers of the commands sent after it', async () => {
+  let holding = false;
+  const held: string[] = [];
+  let sock: FakeSocket | null = null;
+  const { client } = await loggedIn(
+    fakeServer(2, 'bob', (line, s) => {
+      sock = s;
+      if (line === 'JEU slow think') {
+        holding = true; // the plugin takes its time; PONGs wait for it
+        return true;
+      }
+      if (line.startsWith('PING') && holding) {
+        held.push('PONG ' + line.slice(5));
+        return true;
+      }
+      if (line === 'MSG 3 0 quick') s.say('@id=300;time=1 MSG 0 2 3 0 quick');
+      else if (line === 'MSG 0 9 no') s.say('ERR MSG you must be friends or share a server');
+      else return false;
+      return true;
+    }),
+  );
+  const game = client.game('slow', 'think', '3/0');
+  const msg = client.sendMessage('3/0', 'quick');
+  const refused = assert.rejects(client.sendMessage('0/9', 'no'), /you must be friends/);
+  await settle();
+  // The plugin answers at last, then the PONGs come in order.
+  holding = false;
+  sock!.say('JEU slow thought hard', ...held);
+  assert.deepEqual(await game, ['thought hard']);
+  assert.equal(await msg, 300);
+  await refused;
+  assert.deepEqual(client.state.errors, [], 'the ERR went to its request, not to a toast');
+});

@@ -8,11 +8,13 @@
 // of plugins and downloads included: docs/protocol.md, "Order and
 // acknowledgement"). So each command goes out followed by `PING w<n>`:
 // whatever arrives between the PONG of the request before it and its own
-// PONG is its answer. An ERR of the command's verb in that window rejects
-// the promise with the reason; otherwise it resolves with what the window
-// held (the echo of a message, the TAG of a new server, the rows of a
-// LIST). READ and TYPING are not answered when they succeed, and go
-// without a PING.
+// PONG is its answer (a plugin's answer may come later than the answers
+// to commands sent after it, so a request also sees what came earlier,
+// after it was sent). An ERR of the command's verb goes to the oldest
+// request of that verb not yet answered, and rejects it with the reason;
+// otherwise the request resolves with what its window held (the echo of a
+// message, the TAG of a new server, the rows of a LIST). READ and TYPING
+// are not answered when they succeed, and go without a PING.
 //
 // A message the user sends is kept in its conversation's `pending` list
 // until its echo arrives (the echo means stored). Typed while offline, it
@@ -71,14 +73,21 @@ interface Request {
   /** The verb its ERR carries (NEW for NEW USR / SERV / CHAN). */
   verb: string;
   line: string;
+  /** Every line since it was sent; from `start` on, those since it became the oldest in flight. */
   lines: Line[];
+  start: number;
   error: Line | null;
   /** Sent again after a reconnect when its answer did not come. */
   retry: boolean;
   /** The conversation a game command was typed in, and the game (or verb): its answers without an address go there. */
   hint?: { conv: ConvKey; game: string };
   onWire?: () => void;
+  /** Sees every line while in flight (a download's chunks). */
   onLine?: (l: Line) => void;
+  /** Takes the one line that answers it, if this is it (a message's echo). */
+  claim?: (l: Line) => boolean;
+  /** Its answer (a claimed line, or an ERR) came: later answers are not its own. */
+  answered: boolean;
   resolve: (lines: Line[]) => void;
   reject: (e: Error) => void;
 }
@@ -144,6 +153,13 @@ export class SalonClient {
     if (opts.minDelay !== undefined) copts.minDelay = opts.minDelay;
     if (opts.maxDelay !== undefined) copts.maxDelay = opts.maxDelay;
     this.conn = new Connection(copts);
+    // The browser knows before the backoff does that it is worth trying
+    // now: the network came back, or the user looks at the tab again.
+    const g = globalThis as { addEventListener?: (t: string, f: () => void) => void; document?: { visibilityState?: string } };
+    g.addEventListener?.('online', () => this.conn.retryNow());
+    g.addEventListener?.('visibilitychange', () => {
+      if (g.document?.visibilityState === 'visible') this.conn.retryNow();
+    });
   }
 
   // ---- State -----------------------------------------------------------
@@ -274,22 +290,18 @@ export class SalonClient {
     const local = ++this.nextLocal;
     this.store.addPending({ local, conv, text, replyTo, state: 'queued', error: '' });
     let echo: number | null = null;
-    const isEcho = (l: Line): number | null => {
-      if ((l.type !== 'msg' && l.type !== 'fileSent') || !l.tags) return null;
-      if (l.from !== this.store.state.me || conversationOf(l.from, l.from, l.to) !== conv) return null;
-      return l.tags.id;
-    };
     return this.request(line, verb, {
       retry: true,
       onWire: () => this.store.updatePending(conv, local, { state: 'sent' }),
-      onLine: (l) => {
-        const id = isEcho(l);
-        if (id === null) return;
-        // The first echo of this user's text in the window is this message's
-        // (another session of the user may write meanwhile; a plugin may
-        // rewrite the text, and then the last echo is taken at the PONG).
-        if (echo === null || (l.type === 'msg' && l.text === text)) echo = id;
-        if (l.type === 'msg' && l.text === text) this.store.updatePending(conv, local, null);
+      // The server answers a connection's messages in order: the oldest
+      // message in flight to conv takes the first echo of this user there
+      // (whatever its text: a plugin may have rewritten it).
+      claim: (l) => {
+        if (l.type !== 'msg' || !l.tags) return false;
+        if (l.from !== this.store.state.me || conversationOf(l.from, l.from, l.to) !== conv) return false;
+        echo = l.tags.id;
+        this.store.updatePending(conv, local, null);
+        return true;
       },
     }).then(
       () => {
@@ -680,7 +692,13 @@ export class SalonClient {
   private request(
     line: string,
     verb: string,
-    o: { retry?: boolean; onWire?: () => void; onLine?: (l: Line) => void; hint?: { conv: ConvKey; game: string } } = {},
+    o: {
+      retry?: boolean;
+      onWire?: () => void;
+      onLine?: (l: Line) => void;
+      claim?: (l: Line) => boolean;
+      hint?: { conv: ConvKey; game: string };
+    } = {},
   ): Promise<Line[]> {
     return new Promise((resolve, reject) => {
       const req: Request = {
@@ -688,13 +706,16 @@ export class SalonClient {
         verb,
         line,
         lines: [],
+        start: 0,
         error: null,
+        answered: false,
         retry: o.retry ?? false,
         resolve,
         reject,
       };
       if (o.onWire) req.onWire = o.onWire;
       if (o.onLine) req.onLine = o.onLine;
+      if (o.claim) req.claim = o.claim;
       if (o.hint) req.hint = o.hint;
       this.enqueue(req, false);
     });
@@ -706,7 +727,9 @@ export class SalonClient {
         line: req.line,
         onWire: () => {
           req.lines = [];
+          req.start = 0;
           req.error = null;
+          req.answered = false;
           this.inflight.push(req);
           req.onWire?.();
         },
@@ -735,7 +758,9 @@ export class SalonClient {
       verb: c.register ? 'NEW' : 'IAM',
       line: c.register ? cmd.register(c.pseudo, c.password) : cmd.login(c.pseudo, c.password),
       lines: [],
+      start: 0,
       error: null,
+      answered: false,
       retry: false,
       resolve: (lines) => this.loggedIn(lines),
       reject: (e) => this.loginFailed(e),
@@ -803,22 +828,37 @@ export class SalonClient {
     for (const r of this.inflight.splice(0)) r.reject(e);
   }
 
+  // received hands a line to the store, and to the requests in flight.
+  // The answer to a request comes between the PONG of the request before
+  // it and its own PONG, except that the answer of a plugin (JEU, ROLL)
+  // may come after the answers of commands sent after it: so a request
+  // sees every line since it was sent, and resolves with those of its own
+  // window first. An ERR goes to the oldest request of its verb.
   private received(text: string): void {
     const l = parseLine(text);
     const head = this.inflight[0];
     if (l.type === 'pong' && head && l.token === head.token) {
       this.inflight.shift();
+      const next = this.inflight[0];
+      if (next) next.start = next.lines.length;
       if (head.error?.type === 'error') head.reject(new ServerError(head.error.of, head.error.reason));
-      else head.resolve(head.lines);
+      else head.resolve([...head.lines.slice(head.start), ...head.lines.slice(0, head.start)]);
       return;
     }
     if (l.type === 'ping') {
       this.conn.sendNow(cmd.pong(l.token));
       return;
     }
-    if (head) {
-      head.lines.push(l);
-      head.onLine?.(l);
+    let claimed = false;
+    for (const r of this.inflight) {
+      r.lines.push(l);
+      r.onLine?.(l);
+      if (!claimed && !r.answered && r.claim?.(l)) claimed = r.answered = true;
+    }
+    let hint: { conv: ConvKey; game: string } | undefined;
+    if (l.type === 'game' || l.type === 'unknown') {
+      const game = l.type === 'game' ? l.game : l.verb;
+      hint = this.inflight.find((r) => r.hint?.game === game)?.hint;
     }
     switch (l.type) {
       case 'ack':
@@ -826,9 +866,15 @@ export class SalonClient {
         return;
       case 'error':
         if ((l.of === 'NEWFILE' || l.of === 'FILE' || l.of === 'ENDFILE') && this.uploadAnswer(l.of, l.reason)) break;
-        if (head && !head.error && (l.of === head.verb || l.of === 'LINE')) {
-          head.error = l;
-          break;
+        {
+          const r =
+            this.inflight.find((x) => !x.answered && x.verb === l.of) ??
+            (l.of === 'LINE' && head && !head.answered ? head : null);
+          if (r) {
+            r.error = l;
+            r.answered = true;
+            break;
+          }
         }
         if (l.of !== 'TYPING' && l.of !== 'READ') {
           this.store.noteError(l.of, l.reason);
@@ -854,7 +900,7 @@ export class SalonClient {
         console.warn('salon: a line from the server does not parse:', l.error, l.raw);
         return;
     }
-    this.store.apply(l, head?.hint);
+    this.store.apply(l, hint);
   }
 
   private startTypingTimer(): void {

@@ -85,7 +85,7 @@ export class Connection {
       onClose: opts.onClose,
       onStatus: opts.onStatus,
       minDelay: opts.minDelay ?? 500,
-      maxDelay: opts.maxDelay ?? 30_000,
+      maxDelay: opts.maxDelay ?? 15_000,
       openTimeout: opts.openTimeout ?? 10_000,
       random: opts.random ?? Math.random,
       timers: opts.timers ?? {
