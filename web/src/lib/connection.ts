@@ -159,6 +159,11 @@ export class Connection {
     this.outbox.unshift(...lines);
   }
 
+  /** dropItems takes out of the outbox the very items given to requeue. */
+  dropItems(items: readonly object[]): void {
+    this.outbox = this.outbox.filter((q) => !items.includes(q));
+  }
+
   /** drop takes lines out of the outbox (a message the user withdrew). */
   drop(pred: (line: string) => boolean): void {
     this.outbox = this.outbox.filter((q) => !pred(q.line));

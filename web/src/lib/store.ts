@@ -1053,6 +1053,25 @@ export class Store {
     });
   }
 
+  /** settled says the request's PONG came: a HIST or FIND whose end line did
+   * not (it never should) stops waiting, so its conversation's lines are not
+   * taken for history from then on. */
+  settled(kind: 'hist' | 'find', conv: ConvKey | null): void {
+    const i = this.reads.findIndex((r) => r.kind === kind && (r.kind === 'find' || r.conv === conv));
+    if (i !== 0) return;
+    const r = this.reads.shift()!;
+    if (r.kind === 'find') {
+      if (this.s.search) this.set({ search: { ...this.s.search, done: true } });
+      return;
+    }
+    // Without its end line the page proves nothing about what it lacks:
+    // its messages are added, nothing is taken away.
+    const c = this.conv(r.conv);
+    let messages = c.messages;
+    for (const m of r.page) messages = insertById(messages, m);
+    this.setConv({ ...c, messages, loading: this.reads.some((x) => x.kind === 'hist' && x.conv === r.conv) });
+  }
+
   private refused(kind: 'hist' | 'find'): void {
     const i = this.reads.findIndex((r) => r.kind === kind);
     if (i < 0) return;
