@@ -308,7 +308,16 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
                 members={conv.members.map((m) => m.user.pseudo).filter((p) => p !== snap.me.pseudo)}
                 focusToken={focusToken}
                 onSend={(text, m) => {
-                  const p = m?.kind === "edit" ? b.edit(Number(m.id), text) : m?.kind === "reply" ? b.reply(Number(m.id), text) : b.send(conv.key, text);
+                  // "/roll 2d6" and other plugin verbs: /VERB args.
+                  const verb = /^\/([a-zA-Z]+)(\s.*)?$/.exec(text);
+                  const p =
+                    m?.kind === "edit"
+                      ? b.edit(Number(m.id), text)
+                      : m?.kind === "reply"
+                        ? b.reply(Number(m.id), text)
+                        : verb
+                          ? b.command(verb[1].toUpperCase() + (verb[2] ?? ""))
+                          : b.send(conv.key, text);
                   return p.catch((err) => {
                     fail(err);
                     throw err;

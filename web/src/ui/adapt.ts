@@ -9,7 +9,7 @@ import type { Arrival, Backend, ConvView, Snapshot } from "./backend";
 import type { Hit } from "./Search";
 import type { ChanRow } from "./Settings";
 import type { ConvKey, InviteView } from "./view";
-import { conversationView, gameConv, snapshot, userView } from "./views";
+import { conversationView, snapshot, userView } from "./views";
 
 /** Messages kept in memory (and so in the DOM) per conversation. */
 export const WINDOW = 300;
@@ -18,9 +18,7 @@ export class LibBackend implements Backend {
   private snapState: State | null = null;
   private snap: Snapshot | null = null;
   private convCache = new Map<ConvKey, { state: State; view: ConvView | null }>();
-  private lastTable: ConvKey | null = null;
   private current: ConvKey | null = null;
-  private routes = new Map<number, ConvKey | null>();
   private wasIn = false;
 
   constructor(readonly client: SalonClient) {}
@@ -43,11 +41,8 @@ export class LibBackend implements Backend {
     const s = this.client.state;
     const hit = this.convCache.get(key);
     if (hit && hit.state === s) return hit.view;
-    const games = Object.values(s.games).flat();
-    games.sort((a, b) => a.seq - b.seq);
     const prev = hit?.view ?? null;
-    for (const g of games) if (!this.routes.has(g.seq)) this.routes.set(g.seq, gameConv(g.payload) ?? this.lastTable);
-    let view = conversationView(s, key, games, (g) => this.routes.get(g.seq) ?? null);
+    let view = conversationView(s, key);
     // Keep the items array when nothing in it changed, so the list does
     // not re-render for a presence change elsewhere.
     if (view && prev && sameItems(prev, view)) view = { ...view, items: prev.items };
@@ -256,10 +251,12 @@ export class LibBackend implements Backend {
     return this.client.changePassword(old, next);
   }
   play(game: string, payload: string) {
-    // A table's answers to one player (help, balance, error) name no
-    // table: they show where the player last played.
-    this.lastTable = gameConv(payload) ?? this.current;
-    this.client.game(game, payload).catch(() => {});
+    // Answers that name no table (help, balance, error) show where the
+    // command was given.
+    this.client.game(game, payload, this.current ?? undefined).catch(() => {});
+  }
+  command(line: string) {
+    return this.client.command(line, this.current ?? undefined);
   }
 }
 

@@ -115,4 +115,6 @@ export interface Backend {
   setPseudo(pseudo: string, password: string): Promise<unknown>;
   setPassword(old: string, next: string): Promise<unknown>;
   play(game: string, payload: string): void;
+  /** A plugin verb typed as /verb args (ROLL 2d6). */
+  command(line: string): Promise<unknown>;
 }
