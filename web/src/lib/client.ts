@@ -448,6 +448,7 @@ export class SalonClient {
     const lines = await this.request(cmd.newServer(name), 'NEW');
     const t = lines.find((l) => l.type === 'place');
     if (t?.type !== 'place') throw new ServerError('NEW', 'the server did not name the new server');
+    this.store.created(t.place);
     return splitKey(t.place)[0];
   }
 
@@ -456,6 +457,7 @@ export class SalonClient {
     const lines = await this.request(cmd.newChannel(server, name), 'NEW');
     const t = lines.find((l) => l.type === 'place' && splitKey(l.place)[0] === server);
     if (t?.type !== 'place') throw new ServerError('NEW', 'the server did not name the new channel');
+    this.store.created(t.place);
     return t.place;
   }
 

@@ -493,6 +493,16 @@ export class Store {
     this.setConv({ ...c, pending });
   }
 
+  /** created notes that this user made a server ("S/0": it owns it) or a
+   * channel (it moderates it): the server says so only in later bursts. */
+  created(place: ConvKey): void {
+    const [s, c] = splitKey(place);
+    const srv = this.s.servers[s];
+    if (!srv) return;
+    if (c === 0) this.setServer({ ...srv, owner: this.s.me });
+    else this.patchChannel(place, (ch) => ({ moderators: withOne(ch.moderators, this.s.me) }));
+  }
+
   /** markRead moves this user's marker (as READ does) and recounts. */
   markRead(conv: ConvKey, id: number): void {
     const c = this.s.conversations[conv];
