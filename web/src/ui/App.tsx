@@ -112,6 +112,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
   const fail = (err: unknown) => toast(err instanceof Error ? err.message : String(err));
 
   useEffect(() => b.onError((text) => toast(text)), [b]);
+  useEffect(() => b.onNotice((text) => toast(text, true)), [b]);
 
   // A mention or a direct message while the tab is hidden: a desktop
   // notification, when the user allowed them.

@@ -20,6 +20,7 @@ export class LibBackend implements Backend {
   private convCache = new Map<ConvKey, { state: State; view: ConvView | null }>();
   private current: ConvKey | null = null;
   private wasIn = false;
+  private made = { servers: new Set<number>(), channels: new Set<ConvKey>() };
 
   constructor(readonly client: SalonClient) {}
 
@@ -42,7 +43,7 @@ export class LibBackend implements Backend {
     const hit = this.convCache.get(key);
     if (hit && hit.state === s) return hit.view;
     const prev = hit?.view ?? null;
-    let view = conversationView(s, key);
+    let view = conversationView(s, key, this.made);
     // Keep the items array when nothing in it changed, so the list does
     // not re-render for a presence change elsewhere.
     if (view && prev && sameItems(prev, view)) view = { ...view, items: prev.items };
@@ -56,6 +57,22 @@ export class LibBackend implements Backend {
 
   onError(fn: (text: string) => void): () => void {
     return this.client.onError((verb, reason) => fn(verb ? `${verb}: ${reason}` : reason));
+  }
+
+  /** Kicks and deletions of places this user was in, as sentences. */
+  onNotice(fn: (text: string) => void): () => void {
+    let seen = Math.max(0, ...this.client.state.notices.map((n) => n.seq));
+    return this.client.subscribe(() => {
+      const s = this.client.state;
+      for (const n of s.notices) {
+        if (n.seq <= seen) continue;
+        seen = n.seq;
+        const where = n.place ? this.placeName(n.place) : "";
+        if (n.kind === "kicked")
+          fn(`${userView(s, n.actor).pseudo} removed you from ${where}${n.reason ? `: ${n.reason}` : ""}`);
+        else fn(`${where || "A place you were in"} was deleted`);
+      }
+    });
   }
 
   onArrival(fn: (a: Arrival) => void): () => void {
@@ -178,11 +195,17 @@ export class LibBackend implements Backend {
     return this.client.fileURL(key, name, thumb);
   }
 
-  newServer(name: string) {
-    return this.client.createServer(name);
+  async newServer(name: string) {
+    const tag = await this.client.createServer(name);
+    this.made.servers.add(tag);
+    this.convCache.clear();
+    return tag;
   }
-  newChannel(server: number, name: string) {
-    return this.client.createChannel(server, name);
+  async newChannel(server: number, name: string) {
+    const key = await this.client.createChannel(server, name);
+    this.made.channels.add(key);
+    this.convCache.clear();
+    return key;
   }
   befriend(pseudo: string) {
     return this.client.befriend(pseudo);

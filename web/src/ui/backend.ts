@@ -69,6 +69,7 @@ export interface Backend {
   subscribe(fn: () => void): () => void;
   onError(fn: (text: string) => void): () => void;
   onArrival(fn: (a: Arrival) => void): () => void;
+  onNotice(fn: (text: string) => void): () => void;
   pseudo(tag: number): string;
 
   login(pseudo: string, password: string): Promise<void>;

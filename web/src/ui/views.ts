@@ -111,7 +111,7 @@ export function messageView(s: State, c: Conversation, m: Message, canModerate: 
  * messages, what is waiting to be sent, and the game lines the lib keeps
  * for it (those naming it, and the answers to commands typed in it).
  */
-export function conversationView(s: State, key: ConvKey): ConvView | null {
+export function conversationView(s: State, key: ConvKey, made: { servers: Set<number>; channels: Set<ConvKey> } = { servers: new Set(), channels: new Set() }): ConvView | null {
   const [sv, ch] = key.split("/").map(Number);
   const c: Conversation | undefined = s.conversations[key];
   let title: string, label: string, topic = "", isPublic = false;
@@ -131,17 +131,20 @@ export function conversationView(s: State, key: ConvKey): ConvView | null {
     label = `Message #${chan.name}`;
     topic = chan.topic;
     isPublic = chan.public;
-    isOwner = srv.owner === s.me;
-    canModerate = isOwner || srv.moderators.includes(s.me) || chan.moderators.includes(s.me);
+    // The OWNER and MOD lines come in a login burst: what this page
+    // created since, it owns or moderates without being told.
+    const owner = srv.owner || (made.servers.has(sv) ? s.me : 0);
+    isOwner = owner === s.me;
+    canModerate = isOwner || srv.moderators.includes(s.me) || chan.moderators.includes(s.me) || made.channels.has(key);
     const list = ch === 0 ? srv.channels[0]?.members ?? [] : chan.members;
     members = list
       .map((t) => ({
         user: userView(s, t),
-        owner: srv.owner === t,
+        owner: owner === t,
         mod: srv.moderators.includes(t) || chan.moderators.includes(t),
       }))
       .sort((a, b) => Number(b.owner) - Number(a.owner) || Number(b.mod) - Number(a.mod) || a.user.pseudo.localeCompare(b.user.pseudo));
-    server = { tag: srv.tag, name: srv.name, owner: srv.owner, channels: [], unread: 0, mentions: 0 };
+    server = { tag: srv.tag, name: srv.name, owner, channels: [], unread: 0, mentions: 0 };
   }
 
   const items: Item[] = [];
