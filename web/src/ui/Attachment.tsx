@@ -52,7 +52,7 @@ function Download({ url, name }: { url: string; name: string }) {
       if (!res.ok || !res.body) throw new Error(String(res.status));
       const total = Number(res.headers.get("Content-Length") ?? 0);
       const reader = res.body.getReader();
-      const parts: Uint8Array[] = [];
+      const parts: BlobPart[] = [];
       let got = 0;
       setDone({ got, total });
       for (;;) {
