@@ -47,6 +47,7 @@ export class LibBackend implements Backend {
     // Keep the items array when nothing in it changed, so the list does
     // not re-render for a presence change elsewhere.
     if (view && prev && sameItems(prev, view)) view = { ...view, items: prev.items };
+    if (view && prev && JSON.stringify(prev.members) === JSON.stringify(view.members)) view = { ...view, members: prev.members };
     this.convCache.set(key, { state: s, view });
     return view;
   }
