@@ -368,3 +368,28 @@ test('a message the server stored but never echoed before dying is not sent twic
   );
   assert.deepEqual(client.state.conversations['3/0'].pending, []);
 });
+
+test('what waits in the outbox is refused, not left hanging, when the re-login fails', async () => {
+  let refuse = false;
+  const { client, sockets, timers } = await loggedIn(
+    fakeServer(2, 'bob', (line, s) => {
+      if (refuse && line.startsWith('IAM')) {
+        s.say('ERR IAM wrong pseudo or password'); // the password was changed elsewhere
+        return true;
+      }
+      return false;
+    }),
+  );
+  sockets[0].drop();
+  const typed = assert.rejects(client.sendMessage('3/0', 'never sent'), /wrong pseudo or password/);
+  refuse = true;
+  timers.advance(timers.nextDelay()!);
+  sockets[1].open();
+  await typed;
+  assert.equal(client.state.session.state, 'out');
+  assert.deepEqual(
+    client.state.conversations['3/0'].pending.map((p) => p.state),
+    ['failed'],
+  );
+  assert.equal(timers.nextDelay(), null, 'no more attempts');
+});

@@ -118,6 +118,8 @@ export class SalonClient {
   readonly store: Store;
   private conn: Connection;
   private inflight: Request[] = [];
+  /** Every request not yet settled, on the wire or in the outbox. */
+  private unsettled = new Set<Request>();
   private nextToken = 0;
   private nextLocal = 0;
   private creds: { pseudo: string; password: string; register: boolean } | null = null;
@@ -237,10 +239,13 @@ export class SalonClient {
   async logout(): Promise<void> {
     this.creds = null;
     const done = () => {
-      if (this.typingTimer !== null) this.timers.clearTimeout(this.typingTimer);
-      this.typingTimer = null;
+      this.stopTypingTimer();
       this.conn.stop('logged out');
-      this.failAll(new ServerError('', 'logged out'));
+      const out = new ServerError('', 'logged out');
+      this.failAll(out);
+      for (const r of [...this.unsettled]) r.reject(out);
+      for (const w of this.loginWaiters.splice(0)) w.reject(out);
+      this.uncertain = [];
       this.store.reset();
     };
     if (!this.conn.online) {
@@ -729,9 +734,16 @@ export class SalonClient {
         error: null,
         answered: false,
         retry: o.retry ?? false,
-        resolve,
-        reject,
+        resolve: (lines) => {
+          this.unsettled.delete(req);
+          resolve(lines);
+        },
+        reject: (e) => {
+          this.unsettled.delete(req);
+          reject(e);
+        },
       };
+      this.unsettled.add(req);
       if (o.onWire) req.onWire = o.onWire;
       if (o.onLine) req.onLine = o.onLine;
       if (o.claim) req.claim = o.claim;
@@ -868,8 +880,12 @@ export class SalonClient {
     this.store.release();
     if (e instanceof ServerError && e.verb === '') return; // the connection dropped: the next one tries again
     this.creds = null;
+    this.stopTypingTimer();
     this.conn.stop(e.message);
     this.failAll(e);
+    // What waited in the outbox will not go either.
+    for (const r of [...this.unsettled]) r.reject(e);
+    this.uncertain = [];
     this.store.setSession({ state: 'out', pseudo: this.store.state.session.pseudo, error: e.message });
     for (const w of this.loginWaiters.splice(0)) w.reject(e);
   }
@@ -979,6 +995,11 @@ export class SalonClient {
         return;
     }
     this.store.apply(l, hint);
+  }
+
+  private stopTypingTimer(): void {
+    if (this.typingTimer !== null) this.timers.clearTimeout(this.typingTimer);
+    this.typingTimer = null;
   }
 
   private startTypingTimer(): void {
