@@ -175,7 +175,15 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
   const placeConv = placeKey ? b.conversation(placeKey) : null;
 
   return (
-    <div class={"shell" + (drawer ? " drawer-open" : "") + (membersOpen ? " members-open" : "")}>
+    <div
+      class={"shell" + (drawer ? " drawer-open" : "") + (membersOpen ? " members-open" : "")}
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && (drawer || membersOpen)) {
+          setDrawer(false);
+          setMembersOpen(false);
+        }
+      }}
+    >
       <div class={"conn conn-" + snap.status} role="status" aria-label="Connection">
         {status}
       </div>
@@ -265,6 +273,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
               me={snap.me.tag}
               myPseudo={snap.me.pseudo}
               focusKey={focusKey}
+              onFocused={() => setFocusKey(undefined)}
               onReply={(m) => {
                 setMode({ kind: "reply", id: String(m.id), label: m.authorName });
                 setFocusToken((t) => t + 1);
@@ -486,6 +495,7 @@ interface BodyProps {
   me: number;
   myPseudo: string;
   focusKey?: string;
+  onFocused(): void;
   onReply(m: MessageView): void;
   onEdit(m: MessageView): void;
   onDelete(m: MessageView): void;
@@ -495,7 +505,7 @@ interface BodyProps {
 }
 
 /** The message list of one conversation (remounted per conversation). */
-function ConversationBody({ b, conv, me, myPseudo, focusKey, onReply, onEdit, onDelete, onReact, onOpenImage, fail }: BodyProps) {
+function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onReply, onEdit, onDelete, onReact, onOpenImage, fail }: BodyProps) {
   // Game lines are worded once, in the order they came: blackjack lines
   // name seats, which earlier lines said who holds.
   const book = useRef(new GameBook());
@@ -566,6 +576,7 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onReply, onEdit, on
         if (key.startsWith("m") && id) b.seen(conv.key, id);
       }}
       focusKey={focusKey}
+      onFocused={onFocused}
     />
   );
 }

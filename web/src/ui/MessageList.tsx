@@ -32,11 +32,13 @@ interface Props {
   onSeen(key: string): void;
   /** A row to bring into view and focus (a search result), once. */
   focusKey?: string;
+  /** The row of focusKey was brought into view: the caller forgets it. */
+  onFocused?(): void;
 }
 
 const edge = 800; // px from an end at which the next page is asked for
 
-export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTop, onNearBottom, onSeen, focusKey }: Props) {
+export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTop, onNearBottom, onSeen, focusKey, onFocused }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLUListElement>(null);
   const anchor = useRef<{ key: string; offset: number } | "bottom">("bottom");
@@ -107,6 +109,7 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
       setActive(focusKey);
       li.focus();
       note();
+      onFocused?.();
     }
   }, [focusKey, rows]);
 
