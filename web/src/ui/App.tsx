@@ -274,6 +274,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
               myPseudo={snap.me.pseudo}
               focusKey={focusKey}
               onFocused={() => setFocusKey(undefined)}
+              onJump={setFocusKey}
               onReply={(m) => {
                 setMode({ kind: "reply", id: String(m.id), label: m.authorName });
                 setFocusToken((t) => t + 1);
@@ -366,6 +367,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
             onMod={(tag, on) => b.mod(conv.key, tag, on).catch(fail)}
             onKick={(tag) => setDialog({ kind: "kick", user: tag, ban: false })}
             onBan={(tag) => setDialog({ kind: "kick", user: tag, ban: true })}
+            onUnfriend={conv.user && snap.friends.includes(conv.user.tag) ? (tag) => b.unfriend(tag).catch(fail) : undefined}
           />
         )}
         <button type="button" class="scrim" aria-label="Close" tabIndex={-1} onClick={() => (setDrawer(false), setMembersOpen(false))} />
@@ -446,6 +448,8 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
           remove={() => b.del(placeKey)}
           list={() => b.list(Number(placeKey.split("/")[0]))}
           join={(k) => b.join(k)}
+          bans={() => b.bans(Number(placeKey.split("/")[0]))}
+          unban={(u) => b.unban(Number(placeKey.split("/")[0]), u)}
           onClose={() => setDialog(null)}
         />
       )}
@@ -496,6 +500,7 @@ interface BodyProps {
   myPseudo: string;
   focusKey?: string;
   onFocused(): void;
+  onJump(key: string): void;
   onReply(m: MessageView): void;
   onEdit(m: MessageView): void;
   onDelete(m: MessageView): void;
@@ -505,7 +510,7 @@ interface BodyProps {
 }
 
 /** The message list of one conversation (remounted per conversation). */
-function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onReply, onEdit, onDelete, onReact, onOpenImage, fail }: BodyProps) {
+function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onJump, onReply, onEdit, onDelete, onReact, onOpenImage, fail }: BodyProps) {
   // Game lines are worded once, in the order they came: blackjack lines
   // name seats, which earlier lines said who holds.
   const book = useRef(new GameBook());
@@ -552,7 +557,10 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onReply,
             onDelete={onDelete}
             onReact={onReact}
             onToggleReaction={(msg, emoji, mine) => (mine ? b.unreact(msg.id, emoji) : b.react(msg.id, emoji)).catch(fail)}
-            onJump={(id) => b.openAround(conv.key, id)}
+            onJump={(id) => {
+              b.openAround(conv.key, id);
+              onJump(`m${id}`);
+            }}
             onOpenImage={onOpenImage}
             onRetry={(l) => b.retry(conv.key, l)}
             onDiscard={(l) => b.discard(conv.key, l)}

@@ -101,6 +101,13 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
     return () => ro.disconnect();
   }, []);
 
+  // What arrived while the tab was hidden is read when it shows again.
+  useEffect(() => {
+    const v = () => !document.hidden && check();
+    document.addEventListener("visibilitychange", v);
+    return () => document.removeEventListener("visibilitychange", v);
+  });
+
   useEffect(() => {
     if (!focusKey) return;
     const li = list.current?.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`);

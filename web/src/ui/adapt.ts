@@ -211,6 +211,9 @@ export class LibBackend implements Backend {
   befriend(pseudo: string) {
     return this.client.befriend(pseudo);
   }
+  unfriend(tag: number) {
+    return this.client.unfriend(tag);
+  }
   async invite(pseudo: string, place: ConvKey) {
     const tag = await this.client.who(pseudo);
     return this.client.invite(tag, place);
@@ -264,6 +267,13 @@ export class LibBackend implements Backend {
   }
   ban(server: number, user: number, reason: string) {
     return this.client.ban(server, user, reason);
+  }
+  async bans(server: number) {
+    const list = await this.client.bans(server);
+    return list.map((b) => ({ user: b.user, name: this.pseudo(b.user), reason: b.reason }));
+  }
+  unban(server: number, user: number) {
+    return this.client.unban(server, user);
   }
   away(text: string) {
     return this.client.away(text);

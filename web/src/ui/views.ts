@@ -71,6 +71,7 @@ export function snapshot(s: State, directs: number[]): Snapshot {
     directs: dms,
     invites,
     unreadTotal,
+    friends: [...s.friends],
   };
 }
 
