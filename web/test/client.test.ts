@@ -393,3 +393,48 @@ test('what waits in the outbox is refused, not left hanging, when the re-login f
   );
   assert.equal(timers.nextDelay(), null, 'no more attempts');
 });
+
+test('openAround shows a window around an old message, and loadNewer walks back to the present', async () => {
+  // A channel whose messages are ids 10, 20, ..., 3000 (the instance's ids
+  // are shared with other conversations, so they are sparse here).
+  const ids = Array.from({ length: 300 }, (_, i) => (i + 1) * 10);
+  let hists = 0;
+  const { client } = await loggedIn(
+    fakeServer(2, 'bob', (line, s) => {
+      const m = /^HIST 3 0 (\d+) (\d+)$/.exec(line);
+      if (!m) return false;
+      hists++;
+      const before = Number(m[1]) || Infinity;
+      const page = ids.filter((id) => id < before).slice(-Number(m[2]));
+      s.say(...page.map((id) => `@id=${id};time=${id} MSG 0 15 3 0 m${id}`), `HIST 3 0 ${page.length}`);
+      return true;
+    }),
+  );
+  assert.equal(await client.openAround('3/0', 1230), true);
+  let c = client.state.conversations['3/0'];
+  const got = c.messages.map((m) => m.id);
+  assert.ok(got.includes(1230));
+  assert.equal(got[0], 740, 'the page up to it: 50 messages');
+  assert.ok(got.length > 50 && got.length <= 100, `and up to a page after it, got ${got.length}`);
+  assert.deepEqual(got, ids.slice(ids.indexOf(740), ids.indexOf(740) + got.length), 'with no gap');
+  assert.equal(c.hasNewer, true);
+  assert.equal(c.hasOlder, true);
+  assert.ok(hists < 30, `found in ${hists} pages`);
+  // Live messages are counted but not shown while the window is in the past.
+  // Walk forward to the present.
+  for (let i = 0; i < 20 && client.state.conversations['3/0'].hasNewer; i++) {
+    await client.loadNewer('3/0');
+    client.trim('3/0', 'newer', 120);
+  }
+  c = client.state.conversations['3/0'];
+  assert.equal(c.hasNewer, false);
+  assert.equal(c.messages[c.messages.length - 1].id, 3000);
+  const tail = c.messages.map((m) => m.id);
+  assert.deepEqual(tail, ids.slice(ids.length - tail.length), 'contiguous up to the newest');
+  assert.equal(await client.openAround('3/0', 1235), false, 'no such message');
+  assert.equal(await client.openAround('3/0', 500), true);
+  assert.equal(client.state.conversations['3/0'].hasNewer, true);
+  await client.present('3/0');
+  c = client.state.conversations['3/0'];
+  assert.deepEqual([c.hasNewer, c.messages.length, c.messages[49].id], [false, 50, 3000]);
+});

@@ -401,13 +401,90 @@ export class SalonClient {
     return this.hist(conv, c.messages.length ? c.messages[0].id : 0);
   }
 
-  /** loadNewer fetches what trim dropped after the newest loaded message; false when nothing is left. */
+  /** loadNewer fetches the messages after the newest loaded one (after a trim
+   * of the newer end, or an openAround); false when nothing newer is left. */
   async loadNewer(conv: ConvKey): Promise<boolean> {
     const c = this.store.state.conversations[conv];
-    if (!c || !c.hasNewer) return Promise.resolve(false);
+    if (!c || !c.hasNewer) return false;
     const pending = this.histPromises.get(conv);
     if (pending) return pending;
+    if (!this.store.newerKnown(conv)) {
+      const p = (async () => {
+        const last = c.messages.length ? c.messages[c.messages.length - 1].id : 0;
+        const after = await this.pageAfter(conv, last);
+        this.store.extendWindow(conv, after.messages, after.more);
+        return after.more;
+      })().finally(() => this.histPromises.delete(conv));
+      this.histPromises.set(conv, p);
+      return p;
+    }
     return this.hist(conv, this.store.newerAnchor(conv)).then(() => this.store.state.conversations[conv]?.hasNewer ?? false);
+  }
+
+  /** openAround shows conv around message id (a search result far back): the
+   * page up to it, and the messages after it; loadOlder and loadNewer go on
+   * from there. It resolves false when the message is not in conv (any more). */
+  async openAround(conv: ConvKey, id: number): Promise<boolean> {
+    splitKey(conv);
+    this.active = conv;
+    const upTo = await this.probe(conv, id + 1);
+    if (!upTo.some((m) => m.id === id)) return false;
+    const after = await this.pageAfter(conv, id);
+    this.store.setWindow(conv, [...upTo, ...after.messages], upTo.length >= PAGE_SIZE, after.more);
+    return true;
+  }
+
+  /** present leaves a window in the past for the newest page (a "jump to the present" button). */
+  async present(conv: ConvKey): Promise<boolean> {
+    const c = this.store.state.conversations[conv];
+    if (c?.hasNewer) this.store.setWindow(conv, [], true, false);
+    return this.hist(conv, 0);
+  }
+
+  // probe fetches the page before message id `before` without touching the conversation.
+  private async probe(conv: ConvKey, before: number): Promise<Message[]> {
+    let page: Message[] = [];
+    await this.request(cmd.hist(conv, before, PAGE_SIZE), 'HIST', {
+      onWire: () => (page = this.store.beginProbe(conv, before, PAGE_SIZE)),
+    });
+    this.store.settled('hist', conv);
+    return page;
+  }
+
+  // pageAfter finds up to a page of the messages after id x. HIST only goes
+  // backwards, from a `before` id; ids grow over the whole instance, so the
+  // page that ends just after x's newer neighbours is found by trying
+  // `before` ids further and further from x (doubling), then halving
+  // between the last that reached back to x and the first that did not. A
+  // page "reaches x" when it holds x or older, or is not full: then it holds
+  // every message between x and its `before`.
+  private async pageAfter(conv: ConvKey, x: number): Promise<{ messages: Message[]; more: boolean }> {
+    const reaches = (page: Message[]) => page.length < PAGE_SIZE || page[0].id <= x;
+    const after = (page: Message[]) => page.filter((m) => m.id > x);
+    // From the newest: if the newest page reaches x, that is all there is.
+    const top = await this.probe(conv, 0);
+    if (reaches(top)) return { messages: after(top), more: false };
+    let lo = x + 1; // reaches (nothing between x and x+1)
+    let loPage: Message[] = [];
+    let hi = top[top.length - 1].id + 1; // does not reach: that is the newest page
+    for (let d = PAGE_SIZE; x + 1 + d < hi; d *= 2) {
+      const page = await this.probe(conv, x + 1 + d);
+      if (!reaches(page)) {
+        hi = x + 1 + d;
+        break;
+      }
+      lo = x + 1 + d;
+      loPage = page;
+    }
+    for (let probes = 0; hi - lo > 1 && probes < 64; probes++) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const page = await this.probe(conv, mid);
+      if (reaches(page)) {
+        lo = mid;
+        loPage = page;
+      } else hi = mid;
+    }
+    return { messages: after(loPage), more: true };
   }
 
   /** trim bounds the messages held for conv to max, dropping the other end than `keep`. */

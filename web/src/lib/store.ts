@@ -241,7 +241,7 @@ export interface LiveMessage {
 }
 
 type Read =
-  | { kind: 'hist'; conv: ConvKey; before: number; limit: number; mark: number; page: Message[] }
+  | { kind: 'hist'; conv: ConvKey; before: number; limit: number; mark: number; page: Message[]; probe: boolean }
   | { kind: 'find'; last: number };
 
 function emptyConversation(key: ConvKey): Conversation {
@@ -358,6 +358,8 @@ export class Store {
    * what loadNewer pages through (HIST pages only go backwards, so the page
    * after the newest loaded is the one before the id PAGE_SIZE further on). */
   private newer = new Map<ConvKey, number[]>();
+  /** Conversations showing a window (openAround) whose newer messages are not known by id. */
+  private unknownNewer = new Set<ConvKey>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -437,8 +439,40 @@ export class Store {
   beginHist(conv: ConvKey, before: number, limit: number): void {
     const c = this.conv(conv);
     const mark = c.messages.length ? c.messages[c.messages.length - 1].id : 0;
-    this.reads.push({ kind: 'hist', conv, before, limit, mark, page: [] });
+    this.reads.push({ kind: 'hist', conv, before, limit, mark, page: [], probe: false });
     this.patchConv(conv, { loading: true });
+  }
+
+  /** beginProbe notes a HIST whose page is only looked at (openAround's
+   * search for the messages after an id): the array it returns fills with
+   * the page, and the conversation is left as it is. */
+  beginProbe(conv: ConvKey, before: number, limit: number): Message[] {
+    const r: Read = { kind: 'hist', conv, before, limit, mark: 0, page: [], probe: true };
+    this.reads.push(r);
+    return r.page;
+  }
+
+  /** setWindow replaces the loaded messages of conv by a window somewhere in
+   * its history (openAround): what is newer is not known by id, so live
+   * messages are counted but not shown until loadNewer reaches them. */
+  setWindow(conv: ConvKey, messages: readonly Message[], hasOlder: boolean, hasNewer: boolean): void {
+    const sorted = [...messages].sort((a, b) => a.id - b.id).filter((m, i, a) => i === 0 || a[i - 1].id !== m.id);
+    if (hasNewer) this.unknownNewer.add(conv);
+    else this.unknownNewer.delete(conv);
+    this.newer.delete(conv);
+    const c = this.conv(conv);
+    this.setConv({ ...c, messages: sorted, hasOlder, hasNewer, loaded: true });
+  }
+
+  /** extendWindow adds the messages after the newest loaded (loadNewer past a setWindow). */
+  extendWindow(conv: ConvKey, messages: readonly Message[], hasNewer: boolean): void {
+    const c = this.conv(conv);
+    this.setWindow(conv, [...c.messages, ...messages], c.hasOlder, hasNewer);
+  }
+
+  /** newerKnown: the ids of the messages after the newest loaded are known (trim dropped them), or there are none. */
+  newerKnown(conv: ConvKey): boolean {
+    return !this.unknownNewer.has(conv);
   }
 
   /** beginFind notes a FIND sent; its results replace the search shown. */
@@ -474,6 +508,7 @@ export class Store {
     const connection = this.s.connection;
     this.reads = [];
     this.newer.clear();
+    this.unknownNewer.clear();
     this.s = { ...initialState(), connection, version: this.s.version };
     this.set({});
   }
@@ -551,7 +586,8 @@ export class Store {
       return;
     }
     const dropped = c.messages.slice(max).map((m) => m.id);
-    this.newer.set(conv, [...dropped, ...(this.newer.get(conv) ?? [])]);
+    // Past a window of openAround the newer ones are not known anyway.
+    if (!this.unknownNewer.has(conv)) this.newer.set(conv, [...dropped, ...(this.newer.get(conv) ?? [])]);
     this.setConv({ ...c, messages: c.messages.slice(0, max), hasNewer: true });
   }
 
@@ -918,9 +954,11 @@ export class Store {
     let c = this.conv(m.conv);
     const mine = m.author === me;
     if (c.hasNewer) {
-      const n = this.newer.get(m.conv) ?? [];
-      if (!n.includes(m.id)) n.push(m.id);
-      this.newer.set(m.conv, n);
+      if (!this.unknownNewer.has(m.conv)) {
+        const n = this.newer.get(m.conv) ?? [];
+        if (!n.includes(m.id)) n.push(m.id);
+        this.newer.set(m.conv, n);
+      }
     } else {
       c = { ...c, messages: insertById(c.messages, m) };
     }
@@ -989,6 +1027,7 @@ export class Store {
         const head = this.reads[0];
         if (head?.kind !== 'hist' || head.conv !== l.conv) return;
         this.reads.shift();
+        if (head.probe) return;
         return this.page(head, l.n);
       }
       case 'FIND': {
@@ -1030,7 +1069,8 @@ export class Store {
         const last = page[page.length - 1].id;
         // After a trim of the newer end, the newest page is the last step
         // of loadNewer: at most PAGE_SIZE messages were left to bring.
-        const joins = c.hasNewer || c.messages.some((m) => m.id >= first && m.id <= last);
+        const joins =
+          (c.hasNewer && !this.unknownNewer.has(r.conv)) || c.messages.some((m) => m.id >= first && m.id <= last);
         const older = joins ? c.messages.filter((m) => m.id < first) : [];
         const after = c.messages.filter((m) => m.id > last && m.id > r.mark);
         messages = [...older, ...page, ...after];
@@ -1038,6 +1078,7 @@ export class Store {
       }
       hasNewer = false;
       this.newer.delete(r.conv);
+      this.unknownNewer.delete(r.conv);
     } else {
       const n0 = this.newer.get(r.conv);
       if (c.hasNewer && n0 && n0.length > PAGE_SIZE && n0[PAGE_SIZE] === r.before) {
@@ -1070,6 +1111,7 @@ export class Store {
     const i = this.reads.findIndex((r) => r.kind === kind && (r.kind === 'find' || r.conv === conv));
     if (i !== 0) return;
     const r = this.reads.shift()!;
+    if (r.kind === 'hist' && r.probe) return;
     if (r.kind === 'find') {
       if (this.s.search) this.set({ search: { ...this.s.search, done: true } });
       return;
