@@ -568,7 +568,7 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onJump, 
         ),
       };
     }
-  }, [conv.items, myPseudo, conv.members]);
+  }, [conv.items, myPseudo, conv.members, conv.filesReady]);
 
   return (
     <MessageList

@@ -16,6 +16,15 @@ interface Props {
 
 export function Attachment({ name, url, thumbUrl, onOpenImage }: Props) {
   const [broken, setBroken] = useState(false);
+  if (!url)
+    return (
+      <div class="attachment">
+        <div class="file-card">
+          <Icon name="file" />
+          <span>{name}</span>
+        </div>
+      </div>
+    );
   if (imageName.test(name) && !broken) {
     const gif = gifName.test(name);
     return (

@@ -193,7 +193,9 @@ export class LibBackend implements Backend {
     return this.client.upload(key, file, file.name || "file", progress);
   }
   fileUrl(key: ConvKey, name: string, thumb: boolean) {
-    return this.client.fileURL(key, name, thumb);
+    // Until the files cookie is set, a request would be refused (and the
+    // browser would remember the broken image): no URL yet.
+    return this.client.state.filesReady ? this.client.fileURL(key, name, thumb) : "";
   }
 
   async newServer(name: string) {

@@ -30,6 +30,8 @@ export interface ConvView {
   members: MemberView[];
   canModerate: boolean;
   isOwner: boolean;
+  /** The files cookie is set: file URLs work. */
+  filesReady: boolean;
   /** The table address games use: "S C" / "0 U". */
   addr: string;
 }

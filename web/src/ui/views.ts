@@ -212,6 +212,7 @@ export function conversationView(s: State, key: ConvKey, made: { servers: Set<nu
     members,
     canModerate,
     isOwner,
+    filesReady: s.filesReady,
     addr: `${sv} ${ch}`,
   };
 }
