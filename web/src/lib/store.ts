@@ -353,6 +353,8 @@ export class Store {
   private scheduled = false;
   /** A login burst is arriving: subscribers hear of it once, when it is over. */
   private held = false;
+  /** The users object a login burst fills in place (see 'presence'). */
+  private draftUsers: Record<number, User> | null = null;
   private seq = 0;
   /** The ids of newer messages trim dropped, oldest first, per conversation:
    * what loadNewer pages through (HIST pages only go backwards, so the page
@@ -420,7 +422,9 @@ export class Store {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    this.set({});
+    this.draftUsers = null;
+    // A fresh object: what subscribers see from now on never changes in place.
+    this.set({ users: { ...this.s.users } });
   }
 
   setConnection(c: ConnectionStatus): void {
@@ -608,9 +612,16 @@ export class Store {
         return this.login(l.user);
       case 'presence': {
         const u = this.s.users[l.user];
-        this.set({
-          users: { ...this.s.users, [l.user]: { tag: l.user, pseudo: l.pseudo, online: l.online, away: u?.away ?? '' } },
-        });
+        const nu: User = { tag: l.user, pseudo: l.pseudo, online: l.online, away: u?.away ?? '' };
+        if (this.held && this.draftUsers === this.s.users) {
+          // In a login burst, into the users object the burst started
+          // (nobody has been shown it yet): copying it for each of
+          // thousands of ADD lines would make a big server's login slow.
+          this.draftUsers[l.user] = nu;
+          this.set({});
+        } else {
+          this.set({ users: { ...this.s.users, [l.user]: nu } });
+        }
         return;
       }
       case 'offline': {
@@ -772,9 +783,10 @@ export class Store {
     }
     this.reads = [];
     this.held = true;
+    this.draftUsers = {};
     this.set({
       me,
-      users: {},
+      users: this.draftUsers,
       friends: [],
       servers: {},
       invitations: [],
