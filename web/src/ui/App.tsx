@@ -46,6 +46,8 @@ function statusText(s: Snapshot, now: number): string {
   switch (s.status) {
     case "online":
       return "Online";
+    case "idle":
+      return "";
     case "connecting":
       return "Connecting…";
     case "reconnecting":
@@ -68,7 +70,7 @@ export function App({ backend }: { backend: Backend }) {
   if (!snap.loggedIn)
     return (
       <Login
-        status={snap.status === "online" ? "" : status}
+        status={snap.status === "online" || snap.status === "idle" ? "" : status}
         onLogin={(p, w) => backend.login(p, w)}
         onRegister={(p, w) => backend.register(p, w)}
       />

@@ -5,7 +5,7 @@ import type { ChanRow } from "./Settings";
 import type { Hit } from "./Search";
 import type { ConvKey, ConvLink, InviteView, MemberView, MessageView, ServerView, UserView } from "./view";
 
-export type ConnStatus = "connecting" | "online" | "reconnecting" | "offline";
+export type ConnStatus = "idle" | "connecting" | "online" | "reconnecting" | "offline";
 
 export type Item =
   | { kind: "msg"; key: string; m: MessageView }

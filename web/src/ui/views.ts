@@ -24,6 +24,8 @@ export function connStatus(s: State): ConnStatus {
       return "online";
     case "offline":
       return "reconnecting";
+    case "idle":
+      return "idle";
     default:
       return "connecting";
   }
