@@ -573,6 +573,15 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onJump, 
   }, [conv.items, myPseudo, conv.members, conv.filesReady]);
 
   return (
+    <>
+    {!conv.atNewest && (
+      <div class="present-bar" role="status">
+        <span>You are reading older messages.</span>
+        <button type="button" class="primary" onClick={() => b.present(conv.key)}>
+          Jump to present
+        </button>
+      </div>
+    )}
     <MessageList
       label="Messages"
       rows={rows}
@@ -588,5 +597,6 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onJump, 
       focusKey={focusKey}
       onFocused={onFocused}
     />
+    </>
   );
 }

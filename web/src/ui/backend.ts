@@ -81,6 +81,8 @@ export interface Backend {
 
   open(key: ConvKey): void;
   openAround(key: ConvKey, id: number): void;
+  /** Back to the newest messages from a window in the past. */
+  present(key: ConvKey): void;
   loadOlder(key: ConvKey): void;
   loadNewer(key: ConvKey): void;
   seen(key: ConvKey, id: number): void;
