@@ -137,6 +137,11 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
       return;
     }
     if (inside) return; // keys belong to the buttons of the message
+    // Typing while on the list types in the composer, as in other chats.
+    if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      document.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
+      return;
+    }
     let i = here ? items.indexOf(here) : items.length;
     switch (e.key) {
       case "ArrowUp":
