@@ -31,7 +31,7 @@ try {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node18',
     outdir: out,
     outExtension: { '.js': '.mjs' },
     sourcemap: 'inline',
