@@ -21,7 +21,7 @@ FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse 
 	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName \
 	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization
 
-.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean
+.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean web web-test web-check
 
 all: build
 
@@ -116,6 +116,34 @@ generate:
 	cd sdk/pluginpb && PATH=$(CURDIR)/$(BIN)/tools:$$PATH protoc \
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative plugin.proto
+
+# The web client (web/): its bundle is committed in web/dist, so build and
+# run need no Node.js. `make web` rebuilds it (npm ci first, when
+# web/node_modules is missing), `make web-test` typechecks the sources and
+# runs the unit tests of web/src/lib, `make web-check` fails when the
+# committed bundle is not what its sources build.
+NPM  ?= npm
+NODE ?= node
+
+web/node_modules:
+	cd web && $(NPM) ci --no-audit --no-fund
+
+web: | web/node_modules
+	cd web && $(NODE) build.mjs
+
+# The lib's tests include one against a real salond (over TCP), built here.
+web-test: | web/node_modules
+	cd web && $(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/salond ./cmd/salond
+	cd web && SALOND=$(CURDIR)/$(BIN)/salond $(NODE) test/run.mjs
+
+web-check: web
+	@changes="$$(git status --porcelain --untracked-files=all -- web/dist)"; \
+	if [ -n "$$changes" ]; then \
+		echo "web/dist is not what its sources build: run make web and commit web/dist"; \
+		echo "$$changes"; git --no-pager diff --stat -- web/dist; exit 1; \
+	fi
 
 clean:
 	rm -rf $(BIN)
