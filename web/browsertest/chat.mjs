@@ -18,9 +18,10 @@ run(async (user) => {
   step('friends');
 
   await ui.createServer(alice, 'club');
-  await ui.invite(alice, 'bob');
+  await ui.invite(alice, 'club', 'bob');
   await ui.accept(bob, 'alice', 'club');
-  await ui.open(bob, 'club');
+  await ui.openChannel(bob, 'club');
+  await ui.openChannel(alice, 'club');
   step('server');
 
   await ui.say(alice, 'hello bob, welcome to the club');
@@ -34,17 +35,17 @@ run(async (user) => {
   await ui.say(bob, 'glad to be here');
   const reply = ui.message(alice, 'glad to be here');
   await reply.waitFor();
-  await reply.getByText('hello bob, welcome to the club').waitFor();
+  await reply.getByRole('button', { name: /^Reply to alice: hello bob, welcome to the club/ }).waitFor();
   step('replied');
 
   await ui.react(alice, 'glad to be here', 'heart', '❤️');
-  await ui.message(bob, 'glad to be here').getByRole('button', { name: /❤/ }).waitFor();
+  await ui.reaction(bob, 'glad to be here', '❤️').waitFor();
   step('reacted');
 
   await ui.edit(alice, 'hello bob, welcome to the club', 'hello bob, welcome to the club of two');
   const edited = ui.message(bob, 'welcome to the club of two');
   await edited.waitFor();
-  await edited.getByText(/edited/).waitFor();
+  await edited.getByText('(edited)').waitFor();
   step('edited');
 
   // The main view, as the docs show it: alice's, with the conversation.

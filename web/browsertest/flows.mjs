@@ -5,14 +5,14 @@
 export const password = (pseudo) => `password-${pseudo}`;
 
 // register creates an account from the first screen and waits until the
-// page shows the signed-in view (its message composer or sidebar).
+// page shows the signed-in view.
 export async function register(page, pseudo) {
   await page.getByRole('button', { name: 'Create account' }).click();
   const form = page.getByRole('form', { name: 'Create account' });
   await form.getByLabel('Pseudo').fill(pseudo);
   await form.getByLabel('Password').fill(password(pseudo));
   await form.getByRole('button', { name: 'Create account' }).click();
-  await signedIn(page);
+  await sidebar(page).waitFor();
 }
 
 // login logs in from the first screen.
@@ -21,52 +21,93 @@ export async function login(page, pseudo) {
   await form.getByLabel('Pseudo').fill(pseudo);
   await form.getByLabel('Password').fill(password(pseudo));
   await form.getByRole('button', { name: 'Log in' }).click();
-  await signedIn(page);
+  await sidebar(page).waitFor();
 }
 
-async function signedIn(page) {
-  await page.getByRole('navigation').first().waitFor();
+export function sidebar(page) {
+  return page.getByRole('complementary', { name: 'Sidebar' });
+}
+
+// dialog is the modal dialog open in the page (there is one at a time).
+function dialog(page, name) {
+  return page.getByRole('dialog', name ? { name } : {});
+}
+
+// submitIn fills a dialog's first text field with value and submits its
+// form with Enter, as a person would, then waits for it to close.
+async function submitIn(d, value) {
+  const box = d.getByRole('textbox').first();
+  await box.fill(value);
+  await box.press('Enter');
+  await d.waitFor({ state: 'hidden' });
 }
 
 // befriend sends a friend request to pseudo.
 export async function befriend(page, pseudo) {
   await page.getByRole('button', { name: 'Add a friend' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Add a friend' });
-  await dialog.getByLabel('Pseudo').fill(pseudo);
-  await dialog.getByRole('button', { name: 'Send request' }).click();
-  await dialog.waitFor({ state: 'hidden' });
+  await submitIn(dialog(page), pseudo);
+  await invitations(page).getByRole('listitem').filter({ hasText: `Friend request to ${pseudo}` }).waitFor();
 }
 
-// accept accepts the pending invitation from pseudo (a friend request, or
-// to a server when place is its name).
+export function invitations(page) {
+  return page.getByRole('region', { name: 'Invitations' });
+}
+
+// accept accepts the pending invitation from pseudo: a friend request, or
+// an invitation to the server named place.
 export async function accept(page, from, place) {
-  const inv = page.getByRole('group', { name: place ? `Invitation from ${from} to ${place}` : `Friend request from ${from}` });
+  const text = place ? `${from} invites you to ${place}` : `${from} wants to be your friend`;
+  const inv = invitations(page).getByRole('listitem').filter({ hasText: text });
   await inv.getByRole('button', { name: 'Accept' }).click();
   await inv.waitFor({ state: 'hidden' });
 }
 
-// createServer creates a community and opens its general channel.
+// servers is the sidebar's navigation among servers and their channels.
+export function servers(page) {
+  return page.getByRole('navigation', { name: 'Servers' });
+}
+
+// channel is a channel's entry in the sidebar ("general" for the server's
+// own channel); its name carries unread counts after a comma.
+export function channel(page, server, name = 'general') {
+  return servers(page).getByRole('list', { name: `Channels of ${server}` }).getByRole('button', { name: new RegExp(`^# ${escape(name)}(,|$)`) });
+}
+
+// friend is a direct conversation's entry in the sidebar; its name carries
+// the friend's presence after a comma.
+export function friend(page, pseudo) {
+  return page.getByRole('navigation', { name: 'Direct messages' }).getByRole('button', { name: new RegExp(`^${escape(pseudo)}(,|$)`) });
+}
+
+// createServer creates a community and waits for its general channel in
+// the sidebar.
 export async function createServer(page, name) {
   await page.getByRole('button', { name: 'Create a server' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Create a server' });
-  await dialog.getByLabel('Name').fill(name);
-  await dialog.getByRole('button', { name: 'Create' }).click();
-  await dialog.waitFor({ state: 'hidden' });
-  await page.getByRole('link', { name: new RegExp(`^${name}`) }).waitFor();
+  await submitIn(dialog(page), name);
+  await channel(page, name).waitFor();
 }
 
-// invite invites pseudo to the server that is open.
-export async function invite(page, pseudo) {
-  await page.getByRole('button', { name: 'Invite' }).click();
-  const dialog = page.getByRole('dialog', { name: /^Invite/ });
-  await dialog.getByLabel('Pseudo').fill(pseudo);
-  await dialog.getByRole('button', { name: 'Invite' }).click();
-  await dialog.waitFor({ state: 'hidden' });
+// invite invites pseudo to a server, from the server's settings.
+export async function invite(page, server, pseudo) {
+  await servers(page).getByRole('list', { name: `Channels of ${server}` }).getByRole('button', { name: /Server settings/ }).click();
+  const d = dialog(page, `Server ${server}`);
+  const form = d.getByRole('form', { name: 'Invite to this server' });
+  await form.getByLabel('Pseudo').fill(pseudo);
+  await form.getByRole('button', { name: 'Invite' }).click();
+  await form.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+  await d.press('Escape');
+  await d.waitFor({ state: 'hidden' });
 }
 
-// open opens a conversation from the sidebar: a server, channel or friend.
-export async function open(page, name) {
-  await page.getByRole('link', { name: new RegExp(`^${escape(name)}\\b`) }).first().click();
+// openChannel and openFriend open a conversation from the sidebar.
+export async function openChannel(page, server, name = 'general') {
+  await channel(page, server, name).click();
+  await composer(page).waitFor();
+}
+
+export async function openFriend(page, pseudo) {
+  await friend(page, pseudo).click();
+  await composer(page).waitFor();
 }
 
 // composer is the message box of the conversation that is open.
@@ -83,42 +124,35 @@ export async function say(page, text) {
 
 // messages is the list of the open conversation's messages.
 export function messages(page) {
-  return page.getByRole('list', { name: /^Messages/ });
+  return page.getByRole('main').getByRole('list').filter({ has: page.getByRole('article') }).first();
 }
 
-// message is the list item of the message that contains text.
+// message is the first message (an article) whose text holds text.
 export function message(page, text) {
-  return messages(page).getByRole('listitem').filter({ hasText: text }).first();
+  return page.getByRole('main').getByRole('article').filter({ hasText: text }).first();
 }
 
-// act opens a message's action (Reply, React, Edit) from its toolbar.
+// act runs one of a message's actions (Reply, React, Edit) from its
+// toolbar, which shows on hover.
 export async function act(page, text, action) {
   const item = message(page, text);
   await item.hover();
-  await item.getByRole('button', { name: action }).click();
+  await item.getByRole('toolbar', { name: 'Message actions' }).getByRole('button', { name: action, exact: true }).click();
 }
 
-// react adds emoji (its name in the picker's search) to the message.
-export async function react(page, text, name, emoji) {
+// react adds emoji to a message through the picker, searching for word.
+export async function react(page, text, word, emoji) {
   await act(page, text, 'React');
-  const picker = page.getByRole('dialog', { name: /emoji/i });
-  await picker.getByLabel('Search emoji').fill(name);
-  await picker.getByRole('button', { name: new RegExp(name, 'i') }).first().click();
-  await message(page, text).getByRole('button', { name: new RegExp(`^${emoji}`) }).waitFor();
+  const picker = dialog(page, 'Emoji');
+  await picker.getByRole('searchbox', { name: 'Search emoji' }).fill(word);
+  await picker.getByRole('group', { name: 'Emoji list' }).getByRole('button', { name: emoji, exact: true }).click();
+  await picker.waitFor({ state: 'hidden' });
+  await reaction(page, text, emoji).waitFor();
 }
 
-// status is the connection status the page shows.
-export function status(page) {
-  return page.getByRole('status').filter({ hasText: /connect/i });
-}
-
-function escape(s) {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-// friend is a friend's entry in the sidebar.
-export function friend(page, pseudo) {
-  return page.getByRole('navigation').getByRole('link', { name: new RegExp(`^${escape(pseudo)}\\b`) }).first();
+// reaction is a message's reaction button ("❤️ 1").
+export function reaction(page, text, emoji) {
+  return message(page, text).getByRole('list', { name: 'Reactions' }).getByRole('button', { name: new RegExp(`^${escape(emoji)} \\d+$`) });
 }
 
 // edit replaces the text of one's own message.
@@ -137,4 +171,13 @@ export async function upload(page, file) {
     page.getByRole('button', { name: 'Upload a file' }).click(),
   ]);
   await chooser.setFiles(file);
+}
+
+// status is the page's connection status.
+export function status(page) {
+  return page.getByRole('status').filter({ hasText: /connect/i });
+}
+
+function escape(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

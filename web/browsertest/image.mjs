@@ -11,8 +11,8 @@ run(async (user) => {
   await ui.register(bob, 'bob');
   await ui.befriend(alice, 'bob');
   await ui.accept(bob, 'alice');
-  await ui.open(alice, 'bob');
-  await ui.open(bob, 'alice');
+  await ui.openFriend(alice, 'bob');
+  await ui.openFriend(bob, 'alice');
 
   const file = process.env.SALON_IMAGE;
   await ui.upload(alice, file);

@@ -10,7 +10,7 @@ run(async (user) => {
   step('registered');
   await ui.accept(alice, 'bob');
   step('accepted');
-  await ui.open(alice, 'bob');
+  await ui.openFriend(alice, 'bob');
   await ui.message(alice, 'before the restart').waitFor();
   step('chatting');
 

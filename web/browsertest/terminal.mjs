@@ -12,7 +12,7 @@ run(async (user) => {
   await ui.accept(dave, 'carol');
   step('accepted');
 
-  await ui.open(dave, 'carol');
+  await ui.openFriend(dave, 'carol');
   await ui.message(dave, 'hello dave, from the terminal').waitFor();
   await ui.say(dave, 'hello carol, from the browser');
   await ui.message(dave, 'hello carol, from the browser').waitFor();

@@ -12,9 +12,10 @@ run(
     await ui.befriend(alice, 'bob');
     await ui.accept(bob, 'alice');
     await ui.createServer(alice, 'band');
-    await ui.invite(alice, 'bob');
+    await ui.invite(alice, 'band', 'bob');
     await ui.accept(bob, 'alice', 'band');
-    await ui.open(bob, 'band');
+    await ui.openChannel(bob, 'band');
+    await ui.openChannel(alice, 'band');
 
     await alice.getByRole('button', { name: 'Record a voice message' }).click();
     const timer = alice.getByRole('timer', { name: 'Recording duration' });
