@@ -47,10 +47,20 @@ vet:
 
 # The race detector over every package; fuzz targets run their seed corpus.
 # Allocation counts (tests named *Allocs) are checked in a pass without the
-# race detector, which changes what allocates.
-test: vet
+# race detector, which changes what allocates. The web client's unit tests
+# come first (web-test, which runs npm ci when web/node_modules is missing);
+# its browser tests (web/browsertest) are Go tests among the others, driving
+# Debian's Chromium with playwright-core from web/node_modules.
+test: vet web-test
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(GO) test -count=1 -run 'Allocs$$' ./...
+
+# The screenshots of the web client in docs/web.md, taken by the browser
+# test of two users chatting (make test takes them too, into a temporary
+# folder).
+.PHONY: screenshots
+screenshots: | web/node_modules
+	$(GO) test -count=1 -run '^TestTwoBrowserUsersChat$$' ./web/browsertest -args -screenshots=$(CURDIR)/docs/img
 
 # A fuzzing campaign: FUZZTIME per target.
 fuzz:
