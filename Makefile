@@ -18,9 +18,10 @@ export GOFLAGS := $(strip $(shell $(GO) env GOFLAGS) -tags=sqlite_fts5)
 # Every fuzz target, as package:Target.
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
 	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine ./client:FuzzParseTags \
-	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName
+	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName \
+	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization
 
-.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean
+.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean web web-test web-check
 
 all: build
 
@@ -121,6 +122,29 @@ generate:
 	cd sdk/pluginpb && PATH=$(CURDIR)/$(BIN)/tools:$$PATH protoc \
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative plugin.proto
+
+# The web client (web/): its bundle is committed in web/dist, so build and
+# run need no Node.js. `make web` rebuilds it (npm ci first, when
+# web/node_modules is missing), `make web-test` typechecks the sources and
+# runs the unit tests of web/src/lib, `make web-check` fails when the
+# committed bundle is not what its sources build.
+NPM  ?= npm
+NODE ?= node
+
+web/node_modules:
+	cd web && $(NPM) ci --no-audit --no-fund
+
+web: | web/node_modules
+	cd web && $(NODE) build.mjs
+
+web-test: | web/node_modules
+	cd web && $(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
+	cd web && $(NODE) test/run.mjs
+
+web-check: web
+	@git diff --exit-code --stat -- web/dist || { echo "web/dist differs from its sources: run make web and commit web/dist"; exit 1; }
+	@untracked="$$(git ls-files --others --exclude-standard -- web/dist)"; \
+	if [ -n "$$untracked" ]; then echo "web/dist has files that are not committed:"; echo "$$untracked"; exit 1; fi
 
 clean:
 	rm -rf $(BIN)

@@ -23,6 +23,7 @@ func (h *Hub) command(r *request) effect {
 		return h.login(r)
 	case wire.OpQuit:
 		s.leaving = true
+		h.endWebToken(s)
 		line := wire.Line("BYE")
 		return effect{deliver: func() { s.push(line); s.closeAfterFlush() }}
 	case wire.OpPing:
@@ -129,6 +130,8 @@ func (h *Hub) command(r *request) effect {
 		return h.publishKey(s, me, c)
 	case wire.OpKeyFetch:
 		return h.fetchKey(s, c)
+	case wire.OpWebToken:
+		return h.webToken(s)
 	}
 	return h.verb(r, me)
 }

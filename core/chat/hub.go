@@ -154,6 +154,7 @@ type Hub struct {
 	registrations map[string]*rate.Limiter // new accounts allowed, by address
 	st            *state
 	sessions      map[*Session]bool
+	webTokens     map[string]*Session // the sessions' WEBTOKENs (webtoken.go)
 	stopping      bool
 	pluginRates   map[string]*rate.Limiter // deliveries allowed to each plugin
 	troubles      map[string]*trouble      // a plugin's refused and dropped lines, for the log
@@ -266,6 +267,7 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		wake:          make(chan struct{}, 1),
 		st:            newState(snap),
 		sessions:      map[*Session]bool{},
+		webTokens:     map[string]*Session{},
 		buckets:       map[int64]*bucket{},
 		registrations: map[string]*rate.Limiter{},
 		purging:       true, // what a previous run left pending
@@ -766,6 +768,7 @@ func (h *Hub) gone(s *Session) effect {
 	delete(h.sessions, s)
 	s.leaving = true
 	s.stop() // its downloads
+	h.endWebToken(s)
 	uid := s.uid
 	if uid == 0 {
 		return effect{deliver: s.closeAfterFlush}

@@ -34,6 +34,7 @@ type Session struct {
 	held      []*request // parked behind a message waiting for hooks (see hooks.go)
 	bg        background // plugin calls and downloads under way, and the PONGs waiting for them
 	downloads int        // GETs queued or streaming (downloads.go)
+	webToken  string     // the token of its WEBTOKEN, "" if none (webtoken.go)
 
 	ctx  context.Context // ends with the connection: stops its downloads
 	stop context.CancelFunc

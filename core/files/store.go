@@ -24,11 +24,13 @@ const (
 	dirName   = "files"
 	blobsDir  = "blobs"
 	tmpDir    = "tmp"
-	idLen     = 32 // hex characters: 128 random bits
+	thumbsDir = "thumbs" // a blob's preview, by the blob's id (thumbs.go)
+	idLen     = 32       // hex characters: 128 random bits
 	dirPerm   = 0o750
 	filePerm  = 0o640
 	tmpPrefix = tmpDir + "/"
 	blobPfx   = blobsDir + "/"
+	thumbPfx  = thumbsDir + "/"
 )
 
 // errBadID is returned for an id that is not 32 lowercase hex characters;
@@ -36,7 +38,8 @@ const (
 var errBadID = errors.New("files: invalid blob id")
 
 // Store keeps blobs under <dataDir>/files: finished blobs in files/blobs/<id>,
-// uploads in progress in files/tmp/<random>. It is safe for concurrent use.
+// uploads in progress in files/tmp/<random>, the previews made of images in
+// files/thumbs/<id>. It is safe for concurrent use.
 type Store struct {
 	root *os.Root // <dataDir>/files
 }
@@ -54,7 +57,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("files: open data folder: %w", err)
 	}
 	defer data.Close()
-	for _, d := range []string{blobsDir, tmpDir} {
+	for _, d := range []string{blobsDir, tmpDir, thumbsDir} {
 		if err := data.MkdirAll(dirName+"/"+d, dirPerm); err != nil {
 			return nil, fmt.Errorf("files: create %s: %w", d, err)
 		}
@@ -211,8 +214,9 @@ func (s *Store) OpenBlob(id string) (*os.File, int64, error) {
 	return f, fi.Size(), nil
 }
 
-// Remove deletes blob id. A blob already gone is not an error, so removal can
-// be retried. The id is checked as in OpenBlob.
+// Remove deletes blob id and its thumbnail, in that order (SaveThumb
+// relies on it). A blob already gone is not an error, so removal can be
+// retried. The id is checked as in OpenBlob.
 func (s *Store) Remove(id string) error {
 	if !validID(id) {
 		return errBadID
@@ -220,12 +224,15 @@ func (s *Store) Remove(id string) error {
 	if err := s.root.Remove(blobPfx + id); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("files: remove blob: %w", err)
 	}
+	if err := s.root.Remove(thumbPfx + id); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("files: remove thumbnail: %w", err)
+	}
 	return nil
 }
 
 // Sweep removes every file in tmp/ (uploads cut off by a crash) and every
 // blob whose id keep(id) reports false (blobs whose row was never
-// committed). It returns how many files it removed. Entries of blobs/ whose
+// committed), with the thumbnails of such ids. It returns how many files it removed. Entries of blobs/ whose
 // names are not ids were not made by the store and are left alone.
 //
 // Sweep must run before any upload starts or any blob is finished (at
@@ -258,6 +265,7 @@ func (s *Store) Sweep(keep func(id string) bool) (int, error) {
 	}
 	sweep(tmpDir, func(string) bool { return true })
 	sweep(blobsDir, func(name string) bool { return validID(name) && !keep(name) })
+	sweep(thumbsDir, func(name string) bool { return validID(name) && !keep(name) })
 	return removed, first
 }
 

@@ -350,7 +350,8 @@ func flQuiet(us ...*flUser) {
 var flBlobName = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // flDisk walks the data folder and fails on anything but salon.db*,
-// files/, files/blobs/<32 hex> and files/tmp/. It returns the blobs (id ->
+// files/, files/blobs/<32 hex>, files/tmp/ and files/thumbs/ (empty: these
+// tests make no thumbnails). It returns the blobs (id ->
 // size) and the names in files/tmp.
 func flDisk(t *testing.T, dir string) (map[string]int64, []string) {
 	t.Helper()
@@ -366,7 +367,8 @@ func flDisk(t *testing.T, dir string) (map[string]int64, []string) {
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
 		switch {
-		case rel == ".", rel == "files" && d.IsDir(), rel == "files/blobs" && d.IsDir(), rel == "files/tmp" && d.IsDir():
+		case rel == ".", rel == "files" && d.IsDir(), rel == "files/blobs" && d.IsDir(), rel == "files/tmp" && d.IsDir(),
+			rel == "files/thumbs" && d.IsDir():
 		case !strings.Contains(rel, "/") && strings.HasPrefix(rel, "salon.db") && d.Type().IsRegular():
 		case strings.HasPrefix(rel, "files/tmp/"):
 			tmp = append(tmp, filepath.Base(rel))

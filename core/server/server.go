@@ -151,6 +151,13 @@ func (s *Server) Reload(cfg *config.Config) bool {
 	return ok
 }
 
+// Hub is the server's hub, for what serves it beside the line protocol's
+// listeners (the web listener's file routes ask it who may read what).
+func (s *Server) Hub() *chat.Hub { return s.hub }
+
+// Files is the store of the server's uploaded files.
+func (s *Server) Files() *files.Store { return s.files }
+
 // PluginStatus describes every plugin, for the operator's console.
 func (s *Server) PluginStatus() []pluginhost.Status { return s.plugins.Status() }
 

@@ -15,45 +15,46 @@ import (
 
 // verbOps maps every verb the core knows to the Ops it may parse into.
 var verbOps = map[string][]Op{
-	"NEW":     {OpRegister, OpNewServer, OpNewChannel},
-	"IAM":     {OpLogin},
-	"BYE":     {OpQuit, OpLeave, OpUnfriend},
-	"DEL":     {OpDelete},
-	"RENAME":  {OpRename},
-	"INV":     {OpInvite},
-	"JOIN":    {OpJoin},
-	"MSG":     {OpMsg},
-	"PSW":     {OpPassword},
-	"PSD":     {OpPseudo},
-	"WHO":     {OpWho},
-	"PING":    {OpPing},
-	"GET":     {OpGet},
-	"NEWFILE": {OpNewFile},
-	"FILE":    {OpFile},
-	"ENDFILE": {OpEndFile},
-	"JEU":     {OpGame},
-	"CAP":     {OpCapLs, OpCapReq},
-	"REPLY":   {OpReply},
-	"EDIT":    {OpEdit},
-	"DELETE":  {OpDeleteMsg},
-	"REACT":   {OpReact},
-	"UNREACT": {OpUnreact},
-	"HIST":    {OpHist},
-	"FIND":    {OpFind},
-	"READ":    {OpRead},
-	"TYPING":  {OpTyping},
-	"MOD":     {OpMod},
-	"UNMOD":   {OpUnmod},
-	"KICK":    {OpKick},
-	"BAN":     {OpBan},
-	"UNBAN":   {OpUnban},
-	"BANS":    {OpBans},
-	"TOPIC":   {OpTopic},
-	"OPEN":    {OpOpen},
-	"CLOSE":   {OpClose},
-	"LIST":    {OpList},
-	"AWAY":    {OpAway},
-	"KEY":     {OpKeyPublish, OpKeyFetch},
+	"NEW":      {OpRegister, OpNewServer, OpNewChannel},
+	"IAM":      {OpLogin},
+	"BYE":      {OpQuit, OpLeave, OpUnfriend},
+	"DEL":      {OpDelete},
+	"RENAME":   {OpRename},
+	"INV":      {OpInvite},
+	"JOIN":     {OpJoin},
+	"MSG":      {OpMsg},
+	"PSW":      {OpPassword},
+	"PSD":      {OpPseudo},
+	"WHO":      {OpWho},
+	"PING":     {OpPing},
+	"GET":      {OpGet},
+	"NEWFILE":  {OpNewFile},
+	"FILE":     {OpFile},
+	"ENDFILE":  {OpEndFile},
+	"JEU":      {OpGame},
+	"CAP":      {OpCapLs, OpCapReq},
+	"REPLY":    {OpReply},
+	"EDIT":     {OpEdit},
+	"DELETE":   {OpDeleteMsg},
+	"REACT":    {OpReact},
+	"UNREACT":  {OpUnreact},
+	"HIST":     {OpHist},
+	"FIND":     {OpFind},
+	"READ":     {OpRead},
+	"TYPING":   {OpTyping},
+	"MOD":      {OpMod},
+	"UNMOD":    {OpUnmod},
+	"KICK":     {OpKick},
+	"BAN":      {OpBan},
+	"UNBAN":    {OpUnban},
+	"BANS":     {OpBans},
+	"TOPIC":    {OpTopic},
+	"OPEN":     {OpOpen},
+	"CLOSE":    {OpClose},
+	"LIST":     {OpList},
+	"AWAY":     {OpAway},
+	"KEY":      {OpKeyPublish, OpKeyFetch},
+	"WEBTOKEN": {OpWebToken},
 }
 
 func FuzzParse(f *testing.F) {
@@ -231,6 +232,8 @@ func checkCommand(t *testing.T, line string, c Command) {
 		check(len(c.Key) >= 1 && len(c.Key) <= MaxKey, "key length")
 	case OpKeyFetch:
 		check(validAddr(c.Addr) && c.Addr.IsUser(), "user address")
+	case OpWebToken:
+		check(c.Addr == Addr{} && c.Name == "" && c.Text == "", "no fields")
 	}
 	if newPseudoOp(c.Op) {
 		// The pseudo an account is about to take is stored as it is here.
@@ -416,6 +419,8 @@ func canonical(c Command) string {
 		return join("KEY", base64.StdEncoding.EncodeToString(c.Key))
 	case OpKeyFetch:
 		return join("KEY", c.Addr.String())
+	case OpWebToken:
+		return "WEBTOKEN"
 	}
 	return join(c.Verb, c.Text)
 }

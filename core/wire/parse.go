@@ -59,6 +59,9 @@ const (
 	OpAway       // AWAY [text]: Text ("" means back)
 	OpKeyPublish // KEY base64: Key (decoded bytes)
 	OpKeyFetch   // KEY 0 U: Addr (wire.User(U))
+
+	// Issue 15: files for the web page.
+	OpWebToken // WEBTOKEN: no fields
 )
 
 // Command is one parsed client line. Which fields are set depends on Op;

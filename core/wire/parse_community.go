@@ -34,6 +34,10 @@ var communityVerbs = map[string]func(c *Command, a args) (why string){
 	"LIST":    func(c *Command, a args) string { return parseServer(c, a, OpList) },
 	"AWAY":    parseAway,
 	"KEY":     parseKey,
+
+	// Not Part two, but a verb of the same kind (issue 15): it asks for the
+	// token the web page's file requests carry (core/chat/webtoken.go).
+	"WEBTOKEN": parseWebToken,
 }
 
 // Reasons of Part two shared by several verbs.
@@ -271,6 +275,15 @@ func parseChannel(c *Command, a args, op Op) string {
 		return reasonPlace
 	}
 	c.Op, c.Addr = op, p
+	return ""
+}
+
+// parseWebToken reads WEBTOKEN, which takes nothing.
+func parseWebToken(c *Command, a args) string {
+	if _, ok := a.fields(0, 0, false); !ok {
+		return reasonFields
+	}
+	c.Op = OpWebToken
 	return ""
 }
 

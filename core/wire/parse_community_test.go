@@ -56,6 +56,8 @@ var communityTests = []struct {
 	// CAP
 	{"CAP LS", Command{Op: OpCapLs, Verb: "CAP"}},
 	{"CAP REQ tags", Command{Op: OpCapReq, Verb: "CAP", Names: []string{"tags"}}},
+	// WEBTOKEN (issue 15) takes nothing.
+	{"WEBTOKEN", Command{Op: OpWebToken, Verb: "WEBTOKEN"}},
 	{"CAP REQ tags away x-y", Command{Op: OpCapReq, Verb: "CAP", Names: []string{"tags", "away", "x-y"}}},
 	// Which names exist, and what twice means, is the hub's to say.
 	{"CAP REQ tags tags", Command{Op: OpCapReq, Verb: "CAP", Names: []string{"tags", "tags"}}},
@@ -340,6 +342,11 @@ var communityErrorTests = []struct {
 
 	// AWAY
 	{"AWAY " + away257, "AWAY", reasonAway},
+
+	// WEBTOKEN
+	{"WEBTOKEN ", "WEBTOKEN", reasonFields},
+	{"WEBTOKEN x", "WEBTOKEN", reasonFields},
+	{"WEBTOKEN 0 0", "WEBTOKEN", reasonFields},
 
 	// KEY
 	{"KEY", "KEY", reasonFields},
