@@ -15,12 +15,16 @@ declare module 'node:assert/strict' {
   interface Assert {
     (value: unknown, message?: string): asserts value;
     ok(value: unknown, message?: string): asserts value;
-    equal<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
+    equal(actual: unknown, expected: unknown, message?: string): void;
     notEqual(actual: unknown, expected: unknown, message?: string): void;
-    deepEqual<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
+    deepEqual(actual: unknown, expected: unknown, message?: string): void;
     notDeepEqual(actual: unknown, expected: unknown, message?: string): void;
     throws(fn: () => unknown, expected?: RegExp | ((e: unknown) => boolean), message?: string): void;
-    rejects(p: Promise<unknown> | (() => Promise<unknown>), expected?: RegExp, message?: string): Promise<void>;
+    rejects(
+      p: Promise<unknown> | (() => Promise<unknown>),
+      expected?: RegExp | ((e: unknown) => boolean),
+      message?: string,
+    ): Promise<void>;
     match(value: string, re: RegExp, message?: string): void;
     fail(message?: string): never;
   }

@@ -8,11 +8,13 @@
 // of plugins and downloads included: docs/protocol.md, "Order and
 // acknowledgement"). So each command goes out followed by `PING w<n>`:
 // whatever arrives between the PONG of the request before it and its own
-// PONG is its answer. An ERR of the command's verb in that window rejects
-// the promise with the reason; otherwise it resolves with what the window
-// held (the echo of a message, the TAG of a new server, the rows of a
-// LIST). READ and TYPING are not answered when they succeed, and go
-// without a PING.
+// PONG is its answer (a plugin's answer may come later than the answers
+// to commands sent after it, so a request also sees what came earlier,
+// after it was sent). An ERR of the command's verb goes to the oldest
+// request of that verb not yet answered, and rejects it with the reason;
+// otherwise the request resolves with what its window held (the echo of a
+// message, the TAG of a new server, the rows of a LIST). READ and TYPING
+// are not answered when they succeed, and go without a PING.
 //
 // A message the user sends is kept in its conversation's `pending` list
 // until its echo arrives (the echo means stored). Typed while offline, it
@@ -71,12 +73,21 @@ interface Request {
   /** The verb its ERR carries (NEW for NEW USR / SERV / CHAN). */
   verb: string;
   line: string;
+  /** Every line since it was sent; from `start` on, those since it became the oldest in flight. */
   lines: Line[];
+  start: number;
   error: Line | null;
   /** Sent again after a reconnect when its answer did not come. */
   retry: boolean;
+  /** The conversation a game command was typed in, and the game (or verb): its answers without an address go there. */
+  hint?: { conv: ConvKey; game: string };
   onWire?: () => void;
+  /** Sees every line while in flight (a download's chunks). */
   onLine?: (l: Line) => void;
+  /** Takes the one line that answers it, if this is it (a message's echo). */
+  claim?: (l: Line) => boolean;
+  /** Its answer (a claimed line, or an ERR) came: later answers are not its own. */
+  answered: boolean;
   resolve: (lines: Line[]) => void;
   reject: (e: Error) => void;
 }
@@ -85,17 +96,18 @@ interface Upload {
   conv: ConvKey;
   name: string;
   size: number;
-  inflight: number[]; // bytes of each FILE line awaiting its OK
-  acked: number;
-  waiters: { verb: string; resolve: () => void; reject: (e: Error) => void }[];
+  /** ENDFILE OK came: the next FILESENT of this user to conv names the file. */
+  ended: boolean;
   sentNotice: ((name: string) => void) | null;
   failed: Error | null;
 }
 
-/** The lines an upload is waiting to have answered, in wire order. */
+/** An upload line awaiting its answer; the answers come in wire order. */
 interface AckWaiter {
   upload: Upload;
   verb: 'NEWFILE' | 'FILE' | 'ENDFILE';
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 export class SalonClient {
@@ -141,6 +153,13 @@ export class SalonClient {
     if (opts.minDelay !== undefined) copts.minDelay = opts.minDelay;
     if (opts.maxDelay !== undefined) copts.maxDelay = opts.maxDelay;
     this.conn = new Connection(copts);
+    // The browser knows before the backoff does that it is worth trying
+    // now: the network came back, or the user looks at the tab again.
+    const g = globalThis as { addEventListener?: (t: string, f: () => void) => void; document?: { visibilityState?: string } };
+    g.addEventListener?.('online', () => this.conn.retryNow());
+    g.addEventListener?.('visibilitychange', () => {
+      if (g.document?.visibilityState === 'visible') this.conn.retryNow();
+    });
   }
 
   // ---- State -----------------------------------------------------------
@@ -187,12 +206,12 @@ export class SalonClient {
   // ---- Account -------------------------------------------------------
 
   /** register creates an account and logs in with it. */
-  register(pseudo: string, password: string): Promise<void> {
+  async register(pseudo: string, password: string): Promise<void> {
     cmd.register(pseudo, password); // throws on bad input before anything is sent
     return this.startLogin({ pseudo, password, register: true });
   }
 
-  login(pseudo: string, password: string): Promise<void> {
+  async login(pseudo: string, password: string): Promise<void> {
     cmd.login(pseudo, password);
     return this.startLogin({ pseudo, password, register: false });
   }
@@ -209,9 +228,11 @@ export class SalonClient {
   }
 
   /** logout ends the session; the connection closes and is not reopened. */
-  logout(): Promise<void> {
+  async logout(): Promise<void> {
     this.creds = null;
     const done = () => {
+      if (this.typingTimer !== null) this.timers.clearTimeout(this.typingTimer);
+      this.typingTimer = null;
       this.conn.stop('logged out');
       this.failAll(new ServerError('', 'logged out'));
       this.store.reset();
@@ -249,19 +270,19 @@ export class SalonClient {
     return p.user;
   }
 
-  away(text = ''): Promise<void> {
+  async away(text = ''): Promise<void> {
     return this.request(cmd.away(text), 'AWAY', { retry: true }).then(() => undefined);
   }
 
   // ---- Messages ------------------------------------------------------
 
   /** sendMessage posts text to a conversation; it resolves with the message's id once stored. */
-  sendMessage(conv: ConvKey, text: string): Promise<number> {
+  async sendMessage(conv: ConvKey, text: string): Promise<number> {
     return this.post(conv, cmd.msg(conv, text), 'MSG', text, null);
   }
 
   /** reply answers message `to` of conversation conv. */
-  reply(conv: ConvKey, to: number, text: string): Promise<number> {
+  async reply(conv: ConvKey, to: number, text: string): Promise<number> {
     return this.post(conv, cmd.reply(to, text), 'REPLY', text, to);
   }
 
@@ -269,22 +290,18 @@ export class SalonClient {
     const local = ++this.nextLocal;
     this.store.addPending({ local, conv, text, replyTo, state: 'queued', error: '' });
     let echo: number | null = null;
-    const isEcho = (l: Line): number | null => {
-      if ((l.type !== 'msg' && l.type !== 'fileSent') || !l.tags) return null;
-      if (l.from !== this.store.state.me || conversationOf(l.from, l.from, l.to) !== conv) return null;
-      return l.tags.id;
-    };
     return this.request(line, verb, {
       retry: true,
       onWire: () => this.store.updatePending(conv, local, { state: 'sent' }),
-      onLine: (l) => {
-        const id = isEcho(l);
-        if (id === null) return;
-        // The first echo of this user's text in the window is this message's
-        // (another session of the user may write meanwhile; a plugin may
-        // rewrite the text, and then the last echo is taken at the PONG).
-        if (echo === null || (l.type === 'msg' && l.text === text)) echo = id;
-        if (l.type === 'msg' && l.text === text) this.store.updatePending(conv, local, null);
+      // The server answers a connection's messages in order: the oldest
+      // message in flight to conv takes the first echo of this user there
+      // (whatever its text: a plugin may have rewritten it).
+      claim: (l) => {
+        if (l.type !== 'msg' || !l.tags) return false;
+        if (l.from !== this.store.state.me || conversationOf(l.from, l.from, l.to) !== conv) return false;
+        echo = l.tags.id;
+        this.store.updatePending(conv, local, null);
+        return true;
       },
     }).then(
       () => {
@@ -305,26 +322,26 @@ export class SalonClient {
   }
 
   /** retryPending sends a failed message again. */
-  retryPending(conv: ConvKey, local: number): Promise<number> {
+  async retryPending(conv: ConvKey, local: number): Promise<number> {
     const p = this.store.state.conversations[conv]?.pending.find((x) => x.local === local);
     if (!p) return Promise.reject(new CommandError('no such message'));
     this.store.updatePending(conv, local, null);
     return p.replyTo === null ? this.sendMessage(conv, p.text) : this.reply(conv, p.replyTo, p.text);
   }
 
-  edit(id: number, text: string): Promise<void> {
+  async edit(id: number, text: string): Promise<void> {
     return this.void(cmd.edit(id, text), 'EDIT', true);
   }
 
-  delete(id: number): Promise<void> {
+  async delete(id: number): Promise<void> {
     return this.void(cmd.delete(id), 'DELETE', true);
   }
 
-  react(id: number, emoji: string): Promise<void> {
+  async react(id: number, emoji: string): Promise<void> {
     return this.void(cmd.react(id, emoji), 'REACT', false);
   }
 
-  unreact(id: number, emoji: string): Promise<void> {
+  async unreact(id: number, emoji: string): Promise<void> {
     return this.void(cmd.unreact(id, emoji), 'UNREACT', false);
   }
 
@@ -347,7 +364,7 @@ export class SalonClient {
   // ---- History ---------------------------------------------------------
 
   /** open makes conv the one on screen and loads its newest page if it is not loaded. */
-  open(conv: ConvKey): Promise<boolean> {
+  async open(conv: ConvKey): Promise<boolean> {
     splitKey(conv);
     this.active = conv;
     const c = this.store.state.conversations[conv];
@@ -356,7 +373,7 @@ export class SalonClient {
   }
 
   /** loadOlder fetches the page before the oldest loaded message; false when there is nothing older. */
-  loadOlder(conv: ConvKey): Promise<boolean> {
+  async loadOlder(conv: ConvKey): Promise<boolean> {
     const c = this.store.state.conversations[conv];
     if (!c || !c.loaded) return this.open(conv);
     if (!c.hasOlder) return Promise.resolve(false);
@@ -366,7 +383,7 @@ export class SalonClient {
   }
 
   /** loadNewer fetches what trim dropped after the newest loaded message; false when nothing is left. */
-  loadNewer(conv: ConvKey): Promise<boolean> {
+  async loadNewer(conv: ConvKey): Promise<boolean> {
     const c = this.store.state.conversations[conv];
     if (!c || !c.hasNewer) return Promise.resolve(false);
     const pending = this.histPromises.get(conv);
@@ -427,7 +444,7 @@ export class SalonClient {
   }
 
   /** invite: a friend request (place null), or an invitation to a server ("S/0") or channel. */
-  invite(user: number, place: ConvKey | null = null): Promise<void> {
+  async invite(user: number, place: ConvKey | null = null): Promise<void> {
     return this.void(cmd.invite(user, place), 'INV', false);
   }
 
@@ -438,60 +455,60 @@ export class SalonClient {
     return tag;
   }
 
-  acceptInvitation(inv: Invitation): Promise<void> {
+  async acceptInvitation(inv: Invitation): Promise<void> {
     if (!inv.incoming) return Promise.reject(new CommandError('one accepts an invitation one received'));
     return this.void(inv.place === null ? cmd.acceptFriend(inv.from) : cmd.join(inv.place), 'JOIN', false);
   }
 
   /** declineInvitation declines one received, or withdraws one sent. */
-  declineInvitation(inv: Invitation): Promise<void> {
+  async declineInvitation(inv: Invitation): Promise<void> {
     const other = inv.incoming ? inv.from : inv.to;
     return this.void(inv.place === null ? cmd.unfriend(other) : cmd.uninvite(other, inv.place), 'BYE', false);
   }
 
   /** unfriend ends a friendship. */
-  unfriend(user: number): Promise<void> {
+  async unfriend(user: number): Promise<void> {
     return this.void(cmd.unfriend(user), 'BYE', false);
   }
 
   /** join a public channel (or accept an invitation to it). */
-  join(place: ConvKey): Promise<void> {
+  async join(place: ConvKey): Promise<void> {
     return this.void(cmd.join(place), 'JOIN', false);
   }
 
   /** leave a channel, or a server ("S/0"). */
-  leave(place: ConvKey): Promise<void> {
+  async leave(place: ConvKey): Promise<void> {
     return this.void(cmd.leave(place), 'BYE', false);
   }
 
   /** rename a channel, or a server ("S/0"). */
-  rename(place: ConvKey, name: string): Promise<void> {
+  async rename(place: ConvKey, name: string): Promise<void> {
     const [s, c] = splitKey(place);
     return this.void(c === 0 ? cmd.renameServer(s, name) : cmd.renameChannel(place, name), 'RENAME', false);
   }
 
   /** remove deletes a channel, or a whole server ("S/0"). */
-  remove(place: ConvKey): Promise<void> {
+  async remove(place: ConvKey): Promise<void> {
     return this.void(cmd.del(place), 'DEL', false);
   }
 
-  mod(place: ConvKey, user: number): Promise<void> {
+  async mod(place: ConvKey, user: number): Promise<void> {
     return this.void(cmd.mod(place, user), 'MOD', false);
   }
 
-  unmod(place: ConvKey, user: number): Promise<void> {
+  async unmod(place: ConvKey, user: number): Promise<void> {
     return this.void(cmd.unmod(place, user), 'UNMOD', false);
   }
 
-  kick(place: ConvKey, user: number, reason = ''): Promise<void> {
+  async kick(place: ConvKey, user: number, reason = ''): Promise<void> {
     return this.void(cmd.kick(place, user, reason), 'KICK', false);
   }
 
-  ban(server: number, user: number, reason = ''): Promise<void> {
+  async ban(server: number, user: number, reason = ''): Promise<void> {
     return this.void(cmd.ban(server, user, reason), 'BAN', false);
   }
 
-  unban(server: number, user: number): Promise<void> {
+  async unban(server: number, user: number): Promise<void> {
     return this.void(cmd.unban(server, user), 'UNBAN', false);
   }
 
@@ -501,12 +518,12 @@ export class SalonClient {
     return this.store.state.bans[server]?.bans ?? [];
   }
 
-  topic(place: ConvKey, text: string): Promise<void> {
+  async topic(place: ConvKey, text: string): Promise<void> {
     return this.void(cmd.topic(place, text), 'TOPIC', true);
   }
 
   /** setPublic opens a channel to every member of its server, or closes it. */
-  setPublic(place: ConvKey, open: boolean): Promise<void> {
+  async setPublic(place: ConvKey, open: boolean): Promise<void> {
     return this.void(open ? cmd.open(place) : cmd.close(place), open ? 'OPEN' : 'CLOSE', false);
   }
 
@@ -518,16 +535,23 @@ export class SalonClient {
 
   // ---- Games -----------------------------------------------------------
 
-  /** game sends JEU game payload; the game's answers arrive in state.games. */
-  game(game: string, payload: string): Promise<void> {
-    return this.void(cmd.game(game, payload), 'JEU', false);
+  /** game sends JEU game payload. The game's answers arrive in state.games[game] and,
+   * when they name a conversation (or answer a command typed in conv), in that
+   * conversation's `games`. It resolves with the game's answers to this user. */
+  async game(game: string, payload: string, conv?: ConvKey): Promise<string[]> {
+    const lines = await this.request(cmd.game(game, payload), 'JEU', conv ? { hint: { conv, game } } : {});
+    return lines.flatMap((l) => (l.type === 'game' && l.game === game ? [l.payload] : []));
   }
 
-  /** command sends a line of a verb a plugin claims (ROLL 2d6); an ERR of that verb rejects it. */
-  command(line: string): Promise<void> {
-    if (line === '' || /[\u0000-\u001f\u007f]/.test(line)) return Promise.reject(new CommandError('invalid command'));
+  /** command sends a line of a verb a plugin claims (ROLL 2d6); it resolves with the
+   * plugin's answers (the text after the verb), which also go to conv's `games`;
+   * an ERR of that verb rejects it. */
+  async command(line: string, conv?: ConvKey): Promise<string[]> {
+    if (line === '' || /[\u0000-\u001f\u007f]/.test(line) || line.includes('  ')) throw new CommandError('invalid command');
     const verb = line.split(' ', 1)[0];
-    return this.void(line, verb, false);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(verb)) throw new CommandError('a verb is upper case');
+    const lines = await this.request(line, verb, conv ? { hint: { conv, game: verb } } : {});
+    return lines.flatMap((l) => (l.type === 'unknown' && l.verb === verb ? [l.rest] : []));
   }
 
   // ---- Files -----------------------------------------------------------
@@ -554,21 +578,16 @@ export class SalonClient {
   }
 
   /** upload sends a file (NEWFILE, FILE lines pipelined, ENDFILE); it resolves with the name the server gave it. */
-  upload(conv: ConvKey, file: Blob, name: string, onProgress?: Progress): Promise<string> {
+  async upload(conv: ConvKey, file: Blob, name: string, onProgress?: Progress): Promise<string> {
     splitKey(conv);
-    if (!this.conn.online) return Promise.reject(new ServerError('NEWFILE', 'not connected'));
-    const u: Upload = {
-      conv,
-      name: this.uploadName(conv, name),
-      size: file.size,
-      inflight: [],
-      acked: 0,
-      waiters: [],
-      sentNotice: null,
-      failed: null,
-    };
+    if (!this.conn.online) throw new ServerError('NEWFILE', 'not connected');
+    const u: Upload = { conv, name: this.uploadName(conv, name), size: file.size, ended: false, sentNotice: null, failed: null };
     this.uploads.add(u);
-    return this.runUpload(u, file, onProgress).finally(() => this.uploads.delete(u));
+    try {
+      return await this.runUpload(u, file, onProgress);
+    } finally {
+      this.uploads.delete(u);
+    }
   }
 
   // uploadName turns a file's name into the upload's temporary name: one
@@ -588,40 +607,41 @@ export class SalonClient {
     return cand;
   }
 
+  // runUpload sends the lines: up to `window` FILE lines await their OK at
+  // once, so the transfer is not one round trip per 2880 bytes.
   private async runUpload(u: Upload, file: Blob, onProgress?: Progress): Promise<string> {
-    const wait = (verb: AckWaiter['verb']) =>
-      new Promise<void>((resolve, reject) => {
-        if (u.failed) return reject(u.failed);
-        u.waiters.push({ verb, resolve, reject });
+    // put sends an upload line; the promise settles on its answer.
+    const put = (verb: AckWaiter['verb'], line: string): Promise<void> => {
+      if (u.failed) return Promise.reject(u.failed);
+      if (!this.conn.online) return Promise.reject((u.failed = new ServerError(verb, 'connection lost')));
+      const p = new Promise<void>((resolve, reject) => {
+        this.conn.send(line, () => this.acks.push({ upload: u, verb, resolve, reject }));
       });
-    const put = (verb: AckWaiter['verb'], line: string): void => {
-      if (!this.conn.online) throw (u.failed ??= new ServerError(verb, 'connection lost'));
-      this.conn.send(line, () => this.acks.push({ upload: u, verb }));
+      p.catch(() => undefined); // awaited in order below; a failure is reported once
+      return p;
     };
-    put('NEWFILE', cmd.newFile(u.conv, u.name, u.size));
-    await wait('NEWFILE');
+    await put('NEWFILE', cmd.newFile(u.conv, u.name, u.size));
     onProgress?.(0, u.size);
-    const acks: Promise<void>[] = [];
-    let sent = 0;
-    const settle = async () => {
-      await acks.shift();
-      u.acked += u.inflight.shift()!;
-      onProgress?.(u.acked, u.size);
+    const inflight: { ack: Promise<void>; bytes: number }[] = [];
+    let acked = 0;
+    const settleOne = async () => {
+      const f = inflight.shift()!;
+      await f.ack;
+      acked += f.bytes;
+      onProgress?.(acked, u.size);
     };
+    let sent = 0;
     while (sent < u.size) {
-      if (u.inflight.length >= this.window) await settle();
+      if (inflight.length >= this.window) await settleOne();
       const end = Math.min(u.size, sent + CHUNK_BYTES);
       const bytes = new Uint8Array(await file.slice(sent, end).arrayBuffer());
       if (bytes.length !== end - sent) throw new ServerError('FILE', 'the file changed while it was read');
-      put('FILE', cmd.fileChunk(u.conv, u.name, base64(bytes)));
-      acks.push(wait('FILE'));
-      u.inflight.push(bytes.length);
+      inflight.push({ ack: put('FILE', cmd.fileChunk(u.conv, u.name, base64(bytes))), bytes: bytes.length });
       sent = end;
     }
     const named = new Promise<string>((resolve) => (u.sentNotice = resolve));
-    put('ENDFILE', cmd.endFile(u.conv, u.name, u.size));
-    const ended = wait('ENDFILE');
-    while (acks.length) await settle();
+    const ended = put('ENDFILE', cmd.endFile(u.conv, u.name, u.size));
+    while (inflight.length) await settleOne();
     await ended;
     return named;
   }
@@ -630,15 +650,14 @@ export class SalonClient {
     const w = this.acks.shift();
     if (!w) return false;
     const u = w.upload;
-    const waiter = u.waiters.shift();
     if (reason !== null || verb !== w.verb) {
       const e = new ServerError(verb, reason ?? `the server answered ${verb} OK to ${w.verb}`);
       u.failed ??= e;
-      waiter?.reject(e);
-      for (const x of u.waiters.splice(0)) x.reject(e);
+      w.reject(u.failed);
       return true;
     }
-    waiter?.resolve();
+    if (verb === 'ENDFILE') u.ended = true;
+    w.resolve();
     return true;
   }
 
@@ -673,7 +692,13 @@ export class SalonClient {
   private request(
     line: string,
     verb: string,
-    o: { retry?: boolean; onWire?: () => void; onLine?: (l: Line) => void } = {},
+    o: {
+      retry?: boolean;
+      onWire?: () => void;
+      onLine?: (l: Line) => void;
+      claim?: (l: Line) => boolean;
+      hint?: { conv: ConvKey; game: string };
+    } = {},
   ): Promise<Line[]> {
     return new Promise((resolve, reject) => {
       const req: Request = {
@@ -681,13 +706,17 @@ export class SalonClient {
         verb,
         line,
         lines: [],
+        start: 0,
         error: null,
+        answered: false,
         retry: o.retry ?? false,
         resolve,
         reject,
       };
       if (o.onWire) req.onWire = o.onWire;
       if (o.onLine) req.onLine = o.onLine;
+      if (o.claim) req.claim = o.claim;
+      if (o.hint) req.hint = o.hint;
       this.enqueue(req, false);
     });
   }
@@ -698,7 +727,9 @@ export class SalonClient {
         line: req.line,
         onWire: () => {
           req.lines = [];
+          req.start = 0;
           req.error = null;
+          req.answered = false;
           this.inflight.push(req);
           req.onWire?.();
         },
@@ -727,7 +758,9 @@ export class SalonClient {
       verb: c.register ? 'NEW' : 'IAM',
       line: c.register ? cmd.register(c.pseudo, c.password) : cmd.login(c.pseudo, c.password),
       lines: [],
+      start: 0,
       error: null,
+      answered: false,
       retry: false,
       resolve: (lines) => this.loggedIn(lines),
       reject: (e) => this.loginFailed(e),
@@ -738,6 +771,7 @@ export class SalonClient {
 
   private loggedIn(lines: Line[]): void {
     this.loggingIn = false;
+    this.store.release();
     if (!lines.some((l) => l.type === 'me')) return this.loginFailed(new ServerError('IAM', 'the server did not log us in'));
     if (this.creds) this.creds = { ...this.creds, register: false };
     this.store.setSession({ ...this.store.state.session, state: 'in', error: '' });
@@ -754,6 +788,7 @@ export class SalonClient {
 
   private loginFailed(e: Error): void {
     this.loggingIn = false;
+    this.store.release();
     if (e instanceof ServerError && e.verb === '') return; // the connection dropped: the next one tries again
     this.creds = null;
     this.conn.stop(e.message);
@@ -764,6 +799,7 @@ export class SalonClient {
 
   private lost(reason: string): void {
     this.loggingIn = false;
+    this.store.release();
     this.store.connectionLost();
     const requeue: Request[] = [];
     const lostErr = new ServerError('', 'connection lost: ' + reason);
@@ -772,10 +808,14 @@ export class SalonClient {
       else r.reject(lostErr);
     }
     for (let i = requeue.length - 1; i >= 0; i--) this.enqueue(requeue[i], true);
-    this.acks = [];
+    for (const w of this.acks.splice(0)) {
+      w.upload.failed ??= lostErr;
+      w.reject(w.upload.failed);
+    }
     for (const u of this.uploads) {
-      u.failed ??= lostErr;
-      for (const w of u.waiters.splice(0)) w.reject(lostErr);
+      // Stored already (ENDFILE OK came): only its final name is missing.
+      if (u.ended && u.sentNotice) u.sentNotice(u.name);
+      else u.failed ??= lostErr;
     }
     this.typingSent.clear();
     if (this.loggingOut) this.loggingOut();
@@ -788,22 +828,37 @@ export class SalonClient {
     for (const r of this.inflight.splice(0)) r.reject(e);
   }
 
+  // received hands a line to the store, and to the requests in flight.
+  // The answer to a request comes between the PONG of the request before
+  // it and its own PONG, except that the answer of a plugin (JEU, ROLL)
+  // may come after the answers of commands sent after it: so a request
+  // sees every line since it was sent, and resolves with those of its own
+  // window first. An ERR goes to the oldest request of its verb.
   private received(text: string): void {
     const l = parseLine(text);
     const head = this.inflight[0];
     if (l.type === 'pong' && head && l.token === head.token) {
       this.inflight.shift();
+      const next = this.inflight[0];
+      if (next) next.start = next.lines.length;
       if (head.error?.type === 'error') head.reject(new ServerError(head.error.of, head.error.reason));
-      else head.resolve(head.lines);
+      else head.resolve([...head.lines.slice(head.start), ...head.lines.slice(0, head.start)]);
       return;
     }
     if (l.type === 'ping') {
       this.conn.sendNow(cmd.pong(l.token));
       return;
     }
-    if (head) {
-      head.lines.push(l);
-      head.onLine?.(l);
+    let claimed = false;
+    for (const r of this.inflight) {
+      r.lines.push(l);
+      r.onLine?.(l);
+      if (!claimed && !r.answered && r.claim?.(l)) claimed = r.answered = true;
+    }
+    let hint: { conv: ConvKey; game: string } | undefined;
+    if (l.type === 'game' || l.type === 'unknown') {
+      const game = l.type === 'game' ? l.game : l.verb;
+      hint = this.inflight.find((r) => r.hint?.game === game)?.hint;
     }
     switch (l.type) {
       case 'ack':
@@ -811,9 +866,15 @@ export class SalonClient {
         return;
       case 'error':
         if ((l.of === 'NEWFILE' || l.of === 'FILE' || l.of === 'ENDFILE') && this.uploadAnswer(l.of, l.reason)) break;
-        if (head && !head.error && (l.of === head.verb || l.of === 'LINE')) {
-          head.error = l;
-          break;
+        {
+          const r =
+            this.inflight.find((x) => !x.answered && x.verb === l.of) ??
+            (l.of === 'LINE' && head && !head.answered ? head : null);
+          if (r) {
+            r.error = l;
+            r.answered = true;
+            break;
+          }
         }
         if (l.of !== 'TYPING' && l.of !== 'READ') {
           this.store.noteError(l.of, l.reason);
@@ -824,7 +885,7 @@ export class SalonClient {
         if (l.from === this.store.state.me) {
           const conv = conversationOf(l.from, l.from, l.to);
           for (const u of this.uploads) {
-            if (u.conv === conv && u.sentNotice && u.waiters.length === 0 && u.inflight.length === 0) {
+            if (u.conv === conv && u.sentNotice && u.ended) {
               u.sentNotice(l.name);
               u.sentNotice = null;
               break;
@@ -839,7 +900,7 @@ export class SalonClient {
         console.warn('salon: a line from the server does not parse:', l.error, l.raw);
         return;
     }
-    this.store.apply(l);
+    this.store.apply(l, hint);
   }
 
   private startTypingTimer(): void {

@@ -85,7 +85,7 @@ export class Connection {
       onClose: opts.onClose,
       onStatus: opts.onStatus,
       minDelay: opts.minDelay ?? 500,
-      maxDelay: opts.maxDelay ?? 30_000,
+      maxDelay: opts.maxDelay ?? 15_000,
       openTimeout: opts.openTimeout ?? 10_000,
       random: opts.random ?? Math.random,
       timers: opts.timers ?? {
@@ -196,9 +196,10 @@ export class Connection {
   }
 
   private write(q: Queued): void {
+    // onWire comes first: the answer may be read before send returns.
+    q.onWire?.();
     try {
       this.sock!.send(q.line);
-      q.onWire?.();
     } catch {
       // The socket died under us: keep the line for the next one.
       this.outbox.push(q);

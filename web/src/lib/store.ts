@@ -34,6 +34,14 @@ export const PAGE_SIZE = 50;
 export const TYPING_MS = 6000;
 const MAX_ERRORS = 20;
 const MAX_GAME_LINES = 200;
+const MAX_CONV_GAME_LINES = 100;
+
+/** gameAddress reads the conversation a game payload names after its verb ("sat 5 2 ..."). */
+export function gameAddress(payload: string): ConvKey | null {
+  const m = /^\S+ (0|[1-9][0-9]{0,15}) (0|[1-9][0-9]{0,15})(?: |$)/.exec(payload);
+  if (!m || (m[1] === '0' && m[2] === '0')) return null;
+  return convKey(Number(m[1]), Number(m[2]));
+}
 
 export interface User {
   tag: number;
@@ -136,6 +144,8 @@ export interface Conversation {
   /** Who is typing: user tag -> until when (ms). */
   typing: Readonly<Record<number, number>>;
   pending: readonly Pending[];
+  /** Game lines and plugin answers of this conversation, oldest first (the last 100). */
+  games: readonly GameLine[];
 }
 
 export interface ChanInfo {
@@ -158,10 +168,14 @@ export interface Search {
 
 export interface GameLine {
   seq: number;
+  /** The game (JEU id), or a plugin's verb for its answers (ROLL). */
   game: string;
   payload: string;
   /** Local time it arrived (ms). */
   at: number;
+  /** The conversation it belongs to: the one its payload names (`verb S C ...`,
+   * as the bundled games write), else the one the command was typed in, else null. */
+  conv: ConvKey | null;
 }
 
 export interface ServerErrorNote {
@@ -244,6 +258,7 @@ function emptyConversation(key: ConvKey): Conversation {
     newest: 0,
     typing: {},
     pending: [],
+    games: [],
   };
 }
 
@@ -336,6 +351,8 @@ export class Store {
   private listeners = new Set<() => void>();
   private liveListeners = new Set<(m: LiveMessage) => void>();
   private scheduled = false;
+  /** A login burst is arriving: subscribers hear of it once, when it is over. */
+  private held = false;
   private seq = 0;
   /** The ids of newer messages trim dropped, oldest first, per conversation:
    * what loadNewer pages through (HIST pages only go backwards, so the page
@@ -362,7 +379,7 @@ export class Store {
 
   private set(patch: Partial<State>): void {
     this.s = { ...this.s, ...patch, version: this.s.version + 1 };
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.held) {
       this.scheduled = true;
       queueMicrotask(() => {
         this.scheduled = false;
@@ -396,6 +413,13 @@ export class Store {
   }
 
   // ---- What the client tells the store --------------------------------
+
+  /** release ends a login burst (the client calls it on the login's PONG, or when the connection drops). */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.set({});
+  }
 
   setConnection(c: ConnectionStatus): void {
     this.set({ connection: c });
@@ -529,8 +553,10 @@ export class Store {
 
   // ---- Lines ---------------------------------------------------------
 
-  /** apply takes one line from the server into the state. */
-  apply(l: Line): void {
+  /** apply takes one line from the server into the state. `hint` names the
+   * conversation a game command (or plugin verb) was typed in: its answers that
+   * name none go there. */
+  apply(l: Line, hint?: { conv: ConvKey; game: string }): void {
     switch (l.type) {
       case 'me':
         return this.login(l.user);
@@ -657,16 +683,25 @@ export class Store {
         return;
       case 'end':
         return this.end(l);
-      case 'game': {
-        const lines = this.s.games[l.game] ?? [];
-        const g: GameLine = { seq: ++this.seq, game: l.game, payload: l.payload, at: this.now() };
-        const next = lines.length >= MAX_GAME_LINES ? [...lines.slice(1 - MAX_GAME_LINES), g] : [...lines, g];
-        this.set({ games: { ...this.s.games, [l.game]: next } });
+      case 'game':
+        return this.gameLine(l.game, l.payload, gameAddress(l.payload) ?? (hint?.game === l.game ? hint.conv : null));
+      case 'unknown':
+        // A plugin's answer to a command typed in a conversation (ROLL 2d6).
+        if (hint?.game === l.verb) this.gameLine(l.verb, l.rest, hint.conv);
         return;
-      }
       case 'error':
         if (l.of === 'HIST' || l.of === 'FIND') this.refused(l.of === 'HIST' ? 'hist' : 'find');
         return;
+    }
+  }
+
+  private gameLine(game: string, payload: string, conv: ConvKey | null): void {
+    const g: GameLine = { seq: ++this.seq, game, payload, at: this.now(), conv };
+    const lines = this.s.games[game] ?? [];
+    this.set({ games: { ...this.s.games, [game]: [...lines.slice(1 - MAX_GAME_LINES), g] } });
+    if (conv) {
+      const c = this.conv(conv);
+      this.setConv({ ...c, games: [...c.games.slice(1 - MAX_CONV_GAME_LINES), g] });
     }
   }
 
@@ -690,6 +725,7 @@ export class Store {
       convs[k] = { ...c, loaded: false, loading: false, unread: 0, mentions: 0, typing: {} };
     }
     this.reads = [];
+    this.held = true;
     this.set({
       me,
       users: {},

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import { audioName, duration, gifName, imageName, voiceName } from "./format";
+import { Icon } from "./Icon";
 
 // A file message: an image as its preview (a GIF as itself, so it plays),
 // a voice message as a player with its duration, anything else as a card
@@ -30,7 +31,7 @@ export function Attachment({ name, url, thumbUrl, onOpenImage }: Props) {
     <div class="attachment">
       <div class="file-card">
         <span class="icon" aria-hidden="true">
-          📄
+          <Icon name="file" />
         </span>
         <a href={url} download={name}>
           {name}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Recorder } from "./Recorder";
+import { Icon } from "./Icon";
 
 // The composer. One line per message, as the protocol carries it: Enter
 // sends, and a newline typed or pasted is sent as a space. Up on an empty
@@ -18,12 +19,14 @@ export interface Mode {
 
 interface Props {
   label: string;
-  draft: string;
-  setDraft(text: string): void;
+  /** What was typed here before (kept by the caller per conversation). */
+  initialDraft: string;
+  saveDraft(text: string): void;
   mode: Mode | null;
   setMode(m: Mode | null): void;
   members: string[];
-  onSend(text: string, mode: Mode | null): void;
+  /** Resolves once stored; on a refusal the text comes back to the composer. */
+  onSend(text: string, mode: Mode | null): Promise<unknown>;
   onTyping(): void;
   onEditLast(): void;
   onFiles(files: File[]): void;
@@ -32,7 +35,13 @@ interface Props {
   focusToken: number;
 }
 
-export function Composer(p: Props) {
+export function Composer(props: Props) {
+  const [draft, setDraftState] = useState(props.initialDraft);
+  const setDraft = (t: string) => {
+    setDraftState(t);
+    props.saveDraft(t);
+  };
+  const p = { ...props, draft, setDraft };
   const input = useRef<HTMLTextAreaElement>(null);
   const file = useRef<HTMLInputElement>(null);
   const [pick, setPick] = useState(0);
@@ -41,6 +50,11 @@ export function Composer(p: Props) {
   useEffect(() => {
     input.current?.focus();
   }, [p.focusToken, p.mode?.id]);
+
+  // Editing puts the message's text in the composer.
+  useEffect(() => {
+    if (p.mode?.kind === "edit" && p.mode.text !== undefined) setDraft(p.mode.text);
+  }, [p.mode?.kind, p.mode?.id]);
 
   // The word being typed before the caret, when it starts with "@".
   const before = p.draft.slice(0, caret);
@@ -64,9 +78,17 @@ export function Composer(p: Props) {
   function send() {
     const text = p.draft.replace(/[\r\n]+/g, " ").trim();
     if (!text) return;
-    p.onSend(text, p.mode);
+    const mode = p.mode;
     p.setDraft("");
     p.setMode(null);
+    p.onSend(text, mode).catch(() => {
+      // Nothing typed is lost: the refused text comes back, unless
+      // something new was typed meanwhile.
+      if (input.current && input.current.value === "") {
+        setDraft(text);
+        p.setMode(mode);
+      }
+    });
   }
 
   function key(e: KeyboardEvent) {
@@ -148,7 +170,7 @@ export function Composer(p: Props) {
               p.setMode(null);
             }}
           >
-            ✕
+            <Icon name="close" />
           </button>
         </div>
       )}
@@ -167,7 +189,7 @@ export function Composer(p: Props) {
           }}
         />
         <button type="button" aria-label="Upload a file" title="Upload a file" onClick={() => file.current?.click()}>
-          ＋
+          <Icon name="attach" />
         </button>
         <textarea
           ref={input}
@@ -201,11 +223,11 @@ export function Composer(p: Props) {
           }}
         />
         <button type="button" aria-label="Play a game" title="Play a game" onClick={p.onGames}>
-          🎲
+          <Icon name="dice" />
         </button>
         <Recorder onSend={(f) => p.onFiles([f])} onError={p.onError} />
         <button type="button" aria-label="Send" title="Send" onClick={send}>
-          ➤
+          <Icon name="send" />
         </button>
       </div>
     </div>

@@ -10,6 +10,8 @@ import type { MessageView } from "./view";
 interface Props {
   m: MessageView;
   myPseudo: string;
+  /** Whether a pseudo names someone (only those are highlighted). */
+  known(pseudo: string): boolean;
   fileUrl(name: string, thumb: boolean): string;
   onReply(m: MessageView): void;
   onEdit(m: MessageView): void;
@@ -18,15 +20,18 @@ interface Props {
   onToggleReaction(m: MessageView, emoji: string, mine: boolean): void;
   onJump(id: number): void;
   onOpenImage(url: string, name: string): void;
+  onRetry(local: number): void;
+  onDiscard(local: number): void;
 }
 
-export function Message({ m, myPseudo, fileUrl, onReply, onEdit, onDelete, onReact, onToggleReaction, onJump, onOpenImage }: Props) {
-  const cls = "msg" + (m.first || m.reply ? " first" : "") + (m.mentionsMe ? " mentioned" : "");
+export function Message({ m, myPseudo, known, fileUrl, onReply, onEdit, onDelete, onReact, onToggleReaction, onJump, onOpenImage, onRetry, onDiscard }: Props) {
+  const cls = "msg" + (m.first || m.reply ? " first" : "") + (m.mentionsMe ? " mentioned" : "") + (m.pending ? " pending" : "");
+  if (m.pending) return <PendingMessage m={m} onRetry={onRetry} onDiscard={onDiscard} cls={cls} />;
   return (
     <article class={cls} aria-label={`${m.authorName} at ${clock(m.time)}`}>
       {m.reply && (
         <button type="button" class="quote" onClick={() => m.reply && onJump(m.reply.id)} aria-label={`Reply to ${m.reply.authorName}: ${m.reply.text}`}>
-          ↱ <strong>{m.reply.authorName}</strong> <span>{m.reply.text}</span>
+          <strong>{m.reply.authorName}</strong> <span>{m.reply.text}</span>
         </button>
       )}
       {(m.first || m.reply) && (
@@ -39,7 +44,7 @@ export function Message({ m, myPseudo, fileUrl, onReply, onEdit, onDelete, onRea
       )}
       {m.text !== undefined && (
         <div class="text">
-          {pieces(m.text, myPseudo).map((p, i) =>
+          {pieces(m.text, myPseudo, known).map((p, i) =>
             "mention" in p ? (
               <span key={i} class="mention-chip">
                 @{p.mention}
@@ -96,6 +101,31 @@ export function Message({ m, myPseudo, fileUrl, onReply, onEdit, onDelete, onRea
           </button>
         )}
       </div>
+    </article>
+  );
+}
+
+/** A message typed and not yet stored: waiting for the connection, on its way, or refused. */
+function PendingMessage({ m, cls, onRetry, onDiscard }: { m: MessageView; cls: string; onRetry(l: number): void; onDiscard(l: number): void }) {
+  const p = m.pending!;
+  return (
+    <article class={cls} aria-label={`${m.authorName}, not sent yet`}>
+      <div class="head">
+        <span class="author">{m.authorName}</span>
+        <time>{p.state === "queued" ? "waiting for the connection" : p.state === "sent" ? "sending…" : "not sent"}</time>
+      </div>
+      <div class="text">{m.text}</div>
+      {p.state === "failed" && (
+        <p class="form-error">
+          {p.error}{" "}
+          <button type="button" class="plain" onClick={() => onRetry(p.local)}>
+            Retry
+          </button>
+          <button type="button" class="plain" onClick={() => onDiscard(p.local)}>
+            Discard
+          </button>
+        </p>
+      )}
     </article>
   );
 }

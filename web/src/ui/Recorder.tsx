@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { duration, voiceFileName } from "./format";
+import { Icon } from "./Icon";
 
 // Voice messages: a click starts MediaRecorder on the microphone (Opus in
 // WebM), the running duration shows while it records, and Send or Cancel
@@ -67,7 +68,7 @@ export function Recorder({ onSend, onError }: Props) {
   if (!recording)
     return (
       <button type="button" aria-label="Record a voice message" title="Record a voice message" onClick={start}>
-        🎤
+        <Icon name="mic" />
       </button>
     );
   return (

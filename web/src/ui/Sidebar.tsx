@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import { count } from "./format";
 import type { ConvKey, ConvLink, InviteView, ServerView, UserView } from "./view";
+import { Icon } from "./Icon";
 
 // The sidebar: servers with their channels, then direct conversations
 // (friends and anyone one shares a server with who wrote), then the
@@ -35,13 +36,13 @@ export function Sidebar(p: Props) {
     <aside class="sidebar" aria-label="Sidebar">
       <div class="sidebar-scroll">
         <button type="button" class="conv-link dm" onClick={p.onSearch}>
-          🔎 <span class="label">Search messages</span>
+          <Icon name="search" /> <span class="label">Search messages</span>
         </button>
         <nav aria-label="Servers">
           <h2>
             Servers
             <button type="button" aria-label="Create a server" title="Create a server" onClick={p.onNewServer}>
-              ＋
+              <Icon name="plus" />
             </button>
           </h2>
           {p.servers.length === 0 && <p class="system-line">No server yet: create one, or accept an invitation.</p>}
@@ -67,8 +68,8 @@ export function Sidebar(p: Props) {
                         </li>
                       ))}
                       <li>
-                        <button type="button" class="conv-link" onClick={() => p.onServerMenu(s.tag)}>
-                          <span class="label">⚙ Server settings</span>
+                        <button type="button" class="conv-link" aria-label={`Settings of ${s.name}`} onClick={() => p.onServerMenu(s.tag)}>
+                          <Icon name="gear" /> <span class="label">Server settings</span>
                         </button>
                       </li>
                     </ul>
@@ -82,7 +83,7 @@ export function Sidebar(p: Props) {
           <h2>
             Direct messages
             <button type="button" aria-label="Add a friend" title="Add a friend" onClick={p.onAddFriend}>
-              ＋
+              <Icon name="plus" />
             </button>
           </h2>
           <ul class="dm">
@@ -124,7 +125,7 @@ export function Sidebar(p: Props) {
           <small>{p.me.away ? `Away: ${p.me.away}` : "Online"}</small>
         </div>
         <button type="button" class="plain" aria-label="Settings" title="Settings" onClick={p.onSettings}>
-          ⚙
+          <Icon name="gear" />
         </button>
       </div>
     </aside>

@@ -20,11 +20,12 @@ export type TextPiece = { text: string } | { mention: string; me: boolean } | { 
 const token = /(@[^\s@,.;:!?()]+)|(https?:\/\/[^\s<>"]+[^\s<>".,;:!?)])/g;
 
 /** pieces cuts a message's text into plain runs, @mentions and links. */
-export function pieces(text: string, myPseudo: string): TextPiece[] {
+export function pieces(text: string, myPseudo: string, known: (pseudo: string) => boolean = () => true): TextPiece[] {
   const out: TextPiece[] = [];
   let last = 0;
   for (const m of text.matchAll(token)) {
     const at = m.index ?? 0;
+    if (m[1] && !known(m[1].slice(1))) continue;
     if (at > last) out.push({ text: text.slice(last, at) });
     if (m[1]) {
       const name = m[1].slice(1);

@@ -69,4 +69,6 @@ export interface MessageView {
   /** Starts a group: a new author, or minutes after the one above. */
   first: boolean;
   canDelete: boolean;
+  /** Typed here and not yet stored: why it waits, or why it was refused. */
+  pending?: { state: "queued" | "sent" | "failed"; error: string; local: number };
 }
