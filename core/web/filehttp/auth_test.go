@@ -6,10 +6,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/salon-chat/salon/core/server/servertest"
+	"github.com/salon-chat/salon/core/web/filehttp"
 )
 
 func randomBytes(n int) []byte {
@@ -97,6 +99,9 @@ func TestWebTokenCommand(t *testing.T) {
 	}
 	if resp, _ := anon.get("/auth"); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /auth: %s", resp.Status)
+	}
+	if resp, _ := anon.get("/elsewhere"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /elsewhere: %s", resp.Status)
 	}
 }
 
@@ -246,6 +251,14 @@ func TestRangeAndCaching(t *testing.T) {
 	if resp, _ := b.get(path, "Range: bytes=6000-"); resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
 		t.Errorf("a range past the end: %s", resp.Status)
 	}
+	head, _ := http.NewRequest(http.MethodHead, w.web.URL+path, nil)
+	if resp := b.do(head); resp.StatusCode != http.StatusOK || resp.ContentLength != 5000 {
+		t.Errorf("HEAD: %s, length %d", resp.Status, resp.ContentLength)
+	}
+	post, _ := http.NewRequest(http.MethodPost, w.web.URL+path, nil)
+	if resp := b.do(post); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST of a file: %s", resp.Status)
+	}
 
 	resp, _ = b.get(path)
 	etag := resp.Header.Get("ETag")
@@ -265,4 +278,39 @@ func TestRangeAndCaching(t *testing.T) {
 	if resp, _ := w.browser().get(path, "If-None-Match: "+etag); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("If-None-Match without the cookie: %s", resp.Status)
 	}
+}
+
+// TestTokenDiesWithRestart: tokens live in the hub's memory only, so a
+// restart ends them all, as it ends their sessions.
+func TestTokenDiesWithRestart(t *testing.T) {
+	cfg := servertest.Config(t.TempDir())
+	in := servertest.Start(t, cfg)
+	web := httptest.NewServer(filehttp.New(in.Server.Hub(), in.Server.Files(), filehttp.Options{}))
+	w := &world{t: t, in: in, web: web}
+	alice := w.user("alice", false)
+	s := alice.newServer(t, "club")
+	conv := fmt.Sprintf("%d 0", s)
+	name, _ := alice.upload(t, conv, "a.bin", []byte("kept across restarts"))
+	token := w.browser().signIn(alice)
+	cookie := "Cookie: " + filehttp.CookieName + "=" + token
+	w.browser().status(filePath(conv, name), http.StatusOK, cookie)
+	web.Close()
+	in.Stop()
+
+	in2 := servertest.Start(t, cfg)
+	w2 := start2(t, in2)
+	w2.browser().status(filePath(conv, name), http.StatusUnauthorized, cookie)
+	alice2 := w2.login("alice", alice.tag)
+	b := w2.browser()
+	b.signIn(alice2)
+	if got := b.status(filePath(conv, name), http.StatusOK); string(got) != "kept across restarts" {
+		t.Fatalf("after the restart: %q", got)
+	}
+}
+
+// start2 serves the handler of a running instance.
+func start2(t *testing.T, in *servertest.Instance) *world {
+	web := httptest.NewServer(filehttp.New(in.Server.Hub(), in.Server.Files(), filehttp.Options{}))
+	t.Cleanup(web.Close)
+	return &world{t: t, in: in, web: web}
 }

@@ -286,6 +286,9 @@ func TestThumbnails(t *testing.T) {
 		if got := resp.Header.Get("Content-Type"); got != tt.typ {
 			t.Errorf("%s: Content-Type %q, want %q", path, got, tt.typ)
 		}
+		if got := resp.Header.Get("Content-Disposition"); got != "inline" {
+			t.Errorf("%s: Content-Disposition %q", path, got)
+		}
 		img, format, err := image.Decode(bytes.NewReader(body))
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)

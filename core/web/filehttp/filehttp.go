@@ -213,7 +213,9 @@ func (h *Handler) file(w http.ResponseWriter, r *http.Request) {
 		typ = "image/jpeg"
 	}
 	hd.Set("Content-Type", typ)
-	hd.Set("Content-Disposition", contentDisposition(true, name))
+	// No file name: a GIF's preview is a PNG, and saving it under the
+	// GIF's name would lie.
+	hd.Set("Content-Disposition", "inline")
 	hd.Set("ETag", `"`+f.Blob+`-thumb"`)
 	http.ServeContent(w, r, "", time.Time{}, io.NewSectionReader(t, 0, tsize))
 }
