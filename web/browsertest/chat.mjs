@@ -1,7 +1,7 @@
 // Two people in two browser contexts: register, befriend, create a server,
 // chat, reply, react, edit; then the main view at desktop and phone sizes.
 import { join } from 'node:path';
-import { run, step } from './lib.mjs';
+import { run, step, waitUntil } from './lib.mjs';
 import * as ui from './flows.mjs';
 
 run(async (user) => {
@@ -48,11 +48,18 @@ run(async (user) => {
   await edited.getByText('(edited)').waitFor();
   step('edited');
 
-  // The main view, as the docs show it: alice's, with the conversation.
+  // The main view, as the docs show it: alice's, with the conversation,
+  // the pointer out of the way and every transition finished.
   const dir = process.env.SALON_SCREENSHOTS;
-  await alice.screenshot({ path: join(dir, 'web-desktop.png') });
+  const still = async () => {
+    await alice.mouse.move(640, 500);
+    await waitUntil(alice, 'the page stops moving', () => document.getAnimations().length === 0);
+  };
+  await still();
+  await alice.screenshot({ path: join(dir, 'web-desktop.png'), animations: 'disabled' });
   await alice.setViewportSize({ width: 390, height: 844 });
-  await ui.message(alice, 'glad to be here').waitFor();
-  await alice.screenshot({ path: join(dir, 'web-phone.png') });
+  await ui.composer(alice).waitFor();
+  await still();
+  await alice.screenshot({ path: join(dir, 'web-phone.png'), animations: 'disabled' });
   step('screenshots');
 });

@@ -33,19 +33,18 @@ function dialog(page, name) {
   return page.getByRole('dialog', name ? { name } : {});
 }
 
-// submitIn fills a dialog's first text field with value and submits its
-// form with Enter, as a person would, then waits for it to close.
-async function submitIn(d, value) {
-  const box = d.getByRole('textbox').first();
-  await box.fill(value);
-  await box.press('Enter');
+// submitIn fills a dialog's field and presses its button, then waits for
+// the dialog to close (it closes once the server has agreed).
+async function submitIn(d, field, value, button) {
+  await d.getByRole('textbox', { name: field }).fill(value);
+  await d.getByRole('button', { name: button, exact: true }).click();
   await d.waitFor({ state: 'hidden' });
 }
 
 // befriend sends a friend request to pseudo.
 export async function befriend(page, pseudo) {
   await page.getByRole('button', { name: 'Add a friend' }).click();
-  await submitIn(dialog(page), pseudo);
+  await submitIn(dialog(page, 'Add a friend'), 'Pseudo', pseudo, 'Send friend request');
   await invitations(page).getByRole('listitem').filter({ hasText: `Friend request to ${pseudo}` }).waitFor();
 }
 
@@ -83,13 +82,13 @@ export function friend(page, pseudo) {
 // the sidebar.
 export async function createServer(page, name) {
   await page.getByRole('button', { name: 'Create a server' }).click();
-  await submitIn(dialog(page), name);
+  await submitIn(dialog(page, 'Create a server'), 'Server name', name, 'Create');
   await channel(page, name).waitFor();
 }
 
 // invite invites pseudo to a server, from the server's settings.
 export async function invite(page, server, pseudo) {
-  await servers(page).getByRole('list', { name: `Channels of ${server}` }).getByRole('button', { name: /Server settings/ }).click();
+  await servers(page).getByRole('button', { name: `Settings of ${server}`, exact: true }).click();
   const d = dialog(page, `Server ${server}`);
   const form = d.getByRole('form', { name: 'Invite to this server' });
   await form.getByLabel('Pseudo').fill(pseudo);
@@ -124,12 +123,12 @@ export async function say(page, text) {
 
 // messages is the list of the open conversation's messages.
 export function messages(page) {
-  return page.getByRole('main').getByRole('list').filter({ has: page.getByRole('article') }).first();
+  return page.getByRole('main').getByRole('list', { name: 'Messages', exact: true });
 }
 
 // message is the first message (an article) whose text holds text.
 export function message(page, text) {
-  return page.getByRole('main').getByRole('article').filter({ hasText: text }).first();
+  return messages(page).getByRole('article').filter({ hasText: text }).first();
 }
 
 // act runs one of a message's actions (Reply, React, Edit) from its
@@ -173,9 +172,9 @@ export async function upload(page, file) {
   await chooser.setFiles(file);
 }
 
-// status is the page's connection status.
+// status is the page's connection status (hidden while online).
 export function status(page) {
-  return page.getByRole('status').filter({ hasText: /connect/i });
+  return page.getByRole('status', { name: 'Connection', exact: true });
 }
 
 function escape(s) {

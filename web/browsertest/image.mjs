@@ -21,7 +21,7 @@ run(async (user) => {
   const name = basename(file);
   for (const page of [bob, alice]) {
     const img = ui.messages(page).getByRole('img', { name });
-    await img.waitFor();
+    await img.waitFor({ state: 'attached' });
     const handle = await img.elementHandle();
     await waitUntil(page, `the preview of ${name} loads`, (el) => el.complete && el.naturalWidth > 0, handle);
     const { src, w, h } = await handle.evaluate((el) => ({ src: el.getAttribute('src'), w: el.naturalWidth, h: el.naturalHeight }));

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 
 // How long one wait may take: set by the Go side, generous for a loaded CI
 // machine. Every wait below ends as soon as its condition holds.
-export const timeout = Number(process.env.SALON_STEP_TIMEOUT_MS || 90000);
+export const timeout = Number(process.env.SALON_PAGE_TIMEOUT_MS || 60000);
 
 // The page's address, given by the Go side.
 export const url = process.env.SALON_URL;

@@ -14,12 +14,22 @@ import (
 	"github.com/salon-chat/salon/core/server/servertest"
 )
 
-// stepTimeout bounds each wait of the Go side: for a step of a browser
-// script, for a line or event of the terminal-library user, for salond.
-// Generous, because CI has two cores that other packages' tests load too;
-// a wait ends as soon as its condition holds, so a fast machine never
-// waits this long.
-const stepTimeout = 90 * time.Second
+// Timeouts are generous, because CI has two cores that other packages'
+// tests load too; every wait ends as soon as its condition holds, so a fast
+// machine never waits this long.
+const (
+	// stepTimeout bounds each wait of the Go side for salond or for an
+	// event of the terminal-library user.
+	stepTimeout = 90 * time.Second
+	// pageTimeout bounds each wait inside a script (an element, a
+	// condition in the page): the script fails by itself, saying what it
+	// waited for and what the page showed.
+	pageTimeout = 60 * time.Second
+	// scriptTimeout bounds the Go side's wait for a script's next step,
+	// which may take several waits of the page: only a script that hangs
+	// outside playwright's waits meets it.
+	scriptTimeout = 5 * time.Minute
+)
 
 // chromium is the browser the scripts drive: Debian's, which .ci/run
 // installs. SALON_CHROMIUM overrides it for a machine that keeps it
@@ -78,7 +88,7 @@ func runScript(t *testing.T, name string, env map[string]string) *script {
 	t.Helper()
 	s := &script{t: t, name: name, lines: make(chan string, 1000), exited: make(chan struct{})}
 	s.cmd = exec.Command("node", name+".mjs")
-	s.cmd.Env = append(os.Environ(), "SALON_CHROMIUM="+chromium(), "SALON_STEP_TIMEOUT_MS="+fmt.Sprint(stepTimeout.Milliseconds()))
+	s.cmd.Env = append(os.Environ(), "SALON_CHROMIUM="+chromium(), "SALON_PAGE_TIMEOUT_MS="+fmt.Sprint(pageTimeout.Milliseconds()))
 	for k, v := range env {
 		s.cmd.Env = append(s.cmd.Env, k+"="+v)
 	}
@@ -121,7 +131,7 @@ func runScript(t *testing.T, name string, env map[string]string) *script {
 // the way, and fails the test if the script ends or stalls first.
 func (s *script) expect(step string) {
 	s.t.Helper()
-	timer := time.NewTimer(stepTimeout)
+	timer := time.NewTimer(scriptTimeout)
 	defer timer.Stop()
 	for {
 		select {
@@ -138,7 +148,7 @@ func (s *script) expect(step string) {
 			}
 			s.t.Logf("%s.mjs: %s", s.name, l)
 		case <-timer.C:
-			s.t.Fatalf("%s.mjs: no step %q within %v:\n%s", s.name, step, stepTimeout, s.stderr.String())
+			s.t.Fatalf("%s.mjs: no step %q within %v:\n%s", s.name, step, scriptTimeout, s.stderr.String())
 		}
 	}
 }
