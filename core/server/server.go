@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/salon-chat/salon/core/pluginhost"
 	"github.com/salon-chat/salon/core/store"
 	"github.com/salon-chat/salon/core/web"
+	"github.com/salon-chat/salon/core/web/filehttp"
 	"github.com/salon-chat/salon/core/wire"
 	webassets "github.com/salon-chat/salon/web"
 )
@@ -140,6 +142,7 @@ func (s *Server) listenMore(cfg *config.Config) error {
 		}
 	}
 	if cfg.Web.Listen != "" {
+		fileRoutes := filehttp.New(s.hub, s.files, filehttp.Options{Log: s.log.Named("files")})
 		opts := web.Options{
 			Log:            s.log.Named("web"),
 			Listen:         cfg.Web.Listen,
@@ -147,6 +150,12 @@ func (s *Server) listenMore(cfg *config.Config) error {
 			AllowedOrigins: cfg.Web.AllowedOrigins,
 			TrustedProxies: cfg.Web.TrustedProxies,
 			Session:        s.serveWeb,
+			// The page's files: the cookie from a WEBTOKEN, then the
+			// files it may GET over the protocol.
+			Routes: map[string]http.Handler{
+				"POST /auth":  fileRoutes,
+				"GET /files/": fileRoutes, // HEAD too
+			},
 		}
 		if s.certs != nil {
 			opts.TLS = s.tlsConfig()
