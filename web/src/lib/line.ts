@@ -240,22 +240,22 @@ function parseUntagged(line: string, raw: string): Line {
       return p.bye(line === 'BYE');
     case 'DEL': {
       const f = p.fields(2, false);
-      return { ...p.base(), type: 'deleted', place: p.place(f[0], f[1]) };
+      return { raw: p.raw, verb: p.verb, type: 'deleted', place: p.place(f[0], f[1]) };
     }
     case 'RENAME':
       return p.rename();
     case 'PSW': {
       const f = p.fields(1, false);
-      return { ...p.base(), type: 'password', password: f[0] };
+      return { raw: p.raw, verb: p.verb, type: 'password', password: f[0] };
     }
     case 'MSG': {
       const f = p.fields(5, true);
-      return { ...p.base(), type: 'msg', tags: null, from: p.user(f[0], f[1]), to: p.addr(f[2], f[3]), text: f[4] };
+      return { raw: p.raw, verb: p.verb, type: 'msg', tags: null, from: p.user(f[0], f[1]), to: p.addr(f[2], f[3]), text: f[4] };
     }
     case 'NEWFILE':
     case 'FILE':
     case 'ENDFILE':
-      if (rest === 'OK') return { ...p.base(), type: 'ack', of: verb };
+      if (rest === 'OK') return { raw: p.raw, verb: p.verb, type: 'ack', of: verb };
       return p.file();
     case 'FILESENT':
       return p.fileSent();
@@ -263,37 +263,38 @@ function parseUntagged(line: string, raw: string): Line {
       const i = rest.indexOf(' ');
       const game = i < 0 ? rest : rest.slice(0, i);
       if (game === '') throw p.error('missing game id');
-      return { ...p.base(), type: 'game', game, payload: i < 0 ? '' : rest.slice(i + 1) };
+      return { raw: p.raw, verb: p.verb, type: 'game', game, payload: i < 0 ? '' : rest.slice(i + 1) };
     }
     case 'ERR': {
       const i = rest.indexOf(' ');
       const of = i < 0 ? rest : rest.slice(0, i);
       if (of === '') throw p.error('missing verb');
-      return { ...p.base(), type: 'error', of, reason: i < 0 ? '' : rest.slice(i + 1) };
+      return { raw: p.raw, verb: p.verb, type: 'error', of, reason: i < 0 ? '' : rest.slice(i + 1) };
     }
     case 'PONG':
     case 'PING':
       if (rest.includes(' ')) throw p.error('token with a space');
-      return { ...p.base(), type: verb === 'PING' ? 'ping' : 'pong', token: rest };
+      return { raw: p.raw, verb: p.verb, type: verb === 'PING' ? 'ping' : 'pong', token: rest };
     case 'CAP': {
       const f = p.tokens();
       if (f.length === 0 || (f[0] !== 'LS' && f[0] !== 'ACK')) throw p.error('expected LS or ACK');
-      return { ...p.base(), type: 'caps', sub: f[0], names: f.slice(1) };
+      return { raw: p.raw, verb: p.verb, type: 'caps', sub: f[0], names: f.slice(1) };
     }
     case 'EDIT': {
       const f = p.fields(6, true);
-      return { ...p.base(), type: 'edit', actor: p.user(f[0], f[1]), to: p.addr(f[2], f[3]), id: p.id(f[4]), text: f[5] };
+      return { raw: p.raw, verb: p.verb, type: 'edit', actor: p.user(f[0], f[1]), to: p.addr(f[2], f[3]), id: p.id(f[4]), text: f[5] };
     }
     case 'DELETE': {
       const f = p.fields(5, false);
-      return { ...p.base(), type: 'delete', actor: p.user(f[0], f[1]), to: p.addr(f[2], f[3]), id: p.id(f[4]) };
+      return { raw: p.raw, verb: p.verb, type: 'delete', actor: p.user(f[0], f[1]), to: p.addr(f[2], f[3]), id: p.id(f[4]) };
     }
     case 'REACT':
     case 'UNREACT': {
       const f = p.fields(6, false);
       if (!validEmoji(f[5])) throw p.error('invalid reaction');
       return {
-        ...p.base(),
+        raw: p.raw,
+        verb: p.verb,
         type: 'react',
         actor: p.user(f[0], f[1]),
         to: p.addr(f[2], f[3]),
@@ -304,11 +305,11 @@ function parseUntagged(line: string, raw: string): Line {
     }
     case 'TYPING': {
       const f = p.fields(4, false);
-      return { ...p.base(), type: 'typing', actor: p.user(f[0], f[1]), to: p.addr(f[2], f[3]) };
+      return { raw: p.raw, verb: p.verb, type: 'typing', actor: p.user(f[0], f[1]), to: p.addr(f[2], f[3]) };
     }
     case 'AWAY': {
       const f = p.split(2, 3);
-      return { ...p.base(), type: 'away', user: p.user(f[0], f[1]), text: f[2] ?? '' };
+      return { raw: p.raw, verb: p.verb, type: 'away', user: p.user(f[0], f[1]), text: f[2] ?? '' };
     }
     case 'OWNER':
     case 'MOD':
@@ -316,23 +317,24 @@ function parseUntagged(line: string, raw: string): Line {
       const f = p.fields(4, false);
       const place = p.place(f[0], f[1]);
       if (verb === 'OWNER' && !place.endsWith('/0')) throw p.error('an owner is of a server');
-      return { ...p.base(), type: 'role', role: verb, place, user: p.user(f[2], f[3]) };
+      return { raw: p.raw, verb: p.verb, type: 'role', role: verb, place, user: p.user(f[2], f[3]) };
     }
     case 'TOPIC': {
       const f = p.split(4, 5);
-      return { ...p.base(), type: 'topic', actor: p.user(f[0], f[1]), place: p.place(f[2], f[3]), text: f[4] ?? '' };
+      return { raw: p.raw, verb: p.verb, type: 'topic', actor: p.user(f[0], f[1]), place: p.place(f[2], f[3]), text: f[4] ?? '' };
     }
     case 'OPEN':
     case 'CLOSE': {
       const f = p.fields(2, false);
-      return { ...p.base(), type: 'visibility', place: p.place(f[0], f[1]), public: verb === 'OPEN' };
+      return { raw: p.raw, verb: p.verb, type: 'visibility', place: p.place(f[0], f[1]), public: verb === 'OPEN' };
     }
     case 'CHAN': {
       const f = p.split(5, 6);
       const place = p.place(f[0], f[1]);
       if (f[2] !== 'public' && f[2] !== 'private') throw p.error('expected public or private');
       return {
-        ...p.base(),
+        raw: p.raw,
+        verb: p.verb,
         type: 'chan',
         place,
         public: f[2] === 'public',
@@ -344,7 +346,8 @@ function parseUntagged(line: string, raw: string): Line {
     case 'KICK': {
       const f = p.split(6, 7);
       return {
-        ...p.base(),
+        raw: p.raw,
+        verb: p.verb,
         type: 'kick',
         actor: p.user(f[0], f[1]),
         place: p.place(f[2], f[3]),
@@ -358,7 +361,8 @@ function parseUntagged(line: string, raw: string): Line {
       const place = p.place(f[0], f[1]);
       if (!place.endsWith('/0')) throw p.error('a ban is from a server');
       return {
-        ...p.base(),
+        raw: p.raw,
+        verb: p.verb,
         type: 'ban',
         server: splitKey(place)[0],
         user: p.user(f[2], f[3]),
@@ -368,11 +372,11 @@ function parseUntagged(line: string, raw: string): Line {
     }
     case 'UNREAD': {
       const f = p.fields(4, false);
-      return { ...p.base(), type: 'unread', conv: p.addr(f[0], f[1]), count: p.count(f[2]), newest: p.id(f[3]) };
+      return { raw: p.raw, verb: p.verb, type: 'unread', conv: p.addr(f[0], f[1]), count: p.count(f[2]), newest: p.id(f[3]) };
     }
     case 'READ': {
       const f = p.fields(3, false);
-      return { ...p.base(), type: 'read', conv: p.addr(f[0], f[1]), id: p.id(f[2]) };
+      return { raw: p.raw, verb: p.verb, type: 'read', conv: p.addr(f[0], f[1]), id: p.id(f[2]) };
     }
     case 'LIST':
     case 'BANS':
@@ -382,14 +386,14 @@ function parseUntagged(line: string, raw: string): Line {
     case 'WEBTOKEN': {
       const f = p.fields(1, false);
       if (!/^[A-Za-z0-9_-]{43}$/.test(f[0])) throw p.error('invalid token');
-      return { ...p.base(), type: 'webToken', token: f[0] };
+      return { raw: p.raw, verb: p.verb, type: 'webToken', token: f[0] };
     }
     case 'KEY': {
       const f = p.fields(3, false);
-      return { ...p.base(), type: 'key', user: p.user(f[0], f[1]), key: f[2] };
+      return { raw: p.raw, verb: p.verb, type: 'key', user: p.user(f[0], f[1]), key: f[2] };
     }
   }
-  return { ...p.base(), type: 'unknown', rest };
+  return { raw: p.raw, verb: p.verb, type: 'unknown', rest };
 }
 
 class Parser {
@@ -398,10 +402,6 @@ class Parser {
     readonly rest: string,
     readonly raw: string,
   ) {}
-
-  base(): Base {
-    return { raw: this.raw, verb: this.verb };
-  }
 
   error(reason: string): ParseError {
     return new ParseError(this.verb + ': ' + reason);
@@ -497,15 +497,15 @@ class Parser {
 
   tag(): Line {
     const f = this.tokens();
-    if (f.length === 2) return { ...this.base(), type: 'me', user: this.user(f[0], f[1]) };
-    if (f.length === 3) return { ...this.base(), type: 'place', place: this.place(f[0], f[1]), name: f[2] };
+    if (f.length === 2) return { raw: this.raw, verb: this.verb, type: 'me', user: this.user(f[0], f[1]) };
+    if (f.length === 3) return { raw: this.raw, verb: this.verb, type: 'place', place: this.place(f[0], f[1]), name: f[2] };
     throw this.error('wrong number of fields');
   }
 
   presence(): Line {
     const f = this.fields(4, false);
     if (f[0] !== 'ON' && f[0] !== 'OFF') throw this.error('expected ON or OFF');
-    return { ...this.base(), type: 'presence', online: f[0] === 'ON', user: this.user(f[1], f[2]), pseudo: f[3] };
+    return { raw: this.raw, verb: this.verb, type: 'presence', online: f[0] === 'ON', user: this.user(f[1], f[2]), pseudo: f[3] };
   }
 
   members(): Line {
@@ -523,8 +523,8 @@ class Parser {
     if (f.length % 2 !== 0) throw this.error('members must be 0 tag pairs');
     const users: number[] = [];
     for (let i = 0; i < f.length; i += 2) users.push(this.user(f[i], f[i + 1]));
-    if (isDirect(a)) return { ...this.base(), type: 'friends', owner: Number(a.slice(2)), users };
-    return { ...this.base(), type: 'members', place: a, serverName, channelName, users };
+    if (isDirect(a)) return { raw: this.raw, verb: this.verb, type: 'friends', owner: Number(a.slice(2)), users };
+    return { raw: this.raw, verb: this.verb, type: 'members', place: a, serverName, channelName, users };
   }
 
   invite(): Line {
@@ -547,38 +547,38 @@ class Parser {
     } else if (f.length !== 0) {
       throw this.error('wrong number of fields');
     }
-    return { ...this.base(), type: 'invite', restated, from, to, place, serverName, channelName };
+    return { raw: this.raw, verb: this.verb, type: 'invite', restated, from, to, place, serverName, channelName };
   }
 
   join(): Line {
     const f = this.fields(4, false);
-    return { ...this.base(), type: 'join', place: this.addr(f[0], f[1]), user: this.user(f[2], f[3]) };
+    return { raw: this.raw, verb: this.verb, type: 'join', place: this.addr(f[0], f[1]), user: this.user(f[2], f[3]) };
   }
 
   bye(bare: boolean): Line {
-    if (bare) return { ...this.base(), type: 'logout' };
+    if (bare) return { raw: this.raw, verb: this.verb, type: 'logout' };
     const f = this.tokens();
     if (f.length !== 2 && f.length !== 4 && f.length !== 6) throw this.error('wrong number of fields');
     const user = this.user(f[0], f[1]);
-    if (f.length === 2) return { ...this.base(), type: 'offline', user };
+    if (f.length === 2) return { raw: this.raw, verb: this.verb, type: 'offline', user };
     const a = this.addr(f[2], f[3]);
     if (f.length === 4) {
-      if (isDirect(a)) return { ...this.base(), type: 'unfriend', user, other: Number(f[3]) };
-      return { ...this.base(), type: 'left', user, place: a };
+      if (isDirect(a)) return { raw: this.raw, verb: this.verb, type: 'unfriend', user, other: Number(f[3]) };
+      return { raw: this.raw, verb: this.verb, type: 'left', user, place: a };
     }
     if (!isDirect(a)) throw this.error('expected a user address, got ' + JSON.stringify(f[2] + ' ' + f[3]));
-    return { ...this.base(), type: 'uninvite', user, other: Number(f[3]), place: this.place(f[4], f[5]) };
+    return { raw: this.raw, verb: this.verb, type: 'uninvite', user, other: Number(f[3]), place: this.place(f[4], f[5]) };
   }
 
   rename(): Line {
     const f = this.tokens();
     if (f.length === 2) {
-      return { ...this.base(), type: 'renameServer', name: f[0], server: this.server(f[1]) };
+      return { raw: this.raw, verb: this.verb, type: 'renameServer', name: f[0], server: this.server(f[1]) };
     }
     if (f.length === 3) {
       const a = this.addr(f[1], f[2]);
-      if (isDirect(a)) return { ...this.base(), type: 'renameUser', name: f[0], user: Number(f[2]) };
-      return { ...this.base(), type: 'renameChannel', name: f[0], place: a };
+      if (isDirect(a)) return { raw: this.raw, verb: this.verb, type: 'renameUser', name: f[0], user: Number(f[2]) };
+      return { raw: this.raw, verb: this.verb, type: 'renameChannel', name: f[0], place: a };
     }
     throw this.error('wrong number of fields');
   }
@@ -586,10 +586,10 @@ class Parser {
   file(): Line {
     const f = this.fields(4, false);
     const conv = this.addr(f[0], f[1]);
-    if (this.verb === 'FILE') return { ...this.base(), type: 'fileChunk', conv, name: f[2], data: f[3] };
+    if (this.verb === 'FILE') return { raw: this.raw, verb: this.verb, type: 'fileChunk', conv, name: f[2], data: f[3] };
     const size = this.count(f[3]);
-    if (this.verb === 'NEWFILE') return { ...this.base(), type: 'fileStart', conv, name: f[2], size };
-    return { ...this.base(), type: 'fileEnd', conv, name: f[2], size };
+    if (this.verb === 'NEWFILE') return { raw: this.raw, verb: this.verb, type: 'fileStart', conv, name: f[2], size };
+    return { raw: this.raw, verb: this.verb, type: 'fileEnd', conv, name: f[2], size };
   }
 
   fileSent(): Line {
@@ -597,7 +597,7 @@ class Parser {
     if (f.length !== 3 && f.length !== 5) throw this.error('wrong number of fields');
     const from = this.user(f[0], f[1]);
     const to = f.length === 5 ? this.addr(f[2], f[3]) : null;
-    return { ...this.base(), type: 'fileSent', tags: null, from, to, name: f[f.length - 1] };
+    return { raw: this.raw, verb: this.verb, type: 'fileSent', tags: null, from, to, name: f[f.length - 1] };
   }
 
   end(): Line {
@@ -614,7 +614,7 @@ class Parser {
     } else {
       throw this.error('wrong number of fields');
     }
-    return { ...this.base(), type: 'end', of, server, conv, n: this.count(f[f.length - 1]) };
+    return { raw: this.raw, verb: this.verb, type: 'end', of, server, conv, n: this.count(f[f.length - 1]) };
   }
 }
 

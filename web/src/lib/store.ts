@@ -241,7 +241,7 @@ export interface LiveMessage {
 }
 
 type Read =
-  | { kind: 'hist'; conv: ConvKey; before: number; limit: number; mark: number; page: Message[] }
+  | { kind: 'hist'; conv: ConvKey; before: number; limit: number; mark: number; page: Message[]; probe: boolean }
   | { kind: 'find'; last: number };
 
 function emptyConversation(key: ConvKey): Conversation {
@@ -353,11 +353,15 @@ export class Store {
   private scheduled = false;
   /** A login burst is arriving: subscribers hear of it once, when it is over. */
   private held = false;
+  /** The users object a login burst fills in place (see 'presence'). */
+  private draftUsers: Record<number, User> | null = null;
   private seq = 0;
   /** The ids of newer messages trim dropped, oldest first, per conversation:
    * what loadNewer pages through (HIST pages only go backwards, so the page
    * after the newest loaded is the one before the id PAGE_SIZE further on). */
   private newer = new Map<ConvKey, number[]>();
+  /** Conversations showing a window (openAround) whose newer messages are not known by id. */
+  private unknownNewer = new Set<ConvKey>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -418,7 +422,9 @@ export class Store {
   release(): void {
     if (!this.held) return;
     this.held = false;
-    this.set({});
+    this.draftUsers = null;
+    // A fresh object: what subscribers see from now on never changes in place.
+    this.set({ users: { ...this.s.users } });
   }
 
   setConnection(c: ConnectionStatus): void {
@@ -437,8 +443,40 @@ export class Store {
   beginHist(conv: ConvKey, before: number, limit: number): void {
     const c = this.conv(conv);
     const mark = c.messages.length ? c.messages[c.messages.length - 1].id : 0;
-    this.reads.push({ kind: 'hist', conv, before, limit, mark, page: [] });
+    this.reads.push({ kind: 'hist', conv, before, limit, mark, page: [], probe: false });
     this.patchConv(conv, { loading: true });
+  }
+
+  /** beginProbe notes a HIST whose page is only looked at (openAround's
+   * search for the messages after an id): the array it returns fills with
+   * the page, and the conversation is left as it is. */
+  beginProbe(conv: ConvKey, before: number, limit: number): Message[] {
+    const r: Read = { kind: 'hist', conv, before, limit, mark: 0, page: [], probe: true };
+    this.reads.push(r);
+    return r.page;
+  }
+
+  /** setWindow replaces the loaded messages of conv by a window somewhere in
+   * its history (openAround): what is newer is not known by id, so live
+   * messages are counted but not shown until loadNewer reaches them. */
+  setWindow(conv: ConvKey, messages: readonly Message[], hasOlder: boolean, hasNewer: boolean): void {
+    const sorted = [...messages].sort((a, b) => a.id - b.id).filter((m, i, a) => i === 0 || a[i - 1].id !== m.id);
+    if (hasNewer) this.unknownNewer.add(conv);
+    else this.unknownNewer.delete(conv);
+    this.newer.delete(conv);
+    const c = this.conv(conv);
+    this.setConv({ ...c, messages: sorted, hasOlder, hasNewer, loaded: true });
+  }
+
+  /** extendWindow adds the messages after the newest loaded (loadNewer past a setWindow). */
+  extendWindow(conv: ConvKey, messages: readonly Message[], hasNewer: boolean): void {
+    const c = this.conv(conv);
+    this.setWindow(conv, [...c.messages, ...messages], c.hasOlder, hasNewer);
+  }
+
+  /** newerKnown: the ids of the messages after the newest loaded are known (trim dropped them), or there are none. */
+  newerKnown(conv: ConvKey): boolean {
+    return !this.unknownNewer.has(conv);
   }
 
   /** beginFind notes a FIND sent; its results replace the search shown. */
@@ -474,6 +512,7 @@ export class Store {
     const connection = this.s.connection;
     this.reads = [];
     this.newer.clear();
+    this.unknownNewer.clear();
     this.s = { ...initialState(), connection, version: this.s.version };
     this.set({});
   }
@@ -491,6 +530,16 @@ export class Store {
         ? c.pending.filter((p) => p.local !== local)
         : c.pending.map((p) => (p.local === local ? { ...p, ...patch } : p));
     this.setConv({ ...c, pending });
+  }
+
+  /** created notes that this user made a server ("S/0": it owns it) or a
+   * channel (it moderates it): the server says so only in later bursts. */
+  created(place: ConvKey): void {
+    const [s, c] = splitKey(place);
+    const srv = this.s.servers[s];
+    if (!srv) return;
+    if (c === 0) this.setServer({ ...srv, owner: this.s.me });
+    else this.patchChannel(place, (ch) => ({ moderators: withOne(ch.moderators, this.s.me) }));
   }
 
   /** markRead moves this user's marker (as READ does) and recounts. */
@@ -541,7 +590,8 @@ export class Store {
       return;
     }
     const dropped = c.messages.slice(max).map((m) => m.id);
-    this.newer.set(conv, [...dropped, ...(this.newer.get(conv) ?? [])]);
+    // Past a window of openAround the newer ones are not known anyway.
+    if (!this.unknownNewer.has(conv)) this.newer.set(conv, [...dropped, ...(this.newer.get(conv) ?? [])]);
     this.setConv({ ...c, messages: c.messages.slice(0, max), hasNewer: true });
   }
 
@@ -562,9 +612,16 @@ export class Store {
         return this.login(l.user);
       case 'presence': {
         const u = this.s.users[l.user];
-        this.set({
-          users: { ...this.s.users, [l.user]: { tag: l.user, pseudo: l.pseudo, online: l.online, away: u?.away ?? '' } },
-        });
+        const nu: User = { tag: l.user, pseudo: l.pseudo, online: l.online, away: u?.away ?? '' };
+        if (this.held && this.draftUsers === this.s.users) {
+          // In a login burst, into the users object the burst started
+          // (nobody has been shown it yet): copying it for each of
+          // thousands of ADD lines would make a big server's login slow.
+          this.draftUsers[l.user] = nu;
+          this.set({});
+        } else {
+          this.set({ users: { ...this.s.users, [l.user]: nu } });
+        }
         return;
       }
       case 'offline': {
@@ -726,9 +783,10 @@ export class Store {
     }
     this.reads = [];
     this.held = true;
+    this.draftUsers = {};
     this.set({
       me,
-      users: {},
+      users: this.draftUsers,
       friends: [],
       servers: {},
       invitations: [],
@@ -908,9 +966,11 @@ export class Store {
     let c = this.conv(m.conv);
     const mine = m.author === me;
     if (c.hasNewer) {
-      const n = this.newer.get(m.conv) ?? [];
-      if (!n.includes(m.id)) n.push(m.id);
-      this.newer.set(m.conv, n);
+      if (!this.unknownNewer.has(m.conv)) {
+        const n = this.newer.get(m.conv) ?? [];
+        if (!n.includes(m.id)) n.push(m.id);
+        this.newer.set(m.conv, n);
+      }
     } else {
       c = { ...c, messages: insertById(c.messages, m) };
     }
@@ -979,6 +1039,7 @@ export class Store {
         const head = this.reads[0];
         if (head?.kind !== 'hist' || head.conv !== l.conv) return;
         this.reads.shift();
+        if (head.probe) return;
         return this.page(head, l.n);
       }
       case 'FIND': {
@@ -1020,7 +1081,8 @@ export class Store {
         const last = page[page.length - 1].id;
         // After a trim of the newer end, the newest page is the last step
         // of loadNewer: at most PAGE_SIZE messages were left to bring.
-        const joins = c.hasNewer || c.messages.some((m) => m.id >= first && m.id <= last);
+        const joins =
+          (c.hasNewer && !this.unknownNewer.has(r.conv)) || c.messages.some((m) => m.id >= first && m.id <= last);
         const older = joins ? c.messages.filter((m) => m.id < first) : [];
         const after = c.messages.filter((m) => m.id > last && m.id > r.mark);
         messages = [...older, ...page, ...after];
@@ -1028,6 +1090,7 @@ export class Store {
       }
       hasNewer = false;
       this.newer.delete(r.conv);
+      this.unknownNewer.delete(r.conv);
     } else {
       const n0 = this.newer.get(r.conv);
       if (c.hasNewer && n0 && n0.length > PAGE_SIZE && n0[PAGE_SIZE] === r.before) {
@@ -1051,6 +1114,26 @@ export class Store {
       hasNewer,
       newest: Math.max(c.newest, messages.length ? messages[messages.length - 1].id : 0),
     });
+  }
+
+  /** settled says the request's PONG came: a HIST or FIND whose end line did
+   * not (it never should) stops waiting, so its conversation's lines are not
+   * taken for history from then on. */
+  settled(kind: 'hist' | 'find', conv: ConvKey | null): void {
+    const i = this.reads.findIndex((r) => r.kind === kind && (r.kind === 'find' || r.conv === conv));
+    if (i !== 0) return;
+    const r = this.reads.shift()!;
+    if (r.kind === 'hist' && r.probe) return;
+    if (r.kind === 'find') {
+      if (this.s.search) this.set({ search: { ...this.s.search, done: true } });
+      return;
+    }
+    // Without its end line the page proves nothing about what it lacks:
+    // its messages are added, nothing is taken away.
+    const c = this.conv(r.conv);
+    let messages = c.messages;
+    for (const m of r.page) messages = insertById(messages, m);
+    this.setConv({ ...c, messages, loading: this.reads.some((x) => x.kind === 'hist' && x.conv === r.conv) });
   }
 
   private refused(kind: 'hist' | 'find'): void {

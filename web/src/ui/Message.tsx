@@ -64,7 +64,7 @@ export function Message({ m, myPseudo, known, fileUrl, onReply, onEdit, onDelete
           )}
         </div>
       )}
-      {m.file !== undefined && <Attachment name={m.file} url={fileUrl(m.file, false)} thumbUrl={fileUrl(m.file, true)} onOpenImage={onOpenImage} />}
+      {m.file !== undefined && <Attachment key={fileUrl(m.file, false)} name={m.file} url={fileUrl(m.file, false)} thumbUrl={fileUrl(m.file, true)} onOpenImage={onOpenImage} />}
       {m.reactions.length > 0 && (
         <ul class="reactions" aria-label="Reactions">
           {m.reactions.map((r) => (
