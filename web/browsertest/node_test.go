@@ -141,6 +141,7 @@ func (s *script) expect(step string) {
 				s.t.Fatalf("%s.mjs ended (%v) before step %q:\n%s", s.name, s.err, step, s.stderr.String())
 			}
 			if l == "STEP "+step {
+				s.t.Logf("%s.mjs: step %s", s.name, step)
 				return
 			}
 			if strings.HasPrefix(l, "STEP ") {

@@ -20,7 +20,8 @@ run(async (user) => {
   step('reconnecting');
 
   await heard('restarted');
-  await ui.status(alice).filter({ hasText: /reconnecting/i }).waitFor({ state: 'hidden' });
+  // The status hides once the page is online and logged in again.
+  await ui.status(alice).waitFor({ state: 'hidden' });
   await ui.message(alice, 'sent while the page was away').waitFor();
   await ui.message(alice, 'typed while the server was down').waitFor();
   step('back');
