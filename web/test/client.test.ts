@@ -437,4 +437,11 @@ test('openAround shows a window around an old message, and loadNewer walks back 
   await client.present('3/0');
   c = client.state.conversations['3/0'];
   assert.deepEqual([c.hasNewer, c.messages.length, c.messages[49].id], [false, 50, 3000]);
+  // Writing from a window in the past brings the present back.
+  assert.equal(await client.openAround('3/0', 500), true);
+  await client.sendMessage('3/0', 'from the past').catch(() => undefined);
+  await settle();
+  c = client.state.conversations['3/0'];
+  assert.equal(c.hasNewer, false);
+  assert.equal(c.messages[c.messages.length - 1].id, 3000);
 });

@@ -1,6 +1,7 @@
-// Runs the unit tests of src/lib: every test/*.test.ts is bundled by
-// esbuild into a temporary folder (Node does not read TypeScript), then
-// the lot is run by `node --test`. Exits with node's status.
+// Runs the unit tests: every test/*.test.ts, and every *.test.ts beside the
+// sources under src/, is bundled by esbuild into a temporary folder (Node
+// does not read TypeScript), then the lot is run by `node --test`. Exits
+// with node's status.
 
 import * as esbuild from 'esbuild';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -10,7 +11,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tests = (await readdir(here)).filter((f) => f.endsWith('.test.ts')).sort();
+const root = path.dirname(here);
+const tests = [
+  ...(await readdir(here)).map((f) => path.join('test', f)),
+  ...(await readdir(path.join(root, 'src'), { recursive: true })).map((f) => path.join('src', f)),
+]
+  .filter((f) => f.endsWith('.test.ts'))
+  .sort();
 if (tests.length === 0) {
   console.error('web/test: no *.test.ts');
   process.exit(1);
@@ -19,11 +26,12 @@ const out = await mkdtemp(path.join(os.tmpdir(), 'salon-web-test-'));
 let status = 1;
 try {
   await esbuild.build({
-    entryPoints: tests.map((t) => path.join(here, t)),
+    entryPoints: tests.map((t) => path.join(root, t)),
+    outbase: root,
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node18',
     outdir: out,
     outExtension: { '.js': '.mjs' },
     sourcemap: 'inline',

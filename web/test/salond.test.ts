@@ -267,6 +267,18 @@ test('two clients of the lib chat through a real salond, across a restart', asyn
     assert.equal(alice.state.connection.state, 'online');
     assert.equal(bob.state.session.state, 'in');
     assert.deepEqual(alice.state.conversations[general].pending, []);
+    // Stored once: a fresh session reads it once.
+    const check = client(port);
+    await check.login('bob', 'bobpass123');
+    await check.open(general);
+    assert.deepEqual(
+      check.state.conversations[general].messages.filter((m) => m.text === 'typed while the server was down').length,
+      1,
+      'stored once',
+    );
+    const seen = alice.state.conversations[general].messages.map((m) => m.id);
+    assert.equal(new Set(seen).size, seen.length, 'no id held twice');
+    await check.logout();
 
     await reader.logout();
     assert.equal(reader.state.session.state, 'out');

@@ -451,3 +451,21 @@ test('a login burst is told to subscribers once, when released', async () => {
   assert.equal(calls, 1);
   assert.deepEqual(s.state.friends, [15]);
 });
+
+test('an echo that comes after its HIST was asked, and then in the page, is held once', () => {
+  const s = loggedIn();
+  s.beginHist('3/0', 0, 50);
+  feed(
+    s,
+    `
+    @id=9100;time=1 MSG 0 2 3 0 sent while down
+    @id=9099;time=1 MSG 0 15 3 0 before
+    @id=9100;time=1 MSG 0 2 3 0 sent while down
+    HIST 3 0 2
+  `,
+  );
+  assert.deepEqual(
+    s.state.conversations['3/0'].messages.map((m) => m.id),
+    [9099, 9100],
+  );
+});

@@ -298,6 +298,9 @@ export class SalonClient {
   }
 
   private post(conv: ConvKey, line: string, verb: string, text: string, replyTo: number | null): Promise<number> {
+    // Writing from a window in the past goes back to the present, where the
+    // message will show (as in every chat application).
+    if (this.store.state.conversations[conv]?.hasNewer) this.present(conv).catch(() => undefined);
     const local = ++this.nextLocal;
     this.store.addPending({ local, conv, text, replyTo, state: 'queued', error: '' });
     let echo: number | null = null;

@@ -955,7 +955,11 @@ export class Store {
     }
     if (src === 'paged') {
       const head = this.reads[0] as Extract<Read, { kind: 'hist' }>;
-      head.page.push(m);
+      // The same message may come twice: an echo classed with the page
+      // (it came after the HIST was asked), then the page's own line.
+      const i = head.page.findIndex((x) => x.id === m.id);
+      if (i >= 0) head.page[i] = m;
+      else head.page.push(m);
       return;
     }
     this.live(m);
@@ -1105,6 +1109,7 @@ export class Store {
       }
     }
     messages.sort((a, b) => a.id - b.id);
+    messages = messages.filter((m, i, a) => i === 0 || a[i - 1].id !== m.id);
     this.setConv({
       ...c,
       messages,

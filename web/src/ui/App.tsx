@@ -46,6 +46,8 @@ function statusText(s: Snapshot, now: number): string {
   switch (s.status) {
     case "online":
       return "Online";
+    case "idle":
+      return "";
     case "connecting":
       return "Connecting…";
     case "reconnecting":
@@ -68,7 +70,7 @@ export function App({ backend }: { backend: Backend }) {
   if (!snap.loggedIn)
     return (
       <Login
-        status={snap.status === "online" ? "" : status}
+        status={snap.status === "online" || snap.status === "idle" ? "" : status}
         onLogin={(p, w) => backend.login(p, w)}
         onRegister={(p, w) => backend.register(p, w)}
       />
@@ -571,6 +573,15 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onJump, 
   }, [conv.items, myPseudo, conv.members, conv.filesReady]);
 
   return (
+    <>
+    {!conv.atNewest && (
+      <div class="present-bar" role="status">
+        <span>You are reading older messages.</span>
+        <button type="button" class="primary" onClick={() => b.present(conv.key)}>
+          Jump to present
+        </button>
+      </div>
+    )}
     <MessageList
       label="Messages"
       rows={rows}
@@ -586,5 +597,6 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onJump, 
       focusKey={focusKey}
       onFocused={onFocused}
     />
+    </>
   );
 }

@@ -95,8 +95,17 @@ function Download({ url, name }: { url: string; name: string }) {
   );
 }
 
+// Durations found, by URL: a player shown again (the list re-rendered,
+// the conversation reopened) knows its duration at once.
+const durations = new Map<string, number>();
+
 function Voice({ name, url, voice }: { name: string; url: string; voice: boolean }) {
-  const [secs, setSecs] = useState<number | null>(null);
+  const [secs, setSecsState] = useState<number | null>(durations.get(url) ?? null);
+  const setSecs = (d: number) => {
+    if (durations.size > 500) durations.clear();
+    durations.set(url, d);
+    setSecsState(d);
+  };
 
   // Chromium's MediaRecorder writes WebM without a duration: the player
   // says Infinity until it has seen the end. Seeking far past the end makes

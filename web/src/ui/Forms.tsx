@@ -78,12 +78,3 @@ export function FormDialog({ title, fields, submit, onSubmit, onClose, danger, c
     </Dialog>
   );
 }
-
-/** A yes/no question. */
-export function Confirm({ title, text, yes, onYes, onClose }: { title: string; text: string; yes: string; onYes(): Promise<unknown>; onClose(): void }) {
-  return (
-    <FormDialog title={title} fields={[]} submit={yes} danger onSubmit={onYes} onClose={onClose}>
-      <p>{text}</p>
-    </FormDialog>
-  );
-}

@@ -62,19 +62,24 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
     }
   }
 
-  // Put the reader back where it was noted.
+  // Put the reader back where it was noted. The scroll event this causes
+  // arrives later, maybe after an image grew the list: it must not be
+  // taken for the reader's own scroll (own remembers where we put it).
+  const own = useRef(-1);
   function restore() {
     const s = scroller.current, l = list.current;
     if (!s || !l) return;
     const a = anchor.current;
     if (a === "bottom") {
       s.scrollTop = s.scrollHeight;
+      own.current = s.scrollTop;
       return;
     }
     const li = l.querySelector<HTMLElement>(`[data-key="${CSS.escape(a.key)}"]`);
     if (!li) return;
     const top = s.getBoundingClientRect().top;
     s.scrollTop += li.getBoundingClientRect().top - top - a.offset;
+    own.current = s.scrollTop;
   }
 
   function check() {
@@ -132,6 +137,11 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
       return;
     }
     if (inside) return; // keys belong to the buttons of the message
+    // Typing while on the list types in the composer, as in other chats.
+    if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      document.querySelector<HTMLTextAreaElement>(".composer textarea")?.focus();
+      return;
+    }
     let i = here ? items.indexOf(here) : items.length;
     switch (e.key) {
       case "ArrowUp":
@@ -171,7 +181,10 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
       class="scroller"
       ref={scroller}
       onScroll={() => {
-        note();
+        const s = scroller.current;
+        const mine = s !== null && Math.abs(s.scrollTop - own.current) < 2;
+        own.current = -1;
+        if (!mine) note();
         check();
       }}
     >

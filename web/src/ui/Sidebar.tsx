@@ -51,15 +51,13 @@ export function Sidebar(p: Props) {
               const open = !closed.has(s.tag);
               return (
                 <li class="server" key={s.tag}>
-                  <div class="conv-header-row">
-                    <button type="button" class="server-name" aria-expanded={open} onClick={() => toggle(s.tag)}>
+                  <button type="button" class="server-name" aria-expanded={open} onClick={() => toggle(s.tag)}>
                       <span class="caret" aria-hidden="true">
                         {open ? "▾" : "▸"}
                       </span>
                       <span class="label">{s.name}</span>
                       {!open && <Badges unread={s.unread} mentions={s.mentions} />}
-                    </button>
-                  </div>
+                  </button>
                   {open && (
                     <ul aria-label={`Channels of ${s.name}`}>
                       {s.channels.map((c) => (

@@ -109,20 +109,12 @@ export class LibBackend implements Backend {
     this.client.open(key).catch(() => {});
   }
   openAround(key: ConvKey, id: number) {
-    // Page back from the newest until the message is loaded (a search
-    // result is usually recent); bounded by the window.
-    const step = async () => {
-      await this.client.open(key);
-      // Until the lib can open a page at an id (REQUESTS.md), page back,
-      // keeping the window bounded; 100 pages is 5000 messages.
-      for (let i = 0; i < 100; i++) {
-        if (this.client.message(key, id)) return;
-        const more = await this.client.loadOlder(key);
-        this.client.trim(key, "older", WINDOW);
-        if (!more) return;
-      }
-    };
-    step().catch(() => {});
+    this.current = key;
+    if (this.client.message(key, id)) return;
+    this.client.openAround(key, id).catch(() => {});
+  }
+  present(key: ConvKey) {
+    this.client.present(key).catch(() => {});
   }
   loadOlder(key: ConvKey) {
     this.client

@@ -5,7 +5,7 @@ import type { ChanRow } from "./Settings";
 import type { Hit } from "./Search";
 import type { ConvKey, ConvLink, InviteView, MemberView, MessageView, ServerView, UserView } from "./view";
 
-export type ConnStatus = "connecting" | "online" | "reconnecting" | "offline";
+export type ConnStatus = "idle" | "connecting" | "online" | "reconnecting" | "offline";
 
 export type Item =
   | { kind: "msg"; key: string; m: MessageView }
@@ -81,6 +81,8 @@ export interface Backend {
 
   open(key: ConvKey): void;
   openAround(key: ConvKey, id: number): void;
+  /** Back to the newest messages from a window in the past. */
+  present(key: ConvKey): void;
   loadOlder(key: ConvKey): void;
   loadNewer(key: ConvKey): void;
   seen(key: ConvKey, id: number): void;

@@ -36,10 +36,6 @@ export class GameBook {
 
 const known = new Set(["roulette", "blackjack", "holdem"]);
 
-export function isKnownGame(game: string): boolean {
-  return known.has(game);
-}
-
 const isNumber = (s: string | undefined): boolean => s !== undefined && /^(0|[1-9][0-9]*)$/.test(s);
 
 /** card writes "Ah" as A♥ and "Td" as 10♦; anything else as it came. */

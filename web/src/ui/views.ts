@@ -24,6 +24,8 @@ export function connStatus(s: State): ConnStatus {
       return "online";
     case "offline":
       return "reconnecting";
+    case "idle":
+      return "idle";
     default:
       return "connecting";
   }
@@ -150,7 +152,13 @@ export function conversationView(s: State, key: ConvKey, made: { servers: Set<nu
 
   const items: Item[] = [];
   const msgs = c?.messages ?? [];
-  for (const m of msgs) if (!m.deleted) items.push({ kind: "msg", key: `m${m.id}`, m: messageView(s, c!, m, canModerate) });
+  let last = 0;
+  for (const m of msgs) {
+    // Sorted by id: a message given twice (see REQUESTS.md) shows once.
+    if (m.deleted || m.id === last) continue;
+    last = m.id;
+    items.push({ kind: "msg", key: `m${m.id}`, m: messageView(s, c!, m, canModerate) });
+  }
   // Typed but not yet stored: shown greyed at the end, in order.
   const meView = userView(s, s.me);
   for (const p of c?.pending ?? []) {
