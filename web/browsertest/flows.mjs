@@ -172,7 +172,8 @@ export async function upload(page, file) {
   await chooser.setFiles(file);
 }
 
-// status is the page's connection status (hidden while online).
+// status is the page's connection status: Online (visually hidden),
+// Connecting…, or Connection lost: reconnecting in N s.
 export function status(page) {
   return page.getByRole('status', { name: 'Connection', exact: true });
 }

@@ -20,8 +20,9 @@ run(async (user) => {
   step('reconnecting');
 
   await heard('restarted');
-  // The status hides once the page is online and logged in again.
-  await ui.status(alice).waitFor({ state: 'hidden' });
+  // The status says Online again (to assistive technology; the eye sees
+  // it go) once the page is connected and logged in again.
+  await ui.status(alice).filter({ hasText: /^Online$/ }).waitFor({ state: 'attached' });
   await ui.message(alice, 'sent while the page was away').waitFor();
   await ui.message(alice, 'typed while the server was down').waitFor();
   step('back');
