@@ -31,8 +31,7 @@ run(async (user) => {
   step('chatted');
 
   // Bob answers alice's first message; she sees his answer quoting it.
-  await ui.act(bob, 'hello bob, welcome to the club', 'Reply');
-  await ui.say(bob, 'glad to be here');
+  await ui.reply(bob, 'hello bob, welcome to the club', 'alice', 'glad to be here');
   const reply = ui.message(alice, 'glad to be here');
   await reply.waitFor();
   await reply.getByRole('button', { name: /^Reply to alice: hello bob, welcome to the club/ }).waitFor();

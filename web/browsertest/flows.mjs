@@ -2,6 +2,8 @@
 // name (web/src/ui/README.md lists the names). Every scenario goes through
 // these, so that a renamed button is fixed in one place.
 
+import { waitUntil } from './lib.mjs';
+
 export const password = (pseudo) => `password-${pseudo}`;
 
 // register creates an account from the first screen and waits until the
@@ -154,13 +156,27 @@ export function reaction(page, text, emoji) {
   return message(page, text).getByRole('list', { name: 'Reactions' }).getByRole('button', { name: new RegExp(`^${escape(emoji)} \\d+$`) });
 }
 
-// edit replaces the text of one's own message.
+// edit replaces the text of one's own message. The page puts the old text
+// in the composer once it has drawn the edit mode (an effect after the
+// paint): typing before that would be overwritten, so wait to see it.
 export async function edit(page, text, newText) {
   await act(page, text, 'Edit');
+  await page.getByText('Editing your message').waitFor();
   const box = composer(page);
+  await waitUntil(page, 'the composer holds the message to edit', ({ el, text }) => el.value.includes(text), {
+    el: await box.elementHandle(),
+    text,
+  });
   await box.fill(newText);
   await box.press('Enter');
   await message(page, newText).waitFor();
+}
+
+// reply answers a message, once the composer says whom it replies to.
+export async function reply(page, text, author, answer) {
+  await act(page, text, 'Reply');
+  await page.getByText(`Replying to ${author}`).waitFor();
+  await say(page, answer);
 }
 
 // upload sends a file to the open conversation through the upload button.
