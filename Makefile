@@ -51,11 +51,21 @@ vet:
 # transport (servertest dials /ws instead of TCP; about as long as over
 # TCP, two minutes and a half here). Allocation counts (tests named
 # *Allocs) are checked in a pass without the race detector, which changes
-# what allocates.
-test: vet
+# what allocates. The web client's unit tests come first (web-test, which
+# runs npm ci when web/node_modules is missing); its browser tests
+# (web/browsertest) are Go tests among the others, driving Debian's
+# Chromium with playwright-core from web/node_modules.
+test: vet web-test
 	$(GO) test -race -count=1 -timeout 15m ./...
 	SALON_TEST_TRANSPORT=ws $(GO) test -race -count=1 -timeout 15m ./core/server/
 	$(GO) test -count=1 -run 'Allocs$$' ./...
+
+# The screenshots of the web client in docs/web.md, taken by the browser
+# test of two users chatting (make test takes them too, into a temporary
+# folder).
+.PHONY: screenshots
+screenshots: | web/node_modules
+	$(GO) test -count=1 -run '^TestTwoBrowserUsersChat$$' ./web/browsertest -args -screenshots=$(CURDIR)/docs/img
 
 # A fuzzing campaign: FUZZTIME per target.
 fuzz:

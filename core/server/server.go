@@ -142,6 +142,7 @@ func (s *Server) listenMore(cfg *config.Config) error {
 		}
 	}
 	if cfg.Web.Listen != "" {
+		fileRoutes := filehttp.New(s.hub, s.files, filehttp.Options{Log: s.log.Named("files")})
 		opts := web.Options{
 			Log:            s.log.Named("web"),
 			Listen:         cfg.Web.Listen,
@@ -149,6 +150,12 @@ func (s *Server) listenMore(cfg *config.Config) error {
 			AllowedOrigins: cfg.Web.AllowedOrigins,
 			TrustedProxies: cfg.Web.TrustedProxies,
 			Session:        s.serveWeb,
+			// The page's files: the cookie from a WEBTOKEN, then the
+			// files it may GET over the protocol.
+			Routes: map[string]http.Handler{
+				"POST /auth":  fileRoutes,
+				"GET /files/": fileRoutes, // HEAD too
+			},
 		}
 		files := filehttp.New(s.hub, s.files, filehttp.Options{Log: s.log.Named("files")})
 		opts.Routes = map[string]http.Handler{"POST /auth": files, "GET /files/": files}

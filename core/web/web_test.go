@@ -18,6 +18,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -332,7 +333,12 @@ func TestWebPage(t *testing.T) {
 			t.Errorf("%s: body is not index.html", path)
 		}
 	}
-	resp, _ := get(t, "http://"+in.WebAddr+"/app-0123abcd.js", nil)
+	// The bundle's script, by the content-hashed name index.html gives it.
+	script := regexp.MustCompile(`src="(/app-[^"]+\.js)"`).FindStringSubmatch(string(index))
+	if script == nil {
+		t.Fatalf("index.html names no app-*.js script:\n%s", index)
+	}
+	resp, _ := get(t, "http://"+in.WebAddr+script[1], nil)
 	checkHeaders(t, "app.js", resp, http.StatusOK, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable")
 	resp, _ = get(t, "http://"+in.WebAddr+"/missing.js", nil)
 	if resp.StatusCode != http.StatusNotFound {
