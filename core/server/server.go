@@ -157,8 +157,6 @@ func (s *Server) listenMore(cfg *config.Config) error {
 				"GET /files/": fileRoutes, // HEAD too
 			},
 		}
-		files := filehttp.New(s.hub, s.files, filehttp.Options{Log: s.log.Named("files")})
-		opts.Routes = map[string]http.Handler{"POST /auth": files, "GET /files/": files}
 		if s.certs != nil {
 			opts.TLS = s.tlsConfig()
 		}
