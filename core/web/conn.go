@@ -31,9 +31,9 @@ import (
 // message without its CRLF; a partial line waits for its end.
 //
 // Deadlines behave as on a socket: a read deadline passing leaves the
-// connection readable (the hub uses it to time silences), a write deadline
-// is the socket's own, so a client that stops reading fails the write as on
-// TCP.
+// connection readable (the hub uses it to time silences), and a write
+// deadline is put on the socket itself while Write writes, so a client that
+// stops reading fails the write as on TCP.
 type conn struct {
 	ws     *websocket.Conn
 	raw    net.Conn // the socket under the WebSocket, for write deadlines
@@ -46,8 +46,9 @@ type conn struct {
 	cur     *frame // owned by Read: the frame being read
 	rest    []byte // its unread part
 
-	dmu          sync.Mutex
-	readDeadline time.Time
+	dmu           sync.Mutex
+	readDeadline  time.Time
+	writeDeadline time.Time // put on the socket only while Write writes
 	deadlineSet  chan struct{} // wakes a Read waiting under an older deadline
 	timer        *time.Timer   // owned by Read
 
@@ -219,6 +220,15 @@ func (c *conn) Write(p []byte) (int, error) {
 	if c.isClosed() {
 		return 0, net.ErrClosed
 	}
+	// The deadline is the socket's only for the hub's writes: the frames
+	// the WebSocket writes by itself (a pong, the close frame) must not
+	// fail on a deadline the hub set for a write long done. They have
+	// timeouts of their own.
+	c.dmu.Lock()
+	deadline := c.writeDeadline
+	c.dmu.Unlock()
+	c.raw.SetWriteDeadline(deadline)
+	defer c.raw.SetWriteDeadline(time.Time{})
 	written := 0
 	for len(p) > 0 {
 		i := bytes.IndexByte(p, '\n')
@@ -295,4 +305,12 @@ func (c *conn) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-func (c *conn) SetWriteDeadline(t time.Time) error { return c.raw.SetWriteDeadline(t) }
+// SetWriteDeadline bounds the writes that follow, as on a socket. (A Write
+// already waiting keeps the deadline it began with: the hub never moves one
+// under a write in progress, and closes the connection to end one.)
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	c.dmu.Lock()
+	c.writeDeadline = t
+	c.dmu.Unlock()
+	return nil
+}

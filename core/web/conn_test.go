@@ -187,3 +187,37 @@ func TestClientAddr(t *testing.T) {
 		}
 	}
 }
+
+// A write deadline long passed does not fail what the WebSocket writes by
+// itself: a pong to the client's ping, after the session was quiet.
+func TestConnOldWriteDeadline(t *testing.T) {
+	c, client := pair(t)
+	c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+	if _, err := c.Write([]byte("PONG a\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, b, err := client.Read(context.Background()); err != nil || string(b) != "PONG a" {
+		t.Fatalf("%q %v", b, err)
+	}
+	// As after any quiet spell, the last deadline the hub set has passed.
+	c.SetWriteDeadline(time.Now().Add(-time.Second))
+	// The client reads in the background, which is how its ping gets
+	// its pong.
+	read := make(chan error, 1)
+	go func() {
+		_, _, err := client.Read(context.Background())
+		read <- err
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx); err != nil {
+		t.Fatalf("ping after the deadline: %v", err)
+	}
+	c.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("PONG b\r\n")); err != nil {
+		t.Fatalf("writing on: %v", err)
+	}
+	if err := <-read; err != nil {
+		t.Fatal(err)
+	}
+}

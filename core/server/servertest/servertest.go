@@ -99,7 +99,7 @@ func Start(t testing.TB, cfg *config.Config) *Instance {
 	in.Server, in.Addr = srv, srv.Addr().String()
 	if a := srv.WebAddr(); a != nil {
 		in.WebAddr = a.String()
-		webAddrs.Store(in.Addr, in.WebAddr)
+		webAddrs.Store(in.Addr, webListener{addr: in.WebAddr, tls: cfg.TLS.Cert != ""})
 	}
 	go func() { in.served <- srv.Serve() }()
 	t.Cleanup(in.Stop)
@@ -144,8 +144,8 @@ type Client struct {
 func Dial(t testing.TB, addr string) *Client {
 	t.Helper()
 	if OverWebSocket() {
-		if web := webAddrFor(addr); web != "" {
-			return DialWeb(t, web, WebOptions{})
+		if c, ok := dialWebFor(t, addr); ok {
+			return c
 		}
 		t.Logf("servertest: %s serves no web listener: dialing it over TCP", addr)
 	}
@@ -415,6 +415,7 @@ func startProcess(t testing.TB, dataDir string, console bool, extra []string) *P
 	addr := ln.Addr().String()
 	ln.Close()
 	hcl := fmt.Sprintf("listen = %q\ndata_dir = %q\npasswords {\n  time = 1\n  memory_kib = 64\n}\n%s", addr, dataDir, generousLimits)
+	waitFor := []string{addr}
 	if OverWebSocket() {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -423,8 +424,9 @@ func startProcess(t testing.TB, dataDir string, console bool, extra []string) *P
 		web := ln.Addr().String()
 		ln.Close()
 		hcl += webHCL(web)
-		webAddrs.Store(addr, web)
+		webAddrs.Store(addr, webListener{addr: web})
 		t.Cleanup(func() { webAddrs.Delete(addr) })
+		waitFor = append(waitFor, web)
 	}
 	if err := os.WriteFile(cfgFile, []byte(hcl), 0o600); err != nil {
 		t.Fatal(err)
@@ -447,17 +449,20 @@ func startProcess(t testing.TB, dataDir string, console bool, extra []string) *P
 		}
 	})
 	deadline := time.Now().Add(Timeout)
-	for {
-		conn, err := net.Dial("tcp", addr)
-		if err == nil {
-			conn.Close()
-			return p
+	for _, a := range waitFor {
+		for {
+			conn, err := net.Dial("tcp", a)
+			if err == nil {
+				conn.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("salond did not start listening on %s: %v\n%s", a, err, p.Logs())
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("salond did not start listening on %s: %v\n%s", addr, err, p.Logs())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	return p
 }
 
 // Logs returns what the process wrote to stderr so far.
