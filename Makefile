@@ -47,10 +47,14 @@ vet:
 	$(GO) vet ./...
 
 # The race detector over every package; fuzz targets run their seed corpus.
-# Allocation counts (tests named *Allocs) are checked in a pass without the
-# race detector, which changes what allocates.
+# The server's end-to-end suite runs a second time over the WebSocket
+# transport (servertest dials /ws instead of TCP; about as long as over
+# TCP, two minutes and a half here). Allocation counts (tests named
+# *Allocs) are checked in a pass without the race detector, which changes
+# what allocates.
 test: vet
 	$(GO) test -race -count=1 -timeout 15m ./...
+	SALON_TEST_TRANSPORT=ws $(GO) test -race -count=1 -timeout 15m ./core/server/
 	$(GO) test -count=1 -run 'Allocs$$' ./...
 
 # A fuzzing campaign: FUZZTIME per target.

@@ -8,6 +8,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,6 +29,7 @@ type Config struct {
 	Storage   Storage
 	Files     Files
 	TLS       TLS
+	Web       Web
 
 	// Plugins are parsed and checked for shape, but nothing runs them yet.
 	Plugins []Plugin
@@ -80,6 +82,25 @@ type TLS struct {
 	// PlaintextLoopbackOnly refuses a plaintext listen address that is not
 	// on a loopback interface: with it, remote clients can only use TLS.
 	PlaintextLoopbackOnly bool
+}
+
+// Web configures the HTTP listener that serves the web client and the
+// line protocol over WebSocket (/ws). It is off unless Listen is set. It
+// speaks HTTPS with the tls block's key pair when tls.cert is set.
+type Web struct {
+	Listen string // TCP address of the HTTP listener, "" for none
+
+	// AllowedOrigins are the pages, besides the server's own, whose
+	// scripts may open a WebSocket session: origins such as
+	// "https://chat.example.org", lower case, without a default port.
+	AllowedOrigins []string
+
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded
+	// header is believed: a WebSocket session from one of them counts
+	// against the address the header names (the rightmost hop that is not
+	// itself a trusted proxy) for the per-address limits. A single address
+	// is a prefix of its full length.
+	TrustedProxies []netip.Prefix
 }
 
 // Storage configures the embedded database.

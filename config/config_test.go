@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -517,10 +518,15 @@ func TestExample(t *testing.T) {
 		t.Errorf("plugins: %s", got)
 	}
 
-	// Apart from data_dir and plugins it documents the defaults; keep them
-	// in step.
+	// It serves the web client, so that `make run` shows the page.
+	if c.Web.Listen != "127.0.0.1:8080" {
+		t.Errorf("web.listen = %q, want 127.0.0.1:8080", c.Web.Listen)
+	}
+
+	// Apart from data_dir, plugins and the web listener it documents the
+	// defaults; keep them in step.
 	def := Default()
-	def.File, def.DataDir, def.Plugins = c.File, c.DataDir, c.Plugins
+	def.File, def.DataDir, def.Plugins, def.Web = c.File, c.DataDir, c.Plugins, c.Web
 	if !reflect.DeepEqual(c, def) {
 		t.Errorf("salon.hcl drifted from the defaults:\n got %+v\nwant %+v", c, def)
 	}
@@ -635,5 +641,77 @@ func TestTLSErrors(t *testing.T) {
 	c, err := Parse([]byte("listen = \"[::1]:7777\"\ntls {\n  plaintext_loopback_only = true\n}\n"), "t.hcl")
 	if err != nil || !c.TLS.PlaintextLoopbackOnly {
 		t.Fatalf("loopback-only with a loopback address: %v", err)
+	}
+}
+
+func TestWeb(t *testing.T) {
+	const src = `
+web {
+  listen          = "0.0.0.0:8080"
+  allowed_origins = ["https://Chat.Example.org", "http://localhost:8080", "https://a.example:443/", "http://[::1]:80"]
+  trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "192.168.1.77/24", "::ffff:172.16.0.1"]
+}
+`
+	c, err := Parse([]byte(src), "t.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Web{
+		Listen:         "0.0.0.0:8080",
+		AllowedOrigins: []string{"https://chat.example.org", "http://localhost:8080", "https://a.example", "http://[::1]"},
+		TrustedProxies: []netip.Prefix{
+			netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8"),
+			netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("fd00::/8"),
+			netip.MustParsePrefix("192.168.1.0/24"), netip.MustParsePrefix("172.16.0.1/32"),
+		},
+	}
+	if !reflect.DeepEqual(c.Web, want) {
+		t.Errorf("web =\n%+v\nwant\n%+v", c.Web, want)
+	}
+
+	// Without a block, no listener (TestExample checks that the example
+	// file turns it on).
+	if d := Default(); d.Web.Listen != "" || d.Web.AllowedOrigins != nil || d.Web.TrustedProxies != nil {
+		t.Errorf("default web = %+v, want off", d.Web)
+	}
+
+	// The key pair alone is enough for HTTPS; plaintext on a public address
+	// is refused when the operator asked for loopback-only plaintext.
+	c, err = Parse([]byte("tls {\n  cert = \"c.pem\"\n  key = \"k.pem\"\n  plaintext_loopback_only = true\n}\nweb {\n  listen = \":8443\"\n}\n"), "/etc/t.hcl")
+	if err != nil || c.Web.Listen != ":8443" || c.TLS.Cert != "/etc/c.pem" || c.TLS.Listen != "" {
+		t.Errorf("HTTPS without tls.listen: %+v, %v", c, err)
+	}
+}
+
+func TestWebErrors(t *testing.T) {
+	for _, tt := range []struct{ src, want string }{
+		{"web {\n}\n",
+			"t.hcl:1:1: web.listen: required in a web block (remove the block to serve no web client)"},
+		{"web {\n  listen = \"8080\"\n}\n",
+			"t.hcl:2:3: web.listen: \"8080\" is not a host:port address"},
+		{"tls {\n  plaintext_loopback_only = true\n}\nweb {\n  listen = \"0.0.0.0:8080\"\n}\n",
+			"t.hcl:5:3: web.listen: \"0.0.0.0:8080\" is not a loopback address, tls.plaintext_loopback_only is set and there is no tls.cert for HTTPS"},
+		{"web {\n  listen = \"127.0.0.1:8080\"\n  allowed_origins = [\"https://ok.example\", \"chat.example.org\", \"ftp://x\", \"https://x/path\", \"https://x:99999\", \"https://u@x\", \"https://x?q\", \"*\"]\n}\n",
+			"t.hcl:3:3: web.allowed_origins[1]: \"chat.example.org\" is not an origin: write scheme://host[:port], like \"https://chat.example.org\"\n" +
+				"t.hcl:3:3: web.allowed_origins[2]: \"ftp://x\": the scheme must be http or https\n" +
+				"t.hcl:3:3: web.allowed_origins[3]: \"https://x/path\" is not an origin: write scheme://host[:port], like \"https://chat.example.org\"\n" +
+				"t.hcl:3:3: web.allowed_origins[4]: \"https://x:99999\" is not an origin: write scheme://host[:port], like \"https://chat.example.org\"\n" +
+				"t.hcl:3:3: web.allowed_origins[5]: \"https://u@x\" is not an origin: write scheme://host[:port], like \"https://chat.example.org\"\n" +
+				"t.hcl:3:3: web.allowed_origins[6]: \"https://x?q\" is not an origin: write scheme://host[:port], like \"https://chat.example.org\"\n" +
+				"t.hcl:3:3: web.allowed_origins[7]: \"*\" is not an origin: write scheme://host[:port], like \"https://chat.example.org\""},
+		{"web {\n  listen = \"127.0.0.1:8080\"\n  trusted_proxies = [\"10.0.0.1\", \"10.0.0.0/33\", \"proxy.local\", \"fe80::1%eth0\", \"::ffff:10.0.0.0/104\"]\n}\n",
+			"t.hcl:3:3: web.trusted_proxies[1]: \"10.0.0.0/33\" is not an address or a CIDR prefix like \"10.0.0.0/8\"\n" +
+				"t.hcl:3:3: web.trusted_proxies[2]: \"proxy.local\" is not an address or a CIDR prefix like \"10.0.0.0/8\"\n" +
+				"t.hcl:3:3: web.trusted_proxies[3]: \"fe80::1%eth0\" is not an address or a CIDR prefix like \"10.0.0.0/8\"\n" +
+				"t.hcl:3:3: web.trusted_proxies[4]: \"::ffff:10.0.0.0/104\": write an IPv4 prefix in IPv4 form"},
+		{"tls {\n  cert = \"c.pem\"\n}\n",
+			"t.hcl:1:1: tls.key: required with tls.cert"},
+		{"web {\n  listen = \"127.0.0.1:8080\"\n  allowed_origins = \"https://x\"\n}\n",
+			"t.hcl:3:22: Unsuitable value type; Unsuitable value: list of string required, but have string"},
+	} {
+		_, err := Parse([]byte(tt.src), "t.hcl")
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q):\n got %v\nwant %s", tt.src, err, tt.want)
+		}
 	}
 }

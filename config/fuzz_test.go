@@ -56,6 +56,16 @@ func FuzzParse(f *testing.F) {
 		check(c.Limits.WriteTimeout >= time.Second, "limits.write_timeout")
 		check(c.Limits.LoginTimeout >= time.Second, "limits.login_timeout")
 		check(c.Storage.Sync == "full" || c.Storage.Sync == "normal", "storage.sync")
+		check(c.Web.Listen == "" || checkListen(c.Web.Listen) == nil, "web.listen")
+		check((c.TLS.Cert == "") == (c.TLS.Key == ""), "tls key pair")
+		for _, o := range c.Web.AllowedOrigins {
+			// Stored as the Origin header would say it: normalizing again changes nothing.
+			norm, err := NormalizeOrigin(o)
+			check(err == nil && norm == o, "web.allowed_origins")
+		}
+		for _, p := range c.Web.TrustedProxies {
+			check(p.IsValid() && p == p.Masked() && !p.Addr().Is4In6() && p.Addr().Zone() == "", "web.trusted_proxies")
+		}
 		seen := map[string]bool{}
 		for _, p := range c.Plugins {
 			check(p.Name != "" && !seen[p.Name], "plugin name")

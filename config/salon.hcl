@@ -98,6 +98,21 @@ limits {
 #   plaintext_loopback_only = true
 # }
 
+# The web client: open http://127.0.0.1:8080 in a browser. The same address
+# carries the line protocol over WebSocket (/ws). Without this block no web
+# client is served. With tls.cert and tls.key set it is HTTPS.
+web {
+  listen = "127.0.0.1:8080"
+
+  # Pages of other origins whose scripts may open sessions here; the page
+  # salond serves itself is always allowed.
+  # allowed_origins = ["https://chat.example.org"]
+
+  # Proxies whose X-Forwarded-For or Forwarded header is believed for the
+  # per-address limits, as addresses or CIDR prefixes.
+  # trusted_proxies = ["127.0.0.1", "::1"]
+}
+
 storage {
   # "full" waits for every commit to reach the disk: nothing acknowledged is
   # ever lost. "normal" is faster, but a power cut may lose the last

@@ -36,6 +36,7 @@ type file struct {
 	Storage   *storageBlock   `hcl:"storage,block"`
 	Files     *filesBlock     `hcl:"files,block"`
 	TLS       *tlsBlock       `hcl:"tls,block"`
+	Web       *webBlock       `hcl:"web,block"`
 	Plugins   []pluginBlock   `hcl:"plugin,block"`
 }
 
@@ -108,6 +109,16 @@ type tlsBlock struct {
 	PlaintextLoopbackOnly      *bool     `hcl:"plaintext_loopback_only"`
 	PlaintextLoopbackOnlyRange hcl.Range `hcl:"plaintext_loopback_only,attr_name_range"`
 	DefRange                   hcl.Range `hcl:",def_range"`
+}
+
+type webBlock struct {
+	Listen              *string   `hcl:"listen"`
+	ListenRange         hcl.Range `hcl:"listen,attr_name_range"`
+	AllowedOrigins      []string  `hcl:"allowed_origins,optional"`
+	AllowedOriginsRange hcl.Range `hcl:"allowed_origins,attr_name_range"`
+	TrustedProxies      []string  `hcl:"trusted_proxies,optional"`
+	TrustedProxiesRange hcl.Range `hcl:"trusted_proxies,attr_name_range"`
+	DefRange            hcl.Range `hcl:",def_range"`
 }
 
 type storageBlock struct {
@@ -202,6 +213,10 @@ func (f *file) apply(c *Config, dir string, src []byte) hcl.Diagnostics {
 
 	if b := f.TLS; b != nil {
 		b.apply(&ck, c, dir)
+	}
+
+	if b := f.Web; b != nil {
+		b.apply(&ck, c)
 	}
 
 	if b := f.Storage; b != nil {
@@ -351,14 +366,20 @@ func (b *tlsBlock) apply(ck *checker, c *Config, dir string) {
 		}
 	}
 	for _, f := range []struct {
-		v   *string
-		at  hcl.Range
-		dst *string
-		n   string
-	}{{b.Cert, b.CertRange, &c.TLS.Cert, "tls.cert"}, {b.Key, b.KeyRange, &c.TLS.Key, "tls.key"}} {
+		v     *string
+		at    hcl.Range
+		dst   *string
+		n     string
+		other *string // the pair's other half
+		on    string
+	}{{b.Cert, b.CertRange, &c.TLS.Cert, "tls.cert", b.Key, "tls.key"}, {b.Key, b.KeyRange, &c.TLS.Key, "tls.key", b.Cert, "tls.cert"}} {
 		switch {
 		case f.v == nil && b.Listen != nil:
 			ck.errorf(b.DefRange, "%s: required with tls.listen", f.n)
+		case f.v == nil && f.other != nil:
+			// The web listener serves HTTPS with the pair alone, without
+			// tls.listen: half of one is a mistake either way.
+			ck.errorf(b.DefRange, "%s: required with %s", f.n, f.on)
 		case f.v != nil && *f.v == "":
 			ck.errorf(f.at, "%s: must not be empty", f.n)
 		case f.v != nil:

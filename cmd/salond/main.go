@@ -77,6 +77,13 @@ func run(args []string, stdin *os.File, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("listening", "addr", srv.Addr().String(), "data", cfg.DataDir, "version", version)
+	if a := srv.WebAddr(); a != nil {
+		scheme := "http"
+		if cfg.TLS.Cert != "" {
+			scheme = "https"
+		}
+		log.Info("serving the web client", "url", scheme+"://"+a.String())
+	}
 
 	stop := make(chan string, 1)
 	signals := make(chan os.Signal, 1)

@@ -20,7 +20,9 @@ import (
 	"github.com/salon-chat/salon/core/files"
 	"github.com/salon-chat/salon/core/pluginhost"
 	"github.com/salon-chat/salon/core/store"
+	"github.com/salon-chat/salon/core/web"
 	"github.com/salon-chat/salon/core/wire"
+	webassets "github.com/salon-chat/salon/web"
 )
 
 // Server is a running salond.
@@ -32,10 +34,12 @@ type Server struct {
 	plugins *pluginhost.Host
 	ln      net.Listener
 
-	tlsLn net.Listener // nil without a tls block
-	certs *certificates
+	tlsLn net.Listener  // nil without a tls block
+	certs *certificates // nil without tls.cert
+	web   *web.Server   // nil without a web block
 
 	mu       sync.Mutex
+	closing  bool // Shutdown has begun: no more connections
 	conns    map[net.Conn]bool
 	perIP    map[string]int // open connections by remote address
 	refusals refusalLog     // what the log says of connections refused for their address
@@ -105,24 +109,57 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 	}
 	s := &Server{log: log, store: st, files: fs, hub: hub, ln: ln, conns: map[net.Conn]bool{},
 		perIP: map[string]int{}, maxPerIP: cfg.Limits.ConnectionsPerAddress}
-	if cfg.TLS.Listen != "" {
-		if s.certs, err = loadCertificates(cfg.TLS.Cert, cfg.TLS.Key); err == nil {
-			s.tlsLn, err = tls.Listen("tcp", cfg.TLS.Listen, &tls.Config{
-				GetCertificate: s.certs.get,
-				MinVersion:     tls.VersionTLS12,
-			})
+	if err := s.listenMore(cfg); err != nil {
+		ln.Close()
+		if s.tlsLn != nil {
+			s.tlsLn.Close()
 		}
-		if err != nil {
-			ln.Close()
-			hub.Shutdown(context.Background())
-			fs.Close()
-			st.Close()
-			return nil, fmt.Errorf("tls: %w", err)
-		}
+		hub.Shutdown(context.Background())
+		fs.Close()
+		st.Close()
+		return nil, err
 	}
 	s.plugins = pluginhost.New(pluginhost.Options{Log: log.Named("plugins"), API: hub})
 	s.Reload(cfg)
 	return s, nil
+}
+
+// listenMore opens the TLS listener and the web one, as configured. The web
+// listener serves HTTPS with the tls block's key pair when it has one.
+func (s *Server) listenMore(cfg *config.Config) error {
+	var err error
+	if cfg.TLS.Cert != "" {
+		if s.certs, err = loadCertificates(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+	}
+	if cfg.TLS.Listen != "" {
+		s.tlsLn, err = tls.Listen("tcp", cfg.TLS.Listen, s.tlsConfig())
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+	}
+	if cfg.Web.Listen != "" {
+		opts := web.Options{
+			Log:            s.log.Named("web"),
+			Listen:         cfg.Web.Listen,
+			Assets:         webassets.Assets,
+			AllowedOrigins: cfg.Web.AllowedOrigins,
+			TrustedProxies: cfg.Web.TrustedProxies,
+			Session:        s.serveWeb,
+		}
+		if s.certs != nil {
+			opts.TLS = s.tlsConfig()
+		}
+		if s.web, err = web.Listen(opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) tlsConfig() *tls.Config {
+	return &tls.Config{GetCertificate: s.certs.get, MinVersion: tls.VersionTLS12}
 }
 
 // Reload reloads the TLS key pair and starts, stops and restarts plugins to
@@ -169,20 +206,36 @@ func (s *Server) TLSAddr() net.Addr {
 	return s.tlsLn.Addr()
 }
 
+// WebAddr is the address of the web listener, nil without one.
+func (s *Server) WebAddr() net.Addr {
+	if s.web == nil {
+		return nil
+	}
+	return s.web.Addr()
+}
+
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// Serve accepts connections, on the plaintext listener and the TLS one
-// when configured, until Shutdown. It returns nil after Shutdown.
+// Serve accepts connections, on the plaintext listener and the TLS and web
+// ones when configured, until Shutdown. It returns nil after Shutdown.
 func (s *Server) Serve() error {
-	if s.tlsLn == nil {
-		return s.accept(s.ln)
+	serves := []func() error{func() error { return s.accept(s.ln) }}
+	if s.tlsLn != nil {
+		serves = append(serves, func() error { return s.accept(s.tlsLn) })
 	}
-	errs := make(chan error, 2)
-	go func() { errs <- s.accept(s.tlsLn) }()
-	err := s.accept(s.ln)
-	if err2 := <-errs; err == nil {
-		err = err2
+	if s.web != nil {
+		serves = append(serves, s.web.Serve)
+	}
+	errs := make(chan error, len(serves))
+	for _, serve := range serves[1:] {
+		go func() { errs <- serve() }()
+	}
+	err := serves[0]()
+	for range serves[1:] {
+		if err2 := <-errs; err == nil {
+			err = err2
+		}
 	}
 	return err
 }
@@ -202,39 +255,79 @@ func (s *Server) accept(ln net.Listener) error {
 			continue
 		}
 		delay = 0
-		ip := remoteIP(conn)
-		s.mu.Lock()
-		if s.perIP[ip] >= s.maxPerIP {
-			s.mu.Unlock()
-			if n, ok := s.refusals.note(ip, time.Now()); ok {
-				s.log.Warn("refusing connections: too many from their address", "addr", ip, "refused_since_last_said", n)
-			}
+		switch err := s.admit(conn); {
+		case errors.Is(err, errTooMany):
 			// Aside from the accept loop, and with a deadline on reading
 			// too: on TLS, writing means a handshake first, which a client
 			// may never start.
-			go func() {
-				conn.SetDeadline(time.Now().Add(time.Second))
-				conn.Write(tooMany)
-				conn.Close()
-			}()
-			continue
-		}
-		s.perIP[ip]++
-		s.conns[conn] = true
-		s.wg.Add(1)
-		s.mu.Unlock()
-		go func() {
-			defer s.wg.Done()
-			s.hub.Serve(conn)
+			go refuse(conn)
+		case err != nil:
 			conn.Close()
-			s.mu.Lock()
-			delete(s.conns, conn)
-			if s.perIP[ip]--; s.perIP[ip] == 0 {
-				delete(s.perIP, ip)
-			}
-			s.mu.Unlock()
-		}()
+		default:
+			go s.run(conn)
+		}
 	}
+}
+
+// serveWeb serves a WebSocket session as the accept loop serves a TCP
+// connection: counted against its address (the one its proxy forwarded,
+// when trusted), refused past the limit.
+func (s *Server) serveWeb(conn net.Conn) {
+	switch err := s.admit(conn); {
+	case errors.Is(err, errTooMany):
+		refuse(conn)
+	case err != nil:
+		conn.Close()
+	default:
+		s.run(conn)
+	}
+}
+
+var (
+	errTooMany  = errors.New("too many connections from the address")
+	errStopping = errors.New("stopping")
+)
+
+// admit counts a new connection against its address, or says why not: its
+// address has too many, or the server is stopping.
+func (s *Server) admit(conn net.Conn) error {
+	ip := remoteIP(conn)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return errStopping
+	}
+	if s.perIP[ip] >= s.maxPerIP {
+		if n, ok := s.refusals.note(ip, time.Now()); ok {
+			s.log.Warn("refusing connections: too many from their address", "addr", ip, "refused_since_last_said", n)
+		}
+		return errTooMany
+	}
+	s.perIP[ip]++
+	s.conns[conn] = true
+	s.wg.Add(1)
+	return nil
+}
+
+// run serves an admitted connection until it ends.
+func (s *Server) run(conn net.Conn) {
+	defer s.wg.Done()
+	s.hub.Serve(conn)
+	conn.Close()
+	ip := remoteIP(conn)
+	s.mu.Lock()
+	delete(s.conns, conn)
+	if s.perIP[ip]--; s.perIP[ip] == 0 {
+		delete(s.perIP, ip)
+	}
+	s.mu.Unlock()
+}
+
+// refuse tells a connection refused for its address why, and closes it.
+func refuse(conn net.Conn) {
+	conn.SetDeadline(time.Now().Add(time.Second))
+	conn.Write(tooMany)
+	conn.Close()
 }
 
 var tooMany = wire.Err("LINE", "too many connections from your address")
@@ -255,6 +348,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.tlsLn != nil {
 		s.tlsLn.Close()
 	}
+	// The web listener stops at once; its sessions end with the hub's
+	// BYE below, and its Shutdown returns once their close handshakes
+	// are done.
+	webDone := make(chan error, 1)
+	if s.web != nil {
+		go func() { webDone <- s.web.Shutdown(ctx) }()
+	} else {
+		webDone <- nil
+	}
+	s.mu.Lock()
+	s.closing = true // from here on s.wg only goes down
+	s.mu.Unlock()
 	// Plugins first: calls in flight to them then fail at once instead of
 	// holding the hub's shutdown until their deadlines.
 	s.plugins.Shutdown(ctx)
@@ -270,6 +375,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 		<-finished
+	}
+	if werr := <-webDone; err == nil {
+		err = werr
 	}
 	if cerr := s.store.Close(); err == nil {
 		err = cerr

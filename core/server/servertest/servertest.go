@@ -1,5 +1,6 @@
 // Package servertest starts real Salon servers on loopback ports and talks
-// to them over TCP, for end-to-end tests.
+// to them over TCP, for end-to-end tests; or, with SALON_TEST_TRANSPORT=ws,
+// over the WebSocket transport of the web listener (see OverWebSocket).
 package servertest
 
 import (
@@ -42,6 +43,9 @@ func Config(dataDir string) *config.Config {
 	cfg.Limits.MessageBurst = 100000
 	cfg.Limits.RegistrationsPerHour = 100000
 	cfg.Limits.ConnectionsPerAddress = 100000
+	if OverWebSocket() {
+		cfg.Web.Listen = "127.0.0.1:0"
+	}
 	return cfg
 }
 
@@ -50,6 +54,7 @@ type Instance struct {
 	t       testing.TB
 	Server  *server.Server
 	Addr    string
+	WebAddr string // the web listener's address, "" without one
 	DataDir string
 	served  chan error
 	stopped bool
@@ -92,6 +97,10 @@ func Start(t testing.TB, cfg *config.Config) *Instance {
 		t.Fatalf("start server: %v", err)
 	}
 	in.Server, in.Addr = srv, srv.Addr().String()
+	if a := srv.WebAddr(); a != nil {
+		in.WebAddr = a.String()
+		webAddrs.Store(in.Addr, webListener{addr: in.WebAddr, tls: cfg.TLS.Cert != ""})
+	}
 	go func() { in.served <- srv.Serve() }()
 	t.Cleanup(in.Stop)
 	return in
@@ -103,6 +112,7 @@ func (in *Instance) Stop() {
 		return
 	}
 	in.stopped = true
+	webAddrs.Delete(in.Addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := in.Server.Shutdown(ctx); err != nil {
@@ -129,13 +139,27 @@ type Client struct {
 	Name  string // for messages
 }
 
-// Dial connects to addr.
+// Dial connects to the server at addr, over TCP; or, when OverWebSocket
+// and that server serves a web listener, over a WebSocket session there.
 func Dial(t testing.TB, addr string) *Client {
 	t.Helper()
+	if OverWebSocket() {
+		if c, ok := dialWebFor(t, addr); ok {
+			return c
+		}
+		t.Logf("servertest: %s serves no web listener: dialing it over TCP", addr)
+	}
 	conn, err := net.DialTimeout("tcp", addr, Timeout)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
+	return newClient(t, conn)
+}
+
+// Wrap makes a Client of a connection the test opened itself.
+func Wrap(t testing.TB, conn net.Conn) *Client { return newClient(t, conn) }
+
+func newClient(t testing.TB, conn net.Conn) *Client {
 	c := &Client{t: t, Conn: conn, lines: make(chan string, 100000), Name: "client"}
 	go c.read()
 	t.Cleanup(func() { conn.Close() })
@@ -391,6 +415,19 @@ func startProcess(t testing.TB, dataDir string, console bool, extra []string) *P
 	addr := ln.Addr().String()
 	ln.Close()
 	hcl := fmt.Sprintf("listen = %q\ndata_dir = %q\npasswords {\n  time = 1\n  memory_kib = 64\n}\n%s", addr, dataDir, generousLimits)
+	waitFor := []string{addr}
+	if OverWebSocket() {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		web := ln.Addr().String()
+		ln.Close()
+		hcl += webHCL(web)
+		webAddrs.Store(addr, webListener{addr: web})
+		t.Cleanup(func() { webAddrs.Delete(addr) })
+		waitFor = append(waitFor, web)
+	}
 	if err := os.WriteFile(cfgFile, []byte(hcl), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -412,17 +449,20 @@ func startProcess(t testing.TB, dataDir string, console bool, extra []string) *P
 		}
 	})
 	deadline := time.Now().Add(Timeout)
-	for {
-		conn, err := net.Dial("tcp", addr)
-		if err == nil {
-			conn.Close()
-			return p
+	for _, a := range waitFor {
+		for {
+			conn, err := net.Dial("tcp", a)
+			if err == nil {
+				conn.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("salond did not start listening on %s: %v\n%s", a, err, p.Logs())
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("salond did not start listening on %s: %v\n%s", addr, err, p.Logs())
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	return p
 }
 
 // Logs returns what the process wrote to stderr so far.
