@@ -11,6 +11,13 @@ import (
 // its own, leaves them all idle and divides the growth of the server's
 // resident memory by their number.
 func idleScenario(srv *server, o options) (Result, error) {
+	return idleAt(srv, o, srv.addr)
+}
+
+// idleAt is idleScenario with the idle sessions connected to addr: the
+// server's TCP listener, or its web listener as ws://host:port (the
+// accounts are registered over TCP either way).
+func idleAt(srv *server, o options, addr string) (Result, error) {
 	settle := func() (int64, error) {
 		// A server left idle collects its garbage at least every two
 		// minutes, which also shrinks the stacks of goroutines that wait:
@@ -52,7 +59,7 @@ func idleScenario(srv *server, o options) (Result, error) {
 		}
 	}()
 	for i := 0; i < o.idle; i++ {
-		c, err := dial(srv.addr, 1)
+		c, err := dial(addr, 1)
 		if err != nil {
 			return Result{}, err
 		}

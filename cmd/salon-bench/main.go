@@ -55,7 +55,7 @@ func main() {
 	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
 	flag.StringVar(&o.salondNoIndex, "salond-noindex", "bin/salond-noindex", "salond built with the salon_bench_noindex tag, without the full-text index (store-index)")
-	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle; not by default: soak, search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
+	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle,fanout-ws,idle-ws", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle, fanout-ws (fanout over /ws against TCP, in pairs), idle-ws (idle over TCP then /ws); not by default: soak, search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
@@ -68,8 +68,8 @@ func main() {
 	flag.BoolVar(&o.searchKeep, "search-keep", false, "search: keep the data folder of the built channel (its path is printed)")
 	flag.IntVar(&o.queries, "queries", 200, "find, hist: times each query is sent")
 	flag.IntVar(&o.logins, "logins", 20, "unread: logins timed")
-	flag.IntVar(&o.pairs, "pairs", 4, "fanout-tags, store-index: off/on pairs run")
-	flag.DurationVar(&o.pairDuration, "pair-duration", 4*time.Second, "fanout-tags, store-index: time each side of a pair sends")
+	flag.IntVar(&o.pairs, "pairs", 4, "fanout-tags, store-index, fanout-ws: off/on pairs run")
+	flag.DurationVar(&o.pairDuration, "pair-duration", 4*time.Second, "fanout-tags, store-index, fanout-ws: time each side of a pair sends")
 	flag.IntVar(&o.fileMiB, "file-mib", 64, "files: MiB uploaded then downloaded")
 	flag.IntVar(&o.members, "members", 200, "fanout: members of the channel")
 	flag.IntVar(&o.senders, "senders", 20, "fanout: members who send")
@@ -98,6 +98,7 @@ type options struct {
 	searchKeep                            bool
 	salondNoIndex                         string
 	rate, idle                            int
+	web                                   bool // the started servers also serve the web listener (fanout-ws, idle-ws)
 	echo, wordfilter                      string
 	duration, pairDuration                time.Duration
 }
@@ -176,6 +177,10 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 		more, err = fanoutTags(o)
 	case "store-index":
 		more, err = storeIndex(o)
+	case "fanout-ws":
+		more, err = fanoutWS(o)
+	case "idle-ws":
+		more, err = idleWS(o)
 	case "find", "hist", "unread":
 		more, err = searchScenario(o, name)
 	case "soak":
@@ -213,7 +218,8 @@ func ownServer(name string) bool {
 	if _, attack := findAttack(name); attack {
 		return true
 	}
-	return slices.Contains(searchScenarios, name) || name == "fanout-tags" || name == "store-index"
+	return slices.Contains(searchScenarios, name) || name == "fanout-tags" || name == "store-index" ||
+		name == "fanout-ws" || name == "idle-ws"
 }
 
 // pluginBlock is the HCL declaring a plugin for the server under test.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,8 +17,14 @@ func fanout(srv *server, o options) (Result, error) {
 // for the tags capability first, so that every delivery carries its
 // prefix (@id=...;time=...).
 func fanoutTagged(srv *server, o options, tags bool) (Result, error) {
+	return fanoutAt(srv, o, srv.addr, tags)
+}
+
+// fanoutAt is fanoutTagged with every member connected to addr: the
+// server's TCP listener, or its web listener as ws://host:port.
+func fanoutAt(srv *server, o options, addr string, tags bool) (Result, error) {
 	join := func(pseudo string) (*client, error) {
-		c, err := register(srv.addr, pseudo, o.window)
+		c, err := register(addr, pseudo, o.window)
 		if err != nil || !tags {
 			return c, err
 		}
@@ -63,6 +70,9 @@ func fanoutTagged(srv *server, o options, tags bool) (Result, error) {
 	params := fmt.Sprintf("members=%d senders=%d size=%d", len(members), len(senders), o.size)
 	if tags {
 		params += " tags"
+	}
+	if strings.HasPrefix(addr, wsScheme) {
+		params += " ws"
 	}
 	return measure(srv, o, "fanout", params,
 		members, senders, func(i int) string { return fmt.Sprintf("%d 0", sid) })
