@@ -21,7 +21,7 @@ FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse 
 	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName \
 	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization
 
-.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean
+.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean web web-test web-check
 
 all: build
 
@@ -51,11 +51,21 @@ vet:
 # transport (servertest dials /ws instead of TCP; about as long as over
 # TCP, two minutes and a half here). Allocation counts (tests named
 # *Allocs) are checked in a pass without the race detector, which changes
-# what allocates.
-test: vet
+# what allocates. The web client's unit tests come first (web-test, which
+# runs npm ci when web/node_modules is missing); its browser tests
+# (web/browsertest) are Go tests among the others, driving Debian's
+# Chromium with playwright-core from web/node_modules.
+test: vet web-test
 	$(GO) test -race -count=1 -timeout 15m ./...
 	SALON_TEST_TRANSPORT=ws $(GO) test -race -count=1 -timeout 15m ./core/server/
 	$(GO) test -count=1 -run 'Allocs$$' ./...
+
+# The screenshots of the web client in docs/web.md, taken by the browser
+# test of two users chatting (make test takes them too, into a temporary
+# folder).
+.PHONY: screenshots
+screenshots: | web/node_modules
+	$(GO) test -count=1 -run '^TestTwoBrowserUsersChat$$' ./web/browsertest -args -screenshots=$(CURDIR)/docs/img
 
 # A fuzzing campaign: FUZZTIME per target.
 fuzz:
@@ -116,6 +126,29 @@ generate:
 	cd sdk/pluginpb && PATH=$(CURDIR)/$(BIN)/tools:$$PATH protoc \
 		--go_out=. --go_opt=paths=source_relative \
 		--go-grpc_out=. --go-grpc_opt=paths=source_relative plugin.proto
+
+# The web client (web/): its bundle is committed in web/dist, so build and
+# run need no Node.js. `make web` rebuilds it (npm ci first, when
+# web/node_modules is missing), `make web-test` typechecks the sources and
+# runs the unit tests of web/src/lib, `make web-check` fails when the
+# committed bundle is not what its sources build.
+NPM  ?= npm
+NODE ?= node
+
+web/node_modules:
+	cd web && $(NPM) ci --no-audit --no-fund
+
+web: | web/node_modules
+	cd web && $(NODE) build.mjs
+
+web-test: | web/node_modules
+	cd web && $(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
+	cd web && $(NODE) test/run.mjs
+
+web-check: web
+	@git diff --exit-code --stat -- web/dist || { echo "web/dist differs from its sources: run make web and commit web/dist"; exit 1; }
+	@untracked="$$(git ls-files --others --exclude-standard -- web/dist)"; \
+	if [ -n "$$untracked" ]; then echo "web/dist has files that are not committed:"; echo "$$untracked"; exit 1; fi
 
 clean:
 	rm -rf $(BIN)

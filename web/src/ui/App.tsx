@@ -1,0 +1,561 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { Arrival, Backend, ConvView, Item, Snapshot, Upload } from "./backend";
+import { Composer, type Mode } from "./Composer";
+import { Dialog } from "./Dialog";
+import { EmojiPicker } from "./EmojiPicker";
+import { FormDialog } from "./Forms";
+import { GameCard } from "./GameCard";
+import { GameBook, wordGame, type GameView } from "./games";
+import { GamePanel } from "./GamePanel";
+import { Login } from "./Login";
+import { Members } from "./Members";
+import { Message } from "./Message";
+import { MessageList, type Row } from "./MessageList";
+import { Search, type Hit } from "./Search";
+import { AccountSettings, PlaceSettings } from "./Settings";
+import { Sidebar } from "./Sidebar";
+import { Toasts, type Toast } from "./Toasts";
+import { bytes, count } from "./format";
+import type { ConvKey, InviteView, MessageView } from "./view";
+import { Icon } from "./Icon";
+
+// The page: the login screen until a session is in, then the shell
+// (sidebar, conversation, members) with its dialogs. It reads everything
+// from the Backend (the lib's client seen in the page's terms) and keeps
+// only what is the page's own: which conversation is on screen, drafts,
+// dialogs, uploads in progress.
+
+function useSnapshot(b: Backend): Snapshot {
+  const [, setTick] = useState(0);
+  useEffect(() => b.subscribe(() => setTick((t) => t + 1)), [b]);
+  return b.snapshot();
+}
+
+/** The clock, once a second, for "reconnecting in N s". */
+function useNow(on: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!on) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [on]);
+  return now;
+}
+
+function statusText(s: Snapshot, now: number): string {
+  switch (s.status) {
+    case "online":
+      return "Online";
+    case "connecting":
+      return "Connecting…";
+    case "reconnecting":
+    case "offline": {
+      const n = Math.max(0, Math.ceil((s.retryAt - now) / 1000));
+      return s.retryAt ? `Connection lost: reconnecting in ${n} s` : "Connection lost: reconnecting…";
+    }
+  }
+}
+
+export function App({ backend }: { backend: Backend }) {
+  const snap = useSnapshot(backend);
+  const now = useNow(snap.status !== "online");
+  const status = statusText(snap, now);
+
+  useEffect(() => {
+    document.title = snap.loggedIn && snap.unreadTotal > 0 ? `(${count(snap.unreadTotal)}) Salon` : "Salon";
+  }, [snap.loggedIn, snap.unreadTotal]);
+
+  if (!snap.loggedIn)
+    return (
+      <Login
+        status={snap.status === "online" ? "" : status}
+        onLogin={(p, w) => backend.login(p, w)}
+        onRegister={(p, w) => backend.register(p, w)}
+      />
+    );
+  return <Shell b={backend} snap={snap} status={status} />;
+}
+
+type DialogState =
+  | { kind: "emoji"; id: number }
+  | { kind: "newServer" }
+  | { kind: "addFriend" }
+  | { kind: "search" }
+  | { kind: "account" }
+  | { kind: "place"; place: ConvKey }
+  | { kind: "image"; url: string; name: string }
+  | { kind: "delete"; m: MessageView }
+  | { kind: "kick"; user: number; ban: boolean };
+
+function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string }) {
+  const [current, setCurrent] = useState<ConvKey | null>(() => decodeURIComponent(location.hash.slice(1)) || null);
+  const [dialog, setDialog] = useState<DialogState | null>(null);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [drawer, setDrawer] = useState(false);
+  const [membersOpen, setMembersOpen] = useState(false);
+  const [showMembers, setShowMembers] = useState(true);
+  const [gamesOpen, setGamesOpen] = useState(false);
+  const [uploads, setUploads] = useState<Upload[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const [focusKey, setFocusKey] = useState<string | undefined>();
+  const [modes, setModes] = useState<Record<string, Mode | null>>({});
+  const [focusToken, setFocusToken] = useState(0);
+  const drafts = useRef(new Map<ConvKey, string>());
+  const seq = useRef(0);
+  const lastTyping = useRef(new Map<ConvKey, number>());
+
+  const toast = (text: string, info = false) => {
+    const id = ++seq.current;
+    setToasts((t) => [...t.slice(-3), { id, text, info }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 6000);
+  };
+  const fail = (err: unknown) => toast(err instanceof Error ? err.message : String(err));
+
+  useEffect(() => b.onError((text) => toast(text)), [b]);
+
+  // A mention or a direct message while the tab is hidden: a desktop
+  // notification, when the user allowed them.
+  useEffect(
+    () =>
+      b.onArrival((a: Arrival) => {
+        if (!document.hidden || !(a.mention || a.direct)) return;
+        if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+        const n = new Notification(a.direct ? a.from : `${a.from} mentioned you`, { body: a.text, tag: a.conv });
+        n.onclick = () => {
+          window.focus();
+          open(a.conv);
+          n.close();
+        };
+      }),
+    [b],
+  );
+
+  // The conversation on screen lives in the address (#S/C), so a reload
+  // comes back to it.
+  const open = (key: ConvKey, closeDrawer = true) => {
+    setCurrent(key);
+    if (closeDrawer) setDrawer(false);
+    setGamesOpen(false);
+    history.replaceState(null, "", "#" + key);
+  };
+
+  // Opening the first conversation when none is chosen (or the chosen one
+  // is gone).
+  const all = [...snap.servers.flatMap((s) => s.channels.map((c) => c.key)), ...snap.directs.map((d) => d.key)];
+  const valid = current !== null && all.includes(current);
+  useEffect(() => {
+    if (!valid && all.length > 0) open(all[0], false);
+  }, [valid, all.length]);
+
+  useEffect(() => {
+    if (valid && current) b.open(current);
+  }, [valid, current]);
+
+  const conv = valid && current ? b.conversation(current) : null;
+  const mode = current ? modes[current] ?? null : null;
+  const setMode = (m: Mode | null) => current && setModes((x) => ({ ...x, [current]: m }));
+
+  function upload(files: File[]) {
+    if (!conv) return;
+    for (const f of files) {
+      const id = ++seq.current;
+      setUploads((u) => [...u, { id, name: f.name, sent: 0, total: f.size }]);
+      b.upload(conv.key, f, (sent, total) => setUploads((u) => u.map((x) => (x.id === id ? { ...x, sent, total } : x))))
+        .then(() => setUploads((u) => u.filter((x) => x.id !== id)))
+        .catch((err) => {
+          fail(`${f.name}: ${err instanceof Error ? err.message : err}`);
+          setUploads((u) => u.filter((x) => x.id !== id));
+        });
+    }
+  }
+
+  const server = conv?.server;
+  const placeKey = dialog?.kind === "place" ? dialog.place : null;
+  const placeConv = placeKey ? b.conversation(placeKey) : null;
+
+  return (
+    <div class={"shell" + (drawer ? " drawer-open" : "") + (membersOpen ? " members-open" : "")}>
+      <div class={"conn conn-" + snap.status} role="status" aria-label="Connection">
+        {status}
+      </div>
+      <div class={"layout" + (conv && showMembers && conv.members.length > 0 ? "" : " no-members")}>
+        <Sidebar
+          me={snap.me}
+          servers={snap.servers}
+          directs={snap.directs}
+          invites={snap.invites}
+          current={valid ? current : null}
+          onOpen={(k) => open(k)}
+          onNewServer={() => setDialog({ kind: "newServer" })}
+          onAddFriend={() => setDialog({ kind: "addFriend" })}
+          onServerMenu={(tag) => setDialog({ kind: "place", place: `${tag}/0` })}
+          onAccept={(inv: InviteView) => b.accept(inv).catch(fail)}
+          onDecline={(inv: InviteView) => b.decline(inv).catch(fail)}
+          onSettings={() => setDialog({ kind: "account" })}
+          onSearch={() => setDialog({ kind: "search" })}
+        />
+        <main
+          class="conversation"
+          aria-label={conv ? conv.title : "Conversation"}
+          onDragOver={(e) => {
+            if (!conv || !e.dataTransfer?.types.includes("Files")) return;
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={(e) => {
+            if (e.currentTarget === e.target) setDragging(false);
+          }}
+          onDrop={(e) => {
+            e.preventDefault();
+            setDragging(false);
+            const files = Array.from(e.dataTransfer?.files ?? []);
+            if (files.length) upload(files);
+          }}
+        >
+          <header class="conv-header">
+            <button type="button" class="plain menu-button" aria-label="Open the sidebar" onClick={() => setDrawer(true)}>
+              <Icon name="menu" />
+            </button>
+            <h1>{conv ? conv.title : "Salon"}</h1>
+            {conv?.topic && (
+              <p class="topic" title={conv.topic}>
+                {conv.topic}
+              </p>
+            )}
+            {conv && (
+              <div class="tools">
+                <button type="button" class="plain" aria-label="Search" title="Search" onClick={() => setDialog({ kind: "search" })}>
+                  <Icon name="search" />
+                </button>
+                {server && (
+                  <button
+                    type="button"
+                    class="plain"
+                    aria-label={conv.key.endsWith("/0") ? "Server settings" : "Channel settings"}
+                    title="Settings"
+                    onClick={() => setDialog({ kind: "place", place: conv.key })}
+                  >
+                    <Icon name="gear" />
+                  </button>
+                )}
+                {conv.members.length > 0 && (
+                  <button
+                    type="button"
+                    class="plain"
+                    aria-label="Members"
+                    aria-pressed={showMembers}
+                    title="Members"
+                    onClick={() => {
+                      if (window.matchMedia("(max-width: 760px)").matches) setMembersOpen(!membersOpen);
+                      else setShowMembers(!showMembers);
+                    }}
+                  >
+                    <Icon name="members" />
+                  </button>
+                )}
+              </div>
+            )}
+          </header>
+          {conv ? (
+            <ConversationBody
+              key={conv.key}
+              b={b}
+              conv={conv}
+              me={snap.me.tag}
+              myPseudo={snap.me.pseudo}
+              focusKey={focusKey}
+              onReply={(m) => {
+                setMode({ kind: "reply", id: String(m.id), label: m.authorName });
+                setFocusToken((t) => t + 1);
+              }}
+              onEdit={(m) => setMode({ kind: "edit", id: String(m.id), label: "", text: m.text })}
+              onDelete={(m) => setDialog({ kind: "delete", m })}
+              onReact={(m) => setDialog({ kind: "emoji", id: m.id })}
+              onOpenImage={(url, name) => setDialog({ kind: "image", url, name })}
+              fail={fail}
+            />
+          ) : (
+            <div class="empty-main">
+              <p>Create a server or add a friend to start talking.</p>
+            </div>
+          )}
+          {conv && (
+            <>
+              {uploads.length > 0 && (
+                <ul class="uploads" aria-label="Uploads">
+                  {uploads.map((u) => (
+                    <li key={u.id}>
+                      <span>{u.name}</span>
+                      <progress max={u.total || 1} value={u.sent} aria-label={`Uploading ${u.name}`} />
+                      <span>
+                        {bytes(u.sent)} / {bytes(u.total)}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <p class="typing" aria-live="polite">
+                {typingText(conv.typing)}
+              </p>
+              {gamesOpen && <GamePanel addr={conv.addr} onPlay={(g, p) => b.play(g, p)} onClose={() => setGamesOpen(false)} />}
+              <Composer
+                key={conv.key}
+                label={conv.composerLabel}
+                initialDraft={drafts.current.get(conv.key) ?? ""}
+                saveDraft={(t) => drafts.current.set(conv.key, t)}
+                mode={mode}
+                setMode={setMode}
+                members={conv.members.map((m) => m.user.pseudo).filter((p) => p !== snap.me.pseudo)}
+                focusToken={focusToken}
+                onSend={(text, m) => {
+                  const p = m?.kind === "edit" ? b.edit(Number(m.id), text) : m?.kind === "reply" ? b.reply(Number(m.id), text) : b.send(conv.key, text);
+                  return p.catch((err) => {
+                    fail(err);
+                    throw err;
+                  });
+                }}
+                onTyping={() => {
+                  const t = lastTyping.current.get(conv.key) ?? 0;
+                  if (Date.now() - t < 3000) return;
+                  lastTyping.current.set(conv.key, Date.now());
+                  b.typing(conv.key);
+                }}
+                onEditLast={() => {
+                  const last = [...conv.items].reverse().find((i) => i.kind === "msg" && i.m.mine && i.m.text !== undefined);
+                  if (last && last.kind === "msg") setMode({ kind: "edit", id: String(last.m.id), label: "", text: last.m.text });
+                }}
+                onFiles={upload}
+                onError={(t) => toast(t)}
+                onGames={() => setGamesOpen(!gamesOpen)}
+              />
+              {dragging && (
+                <div class="drop-zone" aria-hidden="true">
+                  Drop to upload to {conv.title}
+                </div>
+              )}
+            </>
+          )}
+        </main>
+        {conv && showMembers && conv.members.length > 0 && (
+          <Members
+            members={conv.members}
+            me={snap.me.tag}
+            canModerate={conv.canModerate}
+            isOwner={conv.isOwner}
+            isChannel={!conv.key.endsWith("/0")}
+            onMessage={(tag) => open(`0/${tag}`)}
+            onMod={(tag, on) => b.mod(conv.key, tag, on).catch(fail)}
+            onKick={(tag) => setDialog({ kind: "kick", user: tag, ban: false })}
+            onBan={(tag) => setDialog({ kind: "kick", user: tag, ban: true })}
+          />
+        )}
+        <button type="button" class="scrim" aria-label="Close" tabIndex={-1} onClick={() => (setDrawer(false), setMembersOpen(false))} />
+      </div>
+      <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
+      {dialog?.kind === "emoji" && (
+        <EmojiPicker
+          onClose={() => setDialog(null)}
+          onPick={(e) => {
+            const id = dialog.id;
+            setDialog(null);
+            b.react(id, e).catch(fail);
+          }}
+        />
+      )}
+      {dialog?.kind === "newServer" && (
+        <FormDialog
+          title="Create a server"
+          fields={[{ name: "name", label: "Server name", maxLength: 32 }]}
+          submit="Create"
+          onSubmit={(v) => b.newServer(v.name.trim())}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === "addFriend" && (
+        <FormDialog
+          title="Add a friend"
+          fields={[{ name: "pseudo", label: "Pseudo", maxLength: 32 }]}
+          submit="Send friend request"
+          onSubmit={(v) => b.befriend(v.pseudo.trim())}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === "search" && (
+        <Search
+          current={conv?.key ?? null}
+          currentName={conv?.title ?? ""}
+          find={(k, t) => b.find(k, t)}
+          onClose={() => setDialog(null)}
+          onJump={(h: Hit) => {
+            setDialog(null);
+            open(h.conv);
+            b.openAround(h.conv, h.id);
+            setFocusKey(`m${h.id}`);
+          }}
+        />
+      )}
+      {dialog?.kind === "account" && (
+        <AccountSettings
+          pseudo={snap.me.pseudo}
+          away={snap.me.away ?? ""}
+          setAway={(t) => b.away(t.trim())}
+          setPseudo={(p, w) => b.setPseudo(p.trim(), w)}
+          setPassword={(o, n) => b.setPassword(o, n)}
+          notifications={typeof Notification === "undefined" ? "unsupported" : Notification.permission}
+          askNotifications={() => Notification.requestPermission().then(() => setDialog({ kind: "account" }))}
+          logout={() => {
+            setDialog(null);
+            b.logout();
+          }}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === "place" && placeKey && (
+        <PlaceSettings
+          kind={placeKey.endsWith("/0") ? "server" : "channel"}
+          name={placeKey.endsWith("/0") ? placeConv?.server?.name ?? "" : (placeConv?.title ?? "").replace(/^#/, "")}
+          topic={placeConv?.topic ?? ""}
+          isPublic={placeConv?.isPublic ?? false}
+          canModerate={placeConv?.canModerate ?? false}
+          isOwner={placeConv?.isOwner ?? false}
+          invite={(p) => b.invite(p.trim(), placeKey)}
+          rename={(n) => b.rename(placeKey, n.trim())}
+          setTopic={(t) => b.topic(placeKey, t)}
+          setPublic={(on) => b.setPublic(placeKey, on)}
+          newChannel={(n) => b.newChannel(Number(placeKey.split("/")[0]), n.trim())}
+          leave={() => b.leave(placeKey)}
+          remove={() => b.del(placeKey)}
+          list={() => b.list(Number(placeKey.split("/")[0]))}
+          join={(k) => b.join(k)}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === "image" && (
+        <Dialog title={dialog.name} onClose={() => setDialog(null)} class="viewer">
+          <img src={dialog.url} alt={dialog.name} />
+          <div class="dialog-buttons">
+            <a href={dialog.url} download={dialog.name}>
+              Download
+            </a>
+            <button type="button" onClick={() => setDialog(null)}>
+              Close
+            </button>
+          </div>
+        </Dialog>
+      )}
+      {dialog?.kind === "delete" && (
+        <FormDialog title="Delete message" fields={[]} submit="Delete" danger onSubmit={() => b.remove(dialog.m.id)} onClose={() => setDialog(null)}>
+          <p>Delete this message for everyone?</p>
+          <blockquote>{dialog.m.text || dialog.m.file}</blockquote>
+        </FormDialog>
+      )}
+      {dialog?.kind === "kick" && conv && (
+        <FormDialog
+          title={`${dialog.ban ? "Ban" : "Kick"} ${b.pseudo(dialog.user)}`}
+          fields={[{ name: "reason", label: "Reason (optional)", required: false }]}
+          submit={dialog.ban ? "Ban" : "Kick"}
+          danger
+          onSubmit={(v) => (dialog.ban ? b.ban(Number(conv.key.split("/")[0]), dialog.user, v.reason.trim()) : b.kick(conv.key, dialog.user, v.reason.trim()))}
+          onClose={() => setDialog(null)}
+        />
+      )}
+    </div>
+  );
+}
+
+function typingText(names: string[]): string {
+  if (names.length === 0) return "";
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return "Several people are typing…";
+}
+
+interface BodyProps {
+  b: Backend;
+  conv: ConvView;
+  me: number;
+  myPseudo: string;
+  focusKey?: string;
+  onReply(m: MessageView): void;
+  onEdit(m: MessageView): void;
+  onDelete(m: MessageView): void;
+  onReact(m: MessageView): void;
+  onOpenImage(url: string, name: string): void;
+  fail(err: unknown): void;
+}
+
+/** The message list of one conversation (remounted per conversation). */
+function ConversationBody({ b, conv, me, myPseudo, focusKey, onReply, onEdit, onDelete, onReact, onOpenImage, fail }: BodyProps) {
+  // Game lines are worded once, in the order they came: blackjack lines
+  // name seats, which earlier lines said who holds.
+  const book = useRef(new GameBook());
+  const worded = useRef(new Map<string, GameView | null>());
+  const ctx = { me, pseudo: (t: number) => b.pseudo(t) };
+  const names = new Set(conv.members.map((x) => x.user.pseudo.toLowerCase()));
+  const known = (p: string) => names.has(p.toLowerCase());
+
+  const rows: Row[] = useMemo(() => {
+    const live = new Map<string, string>(); // game -> key of its newest line
+    for (const it of conv.items) if (it.kind === "game") live.set(it.game, it.key);
+    let prev: Item | null = null;
+    return conv.items.map((it) => {
+      const row = renderItem(it, prev);
+      prev = it;
+      return row;
+    });
+
+    function renderItem(it: Item, before: Item | null): Row {
+      if (it.kind === "notice") return { key: it.key, node: <p class="system-line">{it.text}</p> };
+      if (it.kind === "game") {
+        if (!worded.current.has(it.key)) worded.current.set(it.key, wordGame(it.game, it.payload, ctx, book.current));
+        return {
+          key: it.key,
+          node: (
+            <div class="msg">
+              <GameCard game={it.game} view={worded.current.get(it.key) ?? null} raw={it.payload} live={live.get(it.game) === it.key} onPlay={(g, p) => b.play(g, p)} />
+            </div>
+          ),
+        };
+      }
+      const m = it.m;
+      const first = !(before && before.kind === "msg" && before.m.author === m.author && m.time - before.m.time < 5 * 60 * 1000);
+      return {
+        key: it.key,
+        node: (
+          <Message
+            m={first === m.first ? m : { ...m, first }}
+            myPseudo={myPseudo}
+            known={known}
+            fileUrl={(name, thumb) => b.fileUrl(conv.key, name, thumb)}
+            onReply={onReply}
+            onEdit={onEdit}
+            onDelete={onDelete}
+            onReact={onReact}
+            onToggleReaction={(msg, emoji, mine) => (mine ? b.unreact(msg.id, emoji) : b.react(msg.id, emoji)).catch(fail)}
+            onJump={(id) => b.openAround(conv.key, id)}
+            onOpenImage={onOpenImage}
+            onRetry={(l) => b.retry(conv.key, l)}
+            onDiscard={(l) => b.discard(conv.key, l)}
+          />
+        ),
+      };
+    }
+  }, [conv.items, myPseudo, conv.members]);
+
+  return (
+    <MessageList
+      label="Messages"
+      rows={rows}
+      atNewest={conv.atNewest}
+      hasOlder={conv.hasOlder}
+      loading={conv.loading}
+      onNearTop={() => b.loadOlder(conv.key)}
+      onNearBottom={() => b.loadNewer(conv.key)}
+      onSeen={(key) => {
+        const id = Number(key.slice(1));
+        if (key.startsWith("m") && id) b.seen(conv.key, id);
+      }}
+      focusKey={focusKey}
+    />
+  );
+}

@@ -1,0 +1,75 @@
+import { useState } from "preact/hooks";
+import { audioName, duration, gifName, imageName, voiceName } from "./format";
+import { Icon } from "./Icon";
+
+// A file message: an image as its preview (a GIF as itself, so it plays),
+// a voice message as a player with its duration, anything else as a card
+// with a download link. URLs are same-origin /files/... paths that the
+// session's cookie authorizes.
+
+interface Props {
+  name: string;
+  url: string;
+  thumbUrl: string;
+  onOpenImage(url: string, name: string): void;
+}
+
+export function Attachment({ name, url, thumbUrl, onOpenImage }: Props) {
+  const [broken, setBroken] = useState(false);
+  if (imageName.test(name) && !broken) {
+    const gif = gifName.test(name);
+    return (
+      <div class="attachment">
+        <button type="button" class="plain" aria-label={`Open image ${name}`} onClick={() => onOpenImage(url, name)}>
+          <img src={gif ? url : thumbUrl} alt={name} loading="lazy" onError={() => setBroken(true)} />
+        </button>
+      </div>
+    );
+  }
+  if (audioName.test(name)) return <Voice name={name} url={url} voice={voiceName.test(name)} />;
+  return (
+    <div class="attachment">
+      <div class="file-card">
+        <span class="icon" aria-hidden="true">
+          <Icon name="file" />
+        </span>
+        <a href={url} download={name}>
+          {name}
+        </a>
+      </div>
+    </div>
+  );
+}
+
+function Voice({ name, url, voice }: { name: string; url: string; voice: boolean }) {
+  const [secs, setSecs] = useState<number | null>(null);
+
+  // Chromium's MediaRecorder writes WebM without a duration: the player
+  // says Infinity until it has seen the end. Seeking far past the end makes
+  // it find the real one; then it goes back to the start.
+  function meta(e: Event) {
+    const a = e.currentTarget as HTMLAudioElement;
+    if (isFinite(a.duration)) {
+      setSecs(a.duration);
+      return;
+    }
+    const found = () => {
+      if (!isFinite(a.duration)) return;
+      a.removeEventListener("durationchange", found);
+      setSecs(a.duration);
+      a.currentTime = 0;
+    };
+    a.addEventListener("durationchange", found);
+    a.currentTime = 1e9;
+  }
+
+  return (
+    <div class="attachment voice" role="group" aria-label={voice ? "Voice message" : `Audio ${name}`}>
+      <audio controls preload="metadata" src={url} onLoadedMetadata={meta} aria-label={voice ? "Voice message player" : name} />
+      <span class="duration" aria-label="Duration">
+        {secs === null ? "…" : duration(secs)}
+      </span>
+      {!voice && <a href={url} download={name}>{name}</a>}
+    </div>
+  );
+}

@@ -1,0 +1,275 @@
+// The Backend the components use, over the lib's SalonClient: views of
+// its state (views.ts), its actions by the page's names, and the memory
+// bound of the message window: a conversation keeps at most WINDOW
+// messages, dropping the end away from where the reader is going.
+
+import { SalonClient } from "../lib/client";
+import type { Invitation, State } from "../lib/store";
+import type { Arrival, Backend, ConvView, Snapshot } from "./backend";
+import type { Hit } from "./Search";
+import type { ChanRow } from "./Settings";
+import type { ConvKey, InviteView } from "./view";
+import { conversationView, gameConv, snapshot, userView } from "./views";
+
+/** Messages kept in memory (and so in the DOM) per conversation. */
+export const WINDOW = 300;
+
+export class LibBackend implements Backend {
+  private snapState: State | null = null;
+  private snap: Snapshot | null = null;
+  private convCache = new Map<ConvKey, { state: State; view: ConvView | null }>();
+  private lastTable: ConvKey | null = null;
+  private current: ConvKey | null = null;
+  private routes = new Map<number, ConvKey | null>();
+  private wasIn = false;
+
+  constructor(readonly client: SalonClient) {}
+
+  snapshot(): Snapshot {
+    const s = this.client.state;
+    if (this.snapState !== s || !this.snap) {
+      // A session logging in again after a reconnect stays on screen (its
+      // state is kept): only a logout or a refused login shows the form.
+      if (s.session.state === "in") this.wasIn = true;
+      if (s.session.state === "out") this.wasIn = false;
+      this.snap = snapshot(s, this.client.directs());
+      if (this.wasIn && !this.snap.loggedIn) this.snap = { ...this.snap, loggedIn: true };
+      this.snapState = s;
+    }
+    return this.snap;
+  }
+
+  conversation(key: ConvKey): ConvView | null {
+    const s = this.client.state;
+    const hit = this.convCache.get(key);
+    if (hit && hit.state === s) return hit.view;
+    const games = Object.values(s.games).flat();
+    games.sort((a, b) => a.seq - b.seq);
+    const prev = hit?.view ?? null;
+    for (const g of games) if (!this.routes.has(g.seq)) this.routes.set(g.seq, gameConv(g.payload) ?? this.lastTable);
+    let view = conversationView(s, key, games, (g) => this.routes.get(g.seq) ?? null);
+    // Keep the items array when nothing in it changed, so the list does
+    // not re-render for a presence change elsewhere.
+    if (view && prev && sameItems(prev, view)) view = { ...view, items: prev.items };
+    this.convCache.set(key, { state: s, view });
+    return view;
+  }
+
+  subscribe(fn: () => void): () => void {
+    return this.client.subscribe(fn);
+  }
+
+  onError(fn: (text: string) => void): () => void {
+    return this.client.onError((verb, reason) => fn(verb ? `${verb}: ${reason}` : reason));
+  }
+
+  onArrival(fn: (a: Arrival) => void): () => void {
+    return this.client.onMessage((m) => {
+      if (m.mine) return;
+      const s = this.client.state;
+      fn({
+        conv: m.message.conv,
+        from: userView(s, m.message.author).pseudo,
+        text: m.message.file ? `sent ${m.message.file}` : m.message.text,
+        mention: m.mention,
+        direct: m.direct,
+      });
+    });
+  }
+
+  pseudo(tag: number): string {
+    return userView(this.client.state, tag).pseudo;
+  }
+
+  login(pseudo: string, password: string) {
+    return this.client.login(pseudo, password);
+  }
+  register(pseudo: string, password: string) {
+    return this.client.register(pseudo, password);
+  }
+  logout() {
+    this.client.logout().catch(() => {});
+  }
+
+  open(key: ConvKey) {
+    this.current = key;
+    this.client.open(key).catch(() => {});
+  }
+  openAround(key: ConvKey, id: number) {
+    // Page back from the newest until the message is loaded (a search
+    // result is usually recent); bounded by the window.
+    const step = async () => {
+      await this.client.open(key);
+      // Until the lib can open a page at an id (REQUESTS.md), page back,
+      // keeping the window bounded; 100 pages is 5000 messages.
+      for (let i = 0; i < 100; i++) {
+        if (this.client.message(key, id)) return;
+        const more = await this.client.loadOlder(key);
+        this.client.trim(key, "older", WINDOW);
+        if (!more) return;
+      }
+    };
+    step().catch(() => {});
+  }
+  loadOlder(key: ConvKey) {
+    this.client
+      .loadOlder(key)
+      .then(() => this.client.trim(key, "older", WINDOW))
+      .catch(() => {});
+  }
+  loadNewer(key: ConvKey) {
+    this.client
+      .loadNewer(key)
+      .then(() => this.client.trim(key, "newer", WINDOW))
+      .catch(() => {});
+  }
+  seen(key: ConvKey, id: number) {
+    if (document.hidden) return;
+    this.client.markRead(key, id);
+  }
+
+  send(key: ConvKey, text: string) {
+    return this.client.sendMessage(key, text);
+  }
+  reply(id: number, text: string) {
+    return this.client.reply(this.current ?? "", id, text);
+  }
+  edit(id: number, text: string) {
+    return this.client.edit(id, text);
+  }
+  remove(id: number) {
+    return this.client.delete(id);
+  }
+  react(id: number, emoji: string) {
+    return this.client.react(id, emoji);
+  }
+  unreact(id: number, emoji: string) {
+    return this.client.unreact(id, emoji);
+  }
+  retry(key: ConvKey, local: number) {
+    this.client.retryPending(key, local).catch(() => {});
+  }
+  discard(key: ConvKey, local: number) {
+    this.client.discardPending(key, local);
+  }
+  typing(key: ConvKey) {
+    this.client.typing(key);
+  }
+  async find(key: ConvKey | null, text: string): Promise<Hit[]> {
+    const found = await this.client.find(key, text);
+    const s = this.client.state;
+    return found.map((m) => ({
+      id: m.id,
+      conv: m.conv,
+      where: this.placeName(m.conv),
+      authorName: userView(s, m.author).pseudo,
+      text: m.file ?? m.text,
+      time: m.time,
+    }));
+  }
+
+  private placeName(key: ConvKey): string {
+    const s = this.client.state;
+    const [sv, ch] = key.split("/").map(Number);
+    if (sv === 0) return `@${userView(s, ch).pseudo}`;
+    const srv = s.servers[sv];
+    return srv ? `${srv.name} #${srv.channels[ch]?.name ?? ch}` : key;
+  }
+
+  upload(key: ConvKey, file: File, progress: (sent: number, total: number) => void) {
+    return this.client.upload(key, file, file.name || "file", progress);
+  }
+  fileUrl(key: ConvKey, name: string, thumb: boolean) {
+    return this.client.fileURL(key, name, thumb);
+  }
+
+  newServer(name: string) {
+    return this.client.createServer(name);
+  }
+  newChannel(server: number, name: string) {
+    return this.client.createChannel(server, name);
+  }
+  befriend(pseudo: string) {
+    return this.client.befriend(pseudo);
+  }
+  async invite(pseudo: string, place: ConvKey) {
+    const tag = await this.client.who(pseudo);
+    return this.client.invite(tag, place);
+  }
+  private invitation(inv: InviteView): Invitation {
+    const i = this.client.state.invitations.find((x) => x.key === inv.key);
+    if (!i) throw new Error("That invitation is gone.");
+    return i;
+  }
+  accept(inv: InviteView) {
+    return this.client.acceptInvitation(this.invitation(inv));
+  }
+  decline(inv: InviteView) {
+    return this.client.declineInvitation(this.invitation(inv));
+  }
+  leave(place: ConvKey) {
+    return this.client.leave(place);
+  }
+  rename(place: ConvKey, name: string) {
+    return this.client.rename(place, name);
+  }
+  del(place: ConvKey) {
+    return this.client.remove(place);
+  }
+  topic(place: ConvKey, text: string) {
+    return this.client.topic(place, text);
+  }
+  setPublic(place: ConvKey, on: boolean) {
+    return this.client.setPublic(place, on);
+  }
+  async list(server: number): Promise<ChanRow[]> {
+    const rows = await this.client.list(server);
+    const s = this.client.state;
+    return rows.map((r) => ({
+      key: r.place,
+      name: r.name,
+      public: r.public,
+      members: r.members,
+      topic: r.topic,
+      joined: !!s.servers[server]?.channels[Number(r.place.split("/")[1])]?.members.includes(s.me),
+    }));
+  }
+  join(place: ConvKey) {
+    return this.client.join(place);
+  }
+  mod(place: ConvKey, user: number, on: boolean) {
+    return on ? this.client.mod(place, user) : this.client.unmod(place, user);
+  }
+  kick(place: ConvKey, user: number, reason: string) {
+    return this.client.kick(place, user, reason);
+  }
+  ban(server: number, user: number, reason: string) {
+    return this.client.ban(server, user, reason);
+  }
+  away(text: string) {
+    return this.client.away(text);
+  }
+  setPseudo(pseudo: string, password: string) {
+    return this.client.changePseudo(pseudo, password);
+  }
+  setPassword(old: string, next: string) {
+    return this.client.changePassword(old, next);
+  }
+  play(game: string, payload: string) {
+    // A table's answers to one player (help, balance, error) name no
+    // table: they show where the player last played.
+    this.lastTable = gameConv(payload) ?? this.current;
+    this.client.game(game, payload).catch(() => {});
+  }
+}
+
+function sameItems(a: ConvView, b: ConvView): boolean {
+  if (a.items.length !== b.items.length) return false;
+  for (let i = 0; i < a.items.length; i++) {
+    const x = a.items[i], y = b.items[i];
+    if (x.key !== y.key || x.kind !== y.kind) return false;
+    if (x.kind === "msg" && y.kind === "msg" && JSON.stringify(x.m) !== JSON.stringify(y.m)) return false;
+    if (x.kind === "notice" && y.kind === "notice" && x.text !== y.text) return false;
+  }
+  return true;
+}

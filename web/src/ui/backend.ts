@@ -1,0 +1,118 @@
+// What the page needs from the lib, in the page's own terms. adapt.ts
+// implements it over the lib's SalonClient; App knows only this.
+
+import type { ChanRow } from "./Settings";
+import type { Hit } from "./Search";
+import type { ConvKey, ConvLink, InviteView, MemberView, MessageView, ServerView, UserView } from "./view";
+
+export type ConnStatus = "connecting" | "online" | "reconnecting" | "offline";
+
+export type Item =
+  | { kind: "msg"; key: string; m: MessageView }
+  | { kind: "game"; key: string; game: string; payload: string }
+  | { kind: "notice"; key: string; text: string };
+
+export interface ConvView {
+  key: ConvKey;
+  /** "#general", or the other party's pseudo. */
+  title: string;
+  /** "Message #general", "Message @bob": the composer's name. */
+  composerLabel: string;
+  topic: string;
+  isPublic: boolean;
+  server?: ServerView;
+  user?: UserView;
+  items: Item[];
+  atNewest: boolean;
+  hasOlder: boolean;
+  loading: boolean;
+  typing: string[];
+  members: MemberView[];
+  canModerate: boolean;
+  isOwner: boolean;
+  /** The table address games use: "S C" / "0 U". */
+  addr: string;
+}
+
+export interface Snapshot {
+  status: ConnStatus;
+  /** When reconnecting: when the next try is (ms since the epoch). */
+  retryAt: number;
+  loggedIn: boolean;
+  me: UserView;
+  servers: ServerView[];
+  directs: ConvLink[];
+  invites: InviteView[];
+  unreadTotal: number;
+}
+
+export interface Upload {
+  id: number;
+  name: string;
+  sent: number;
+  total: number;
+  error?: string;
+}
+
+/** A live message for notifications: not from history, not one's own. */
+export interface Arrival {
+  conv: ConvKey;
+  from: string;
+  text: string;
+  mention: boolean;
+  direct: boolean;
+}
+
+export interface Backend {
+  snapshot(): Snapshot;
+  conversation(key: ConvKey): ConvView | null;
+  subscribe(fn: () => void): () => void;
+  onError(fn: (text: string) => void): () => void;
+  onArrival(fn: (a: Arrival) => void): () => void;
+  pseudo(tag: number): string;
+
+  login(pseudo: string, password: string): Promise<void>;
+  register(pseudo: string, password: string): Promise<void>;
+  logout(): void;
+
+  open(key: ConvKey): void;
+  openAround(key: ConvKey, id: number): void;
+  loadOlder(key: ConvKey): void;
+  loadNewer(key: ConvKey): void;
+  seen(key: ConvKey, id: number): void;
+
+  send(key: ConvKey, text: string): Promise<unknown>;
+  reply(id: number, text: string): Promise<unknown>;
+  edit(id: number, text: string): Promise<unknown>;
+  remove(id: number): Promise<unknown>;
+  react(id: number, emoji: string): Promise<unknown>;
+  unreact(id: number, emoji: string): Promise<unknown>;
+  typing(key: ConvKey): void;
+  retry(key: ConvKey, local: number): void;
+  discard(key: ConvKey, local: number): void;
+  find(key: ConvKey | null, text: string): Promise<Hit[]>;
+
+  upload(key: ConvKey, file: File, progress: (sent: number, total: number) => void): Promise<unknown>;
+  fileUrl(key: ConvKey, name: string, thumb: boolean): string;
+
+  newServer(name: string): Promise<unknown>;
+  newChannel(server: number, name: string): Promise<unknown>;
+  befriend(pseudo: string): Promise<unknown>;
+  invite(pseudo: string, place: ConvKey): Promise<unknown>;
+  accept(inv: InviteView): Promise<unknown>;
+  decline(inv: InviteView): Promise<unknown>;
+  leave(place: ConvKey): Promise<unknown>;
+  rename(place: ConvKey, name: string): Promise<unknown>;
+  del(place: ConvKey): Promise<unknown>;
+  topic(place: ConvKey, text: string): Promise<unknown>;
+  setPublic(place: ConvKey, on: boolean): Promise<unknown>;
+  list(server: number): Promise<ChanRow[]>;
+  join(place: ConvKey): Promise<unknown>;
+  mod(place: ConvKey, user: number, on: boolean): Promise<unknown>;
+  kick(place: ConvKey, user: number, reason: string): Promise<unknown>;
+  ban(server: number, user: number, reason: string): Promise<unknown>;
+  away(text: string): Promise<unknown>;
+  setPseudo(pseudo: string, password: string): Promise<unknown>;
+  setPassword(old: string, next: string): Promise<unknown>;
+  play(game: string, payload: string): void;
+}
