@@ -141,14 +141,19 @@ web/node_modules:
 web: | web/node_modules
 	cd web && $(NODE) build.mjs
 
+# The lib's tests include one against a real salond (over TCP), built here.
 web-test: | web/node_modules
 	cd web && $(NODE) node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
-	cd web && $(NODE) test/run.mjs
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/salond ./cmd/salond
+	cd web && SALOND=$(CURDIR)/$(BIN)/salond $(NODE) test/run.mjs
 
 web-check: web
-	@git diff --exit-code --stat -- web/dist || { echo "web/dist differs from its sources: run make web and commit web/dist"; exit 1; }
-	@untracked="$$(git ls-files --others --exclude-standard -- web/dist)"; \
-	if [ -n "$$untracked" ]; then echo "web/dist has files that are not committed:"; echo "$$untracked"; exit 1; fi
+	@changes="$$(git status --porcelain --untracked-files=all -- web/dist)"; \
+	if [ -n "$$changes" ]; then \
+		echo "web/dist is not what its sources build: run make web and commit web/dist"; \
+		echo "$$changes"; git --no-pager diff --stat -- web/dist; exit 1; \
+	fi
 
 clean:
 	rm -rf $(BIN)

@@ -133,7 +133,14 @@ test('nothing typed is lost: messages typed offline, and one sent but not echoed
   assert.equal(await lost, 101);
   assert.equal(await typed, 102);
   const sent = sockets[1].sent.filter((l) => !l.startsWith('PING'));
-  assert.deepEqual(sent.slice(0, 4), ['CAP REQ tags', 'IAM bob secret123', 'MSG 3 0 in flight', 'MSG 3 0 typed offline']);
+  // The one that was on the wire is looked for in the newest page first: not there, it goes again.
+  assert.deepEqual(sent.slice(0, 5), [
+    'CAP REQ tags',
+    'IAM bob secret123',
+    'HIST 3 0 0 50',
+    'MSG 3 0 in flight',
+    'MSG 3 0 typed offline',
+  ]);
   assert.deepEqual(client.state.conversations['3/0'].pending, []);
   assert.deepEqual(
     client.state.conversations['3/0'].messages.map((m) => m.text),
@@ -318,4 +325,71 @@ test('a slow game answer does not steal the answers of the commands sent after i
   assert.equal(await msg, 300);
   await refused;
   assert.deepEqual(client.state.errors, [], 'the ERR went to its request, not to a toast');
+});
+
+test('a message the server stored but never echoed before dying is not sent twice', async () => {
+  const stored: string[] = [];
+  let alive = true;
+  let nextId = 200;
+  const server = fakeServer(2, 'bob', (line, s) => {
+    if (!alive) return true;
+    const m = /^MSG 3 0 (.*)$/.exec(line);
+    if (m) {
+      stored.push(`@id=${nextId++};time=5 MSG 0 2 3 0 ${m[1]}`);
+      if (m[1] === 'stored, echo lost') {
+        alive = false; // stored, then the server dies before the echo
+        return true;
+      }
+      s.say(stored[stored.length - 1]);
+      return true;
+    }
+    if (line === 'HIST 3 0 0 50') {
+      s.say(...stored, `HIST 3 0 ${stored.length}`);
+      return true;
+    }
+    return false;
+  });
+  const { client, sockets, timers } = await loggedIn(server);
+  assert.equal(await client.sendMessage('3/0', 'before'), 200);
+  const lost = client.sendMessage('3/0', 'stored, echo lost');
+  await settle();
+  sockets[0].drop(1006);
+  const typed = client.sendMessage('3/0', 'typed offline');
+  alive = true;
+  timers.advance(timers.nextDelay()!);
+  sockets[1].open();
+  assert.equal(await lost, 201, 'found in the newest page');
+  assert.equal(await typed, 202);
+  const msgs = sockets[1].sent.filter((l) => l.startsWith('MSG'));
+  assert.deepEqual(msgs, ['MSG 3 0 typed offline'], 'the stored one is not sent again');
+  assert.deepEqual(
+    client.state.conversations['3/0'].messages.map((m) => m.text),
+    ['before', 'stored, echo lost', 'typed offline'],
+  );
+  assert.deepEqual(client.state.conversations['3/0'].pending, []);
+});
+
+test('what waits in the outbox is refused, not left hanging, when the re-login fails', async () => {
+  let refuse = false;
+  const { client, sockets, timers } = await loggedIn(
+    fakeServer(2, 'bob', (line, s) => {
+      if (refuse && line.startsWith('IAM')) {
+        s.say('ERR IAM wrong pseudo or password'); // the password was changed elsewhere
+        return true;
+      }
+      return false;
+    }),
+  );
+  sockets[0].drop();
+  const typed = assert.rejects(client.sendMessage('3/0', 'never sent'), /wrong pseudo or password/);
+  refuse = true;
+  timers.advance(timers.nextDelay()!);
+  sockets[1].open();
+  await typed;
+  assert.equal(client.state.session.state, 'out');
+  assert.deepEqual(
+    client.state.conversations['3/0'].pending.map((p) => p.state),
+    ['failed'],
+  );
+  assert.equal(timers.nextDelay(), null, 'no more attempts');
 });

@@ -134,3 +134,24 @@ test('onWire is called when a line is written, not when it is queued', () => {
   conn.send('B', () => wired.push('B'));
   assert.deepEqual(wired, ['A', 'B']);
 });
+
+test('a server that goes silent is asked with a PING, then given up on', () => {
+  const { conn, timers, sockets } = setup();
+  conn.start();
+  sockets[0].open();
+  conn.ready();
+  timers.advance(29_999);
+  sockets[0].say('MSG 0 1 3 0 still here'); // any line resets the wait
+  timers.advance(29_999);
+  assert.deepEqual(sockets[0].sent, []);
+  timers.advance(1);
+  assert.deepEqual(sockets[0].sent, ['PING alive']);
+  sockets[0].say('PONG alive');
+  timers.advance(30_000);
+  assert.deepEqual(sockets[0].sent, ['PING alive', 'PING alive']);
+  timers.advance(10_000); // no answer this time
+  assert.equal(conn.status.state, 'offline');
+  assert.equal(conn.status.reason, 'the server stopped answering');
+  timers.advance(timers.nextDelay()!);
+  assert.equal(sockets.length, 2);
+});

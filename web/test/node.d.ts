@@ -31,3 +31,26 @@ declare module 'node:assert/strict' {
   const assert: Assert;
   export default assert;
 }
+
+// For the test against a real salond (salond.test.ts): loosely typed on purpose.
+declare module 'node:net' {
+  export function connect(port: number, host: string): any;
+  export function createServer(): any;
+}
+declare module 'node:child_process' {
+  export function spawn(cmd: string, args: string[], opts?: any): any;
+}
+declare module 'node:fs' {
+  export function mkdtempSync(prefix: string): string;
+  export function writeFileSync(path: string, data: string): void;
+  export function rmSync(path: string, opts?: any): void;
+  export function existsSync(path: string): boolean;
+}
+declare module 'node:os' {
+  export function tmpdir(): string;
+}
+declare module 'node:path' {
+  export function join(...parts: string[]): string;
+  export function resolve(...parts: string[]): string;
+}
+declare const process: { env: Record<string, string | undefined>; cwd(): string };

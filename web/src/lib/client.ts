@@ -88,6 +88,10 @@ interface Request {
   claim?: (l: Line) => boolean;
   /** Its answer (a claimed line, or an ERR) came: later answers are not its own. */
   answered: boolean;
+  /** A message: where, what, and the newest id of conv when it went out. */
+  post?: { conv: ConvKey; text: string; mark: number };
+  /** Its lines as given to the outbox, when requeued. */
+  items?: object[];
   resolve: (lines: Line[]) => void;
   reject: (e: Error) => void;
 }
@@ -114,6 +118,8 @@ export class SalonClient {
   readonly store: Store;
   private conn: Connection;
   private inflight: Request[] = [];
+  /** Every request not yet settled, on the wire or in the outbox. */
+  private unsettled = new Set<Request>();
   private nextToken = 0;
   private nextLocal = 0;
   private creds: { pseudo: string; password: string; register: boolean } | null = null;
@@ -126,6 +132,8 @@ export class SalonClient {
   private typingSent = new Map<ConvKey, number>();
   private active: ConvKey | null = null;
   private histPromises = new Map<ConvKey, Promise<boolean>>();
+  /** Messages that were on the wire, unechoed, when a socket died. */
+  private uncertain: Request[] = [];
   private typingTimer: unknown = null;
   private readonly timers: Timers;
   private readonly fetchFn: typeof fetch;
@@ -231,10 +239,13 @@ export class SalonClient {
   async logout(): Promise<void> {
     this.creds = null;
     const done = () => {
-      if (this.typingTimer !== null) this.timers.clearTimeout(this.typingTimer);
-      this.typingTimer = null;
+      this.stopTypingTimer();
       this.conn.stop('logged out');
-      this.failAll(new ServerError('', 'logged out'));
+      const out = new ServerError('', 'logged out');
+      this.failAll(out);
+      for (const r of [...this.unsettled]) r.reject(out);
+      for (const w of this.loginWaiters.splice(0)) w.reject(out);
+      this.uncertain = [];
       this.store.reset();
     };
     if (!this.conn.online) {
@@ -290,9 +301,14 @@ export class SalonClient {
     const local = ++this.nextLocal;
     this.store.addPending({ local, conv, text, replyTo, state: 'queued', error: '' });
     let echo: number | null = null;
+    const post = { conv, text, mark: 0 };
     return this.request(line, verb, {
       retry: true,
-      onWire: () => this.store.updatePending(conv, local, { state: 'sent' }),
+      post,
+      onWire: () => {
+        post.mark = this.store.state.conversations[conv]?.newest ?? 0;
+        this.store.updatePending(conv, local, { state: 'sent' });
+      },
       // The server answers a connection's messages in order: the oldest
       // message in flight to conv takes the first echo of this user there
       // (whatever its text: a plugin may have rewritten it).
@@ -304,8 +320,11 @@ export class SalonClient {
         return true;
       },
     }).then(
-      () => {
+      (lines) => {
         this.store.updatePending(conv, local, null);
+        // Found stored after a reconnect (see settleUncertain).
+        const found = lines.find((l) => l.type === 'msg' && l.tags && l.from === this.store.state.me);
+        if (echo === null && found?.type === 'msg') echo = found.tags!.id;
         if (echo === null) throw new ServerError(verb, 'the server did not echo the message');
         return echo;
       },
@@ -403,6 +422,7 @@ export class SalonClient {
     }).then(
       (lines) => {
         this.histPromises.delete(conv);
+        this.store.settled('hist', conv);
         const end = lines.find((l) => l.type === 'end' && l.of === 'HIST');
         return end?.type === 'end' ? end.n >= PAGE_SIZE : false;
       },
@@ -418,6 +438,7 @@ export class SalonClient {
   /** find searches one conversation, or everywhere (scope null); results are newest first. */
   async find(scope: ConvKey | null, query: string): Promise<readonly Message[]> {
     await this.request(cmd.find(scope, query), 'FIND', { onWire: () => this.store.beginFind(scope, query) });
+    this.store.settled('find', null);
     return this.store.state.search?.results ?? [];
   }
 
@@ -432,6 +453,7 @@ export class SalonClient {
     const lines = await this.request(cmd.newServer(name), 'NEW');
     const t = lines.find((l) => l.type === 'place');
     if (t?.type !== 'place') throw new ServerError('NEW', 'the server did not name the new server');
+    this.store.created(t.place);
     return splitKey(t.place)[0];
   }
 
@@ -440,6 +462,7 @@ export class SalonClient {
     const lines = await this.request(cmd.newChannel(server, name), 'NEW');
     const t = lines.find((l) => l.type === 'place' && splitKey(l.place)[0] === server);
     if (t?.type !== 'place') throw new ServerError('NEW', 'the server did not name the new channel');
+    this.store.created(t.place);
     return t.place;
   }
 
@@ -698,6 +721,7 @@ export class SalonClient {
       onLine?: (l: Line) => void;
       claim?: (l: Line) => boolean;
       hint?: { conv: ConvKey; game: string };
+      post?: { conv: ConvKey; text: string; mark: number };
     } = {},
   ): Promise<Line[]> {
     return new Promise((resolve, reject) => {
@@ -710,13 +734,21 @@ export class SalonClient {
         error: null,
         answered: false,
         retry: o.retry ?? false,
-        resolve,
-        reject,
+        resolve: (lines) => {
+          this.unsettled.delete(req);
+          resolve(lines);
+        },
+        reject: (e) => {
+          this.unsettled.delete(req);
+          reject(e);
+        },
       };
+      this.unsettled.add(req);
       if (o.onWire) req.onWire = o.onWire;
       if (o.onLine) req.onLine = o.onLine;
       if (o.claim) req.claim = o.claim;
       if (o.hint) req.hint = o.hint;
+      if (o.post) req.post = o.post;
       this.enqueue(req, false);
     });
   }
@@ -736,6 +768,7 @@ export class SalonClient {
       },
       { line: cmd.ping(req.token) },
     ];
+    req.items = items;
     if (front) this.conn.requeue(items);
     else for (const it of items) this.conn.send(it.line, it.onWire);
   }
@@ -775,7 +808,8 @@ export class SalonClient {
     if (!lines.some((l) => l.type === 'me')) return this.loginFailed(new ServerError('IAM', 'the server did not log us in'));
     if (this.creds) this.creds = { ...this.creds, register: false };
     this.store.setSession({ ...this.store.state.session, state: 'in', error: '' });
-    this.conn.ready();
+    if (this.uncertain.length) this.settleUncertain();
+    else this.conn.ready();
     for (const w of this.loginWaiters.splice(0)) w.resolve();
     this.webToken().catch(() => {
       // The page shows files once filesReady; a refusal leaves it false.
@@ -786,13 +820,72 @@ export class SalonClient {
     this.startTypingTimer();
   }
 
+  // settleUncertain looks, before sending them again, for the messages that
+  // were on the wire without an echo when the last socket died: the server
+  // may have stored them. The newest page of each of their conversations
+  // tells: a message of this user with the same text, newer than what the
+  // conversation held when it went out, is it, and is not sent twice.
+  private settleUncertain(): void {
+    const reqs = this.uncertain.splice(0);
+    const convs = [...new Set(reqs.map((r) => r.post!.conv))];
+    const pages = convs.map((conv) =>
+      this.requestNow(cmd.hist(conv, 0, PAGE_SIZE), 'HIST', () => this.store.beginHist(conv, 0, PAGE_SIZE)).then(
+        () => this.store.settled('hist', conv),
+        () => undefined,
+      ),
+    );
+    void Promise.all(pages).then(() => {
+      const me = this.store.state.me;
+      const used = new Set<number>();
+      for (const r of reqs) {
+        const { conv, text, mark } = r.post!;
+        const m = this.store.state.conversations[conv]?.messages.find(
+          (x) => x.author === me && x.id > mark && x.text === text && !used.has(x.id),
+        );
+        if (!m) continue;
+        used.add(m.id);
+        if (r.items) this.conn.dropItems(r.items);
+        const [s, c] = splitKey(conv);
+        r.resolve([parseLine(`@id=${m.id};time=${m.time} MSG 0 ${me} ${s} ${c} ${m.text}`)]);
+      }
+      this.conn.ready();
+    });
+  }
+
+  // requestNow is request on a socket that is not ready yet (before the outbox goes).
+  private requestNow(line: string, verb: string, onWire: () => void): Promise<Line[]> {
+    return new Promise((resolve, reject) => {
+      const req: Request = {
+        token: 'w' + ++this.nextToken,
+        verb,
+        line,
+        lines: [],
+        start: 0,
+        error: null,
+        answered: false,
+        retry: false,
+        resolve,
+        reject,
+      };
+      const ok = this.conn.sendNow(line, () => {
+        this.inflight.push(req);
+        onWire();
+      });
+      if (!ok || !this.conn.sendNow(cmd.ping(req.token))) reject(new ServerError(verb, 'connection lost'));
+    });
+  }
+
   private loginFailed(e: Error): void {
     this.loggingIn = false;
     this.store.release();
     if (e instanceof ServerError && e.verb === '') return; // the connection dropped: the next one tries again
     this.creds = null;
+    this.stopTypingTimer();
     this.conn.stop(e.message);
     this.failAll(e);
+    // What waited in the outbox will not go either.
+    for (const r of [...this.unsettled]) r.reject(e);
+    this.uncertain = [];
     this.store.setSession({ state: 'out', pseudo: this.store.state.session.pseudo, error: e.message });
     for (const w of this.loginWaiters.splice(0)) w.reject(e);
   }
@@ -808,6 +901,7 @@ export class SalonClient {
       else r.reject(lostErr);
     }
     for (let i = requeue.length - 1; i >= 0; i--) this.enqueue(requeue[i], true);
+    for (const r of requeue) if (r.post && !this.uncertain.includes(r)) this.uncertain.push(r);
     for (const w of this.acks.splice(0)) {
       w.upload.failed ??= lostErr;
       w.reject(w.upload.failed);
@@ -901,6 +995,11 @@ export class SalonClient {
         return;
     }
     this.store.apply(l, hint);
+  }
+
+  private stopTypingTimer(): void {
+    if (this.typingTimer !== null) this.timers.clearTimeout(this.typingTimer);
+    this.typingTimer = null;
   }
 
   private startTypingTimer(): void {

@@ -46,6 +46,11 @@ export interface ConnectionOptions {
   maxDelay?: number;
   /** A socket that has not opened after this long is given up on (ms). */
   openTimeout?: number;
+  /** After this long without a line from the server, a PING asks whether it is
+   * still there (ms; a phone's sleeping tab may lose its socket without a close). */
+  keepalive?: number;
+  /** ... and without a line this long after that PING, the socket is given up on. */
+  answerTimeout?: number;
   random?: () => number;
   timers?: Timers;
 }
@@ -72,6 +77,8 @@ export class Connection {
   private attempt = 0;
   private retryTimer: unknown = null;
   private openTimer: unknown = null;
+  private aliveTimer: unknown = null;
+  private pinged = false;
   private st: ConnectionStatus = { state: 'idle', retryAt: null, attempt: 0, reason: '' };
   private readonly o: Required<Omit<ConnectionOptions, 'onClose' | 'onStatus'>> &
     Pick<ConnectionOptions, 'onClose' | 'onStatus'>;
@@ -87,6 +94,8 @@ export class Connection {
       minDelay: opts.minDelay ?? 500,
       maxDelay: opts.maxDelay ?? 15_000,
       openTimeout: opts.openTimeout ?? 10_000,
+      keepalive: opts.keepalive ?? 30_000,
+      answerTimeout: opts.answerTimeout ?? 10_000,
       random: opts.random ?? Math.random,
       timers: opts.timers ?? {
         setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
@@ -159,6 +168,11 @@ export class Connection {
     this.outbox.unshift(...lines);
   }
 
+  /** dropItems takes out of the outbox the very items given to requeue. */
+  dropItems(items: readonly object[]): void {
+    this.outbox = this.outbox.filter((q) => !items.includes(q));
+  }
+
   /** drop takes lines out of the outbox (a message the user withdrew). */
   drop(pred: (line: string) => boolean): void {
     this.outbox = this.outbox.filter((q) => !pred(q.line));
@@ -180,6 +194,25 @@ export class Connection {
     this.outbox = [];
     for (const item of q) this.write(item);
     this.setStatus({ state: 'online', retryAt: null, attempt: 0, reason: '' });
+    this.armKeepalive();
+  }
+
+  private armKeepalive(): void {
+    if (this.aliveTimer !== null) this.o.timers.clearTimeout(this.aliveTimer);
+    this.pinged = false;
+    this.aliveTimer = this.isReady ? this.o.timers.setTimeout(() => this.checkAlive(), this.o.keepalive) : null;
+  }
+
+  private checkAlive(): void {
+    this.aliveTimer = null;
+    if (!this.online || !this.sock) return;
+    if (this.pinged) {
+      this.closeSocket('the server stopped answering');
+      return;
+    }
+    this.pinged = true;
+    this.write({ line: 'PING alive' });
+    this.aliveTimer = this.o.timers.setTimeout(() => this.checkAlive(), this.o.answerTimeout);
   }
 
   /** closeSocket ends the current socket as a network failure would: the connection tries again. */
@@ -239,6 +272,7 @@ export class Connection {
       let line = ev.data;
       if (line.endsWith('\r\n')) line = line.slice(0, -2);
       else if (line.endsWith('\n')) line = line.slice(0, -1);
+      if (this.isReady) this.armKeepalive();
       if (line !== '') this.o.onLine(line);
     };
     s.onclose = (ev) => this.closed(s, ev.reason || (ev.code === 1006 ? 'connection lost' : 'closed by the server'));
@@ -252,6 +286,8 @@ export class Connection {
     s.onopen = s.onmessage = s.onclose = s.onerror = null;
     this.sock = null;
     this.isReady = false;
+    if (this.aliveTimer !== null) this.o.timers.clearTimeout(this.aliveTimer);
+    this.aliveTimer = null;
     if (this.openTimer !== null) {
       this.o.timers.clearTimeout(this.openTimer);
       this.openTimer = null;
@@ -272,7 +308,8 @@ export class Connection {
   private clearTimers(): void {
     if (this.retryTimer !== null) this.o.timers.clearTimeout(this.retryTimer);
     if (this.openTimer !== null) this.o.timers.clearTimeout(this.openTimer);
-    this.retryTimer = this.openTimer = null;
+    if (this.aliveTimer !== null) this.o.timers.clearTimeout(this.aliveTimer);
+    this.retryTimer = this.openTimer = this.aliveTimer = null;
   }
 
   private setStatus(s: ConnectionStatus): void {

@@ -493,6 +493,16 @@ export class Store {
     this.setConv({ ...c, pending });
   }
 
+  /** created notes that this user made a server ("S/0": it owns it) or a
+   * channel (it moderates it): the server says so only in later bursts. */
+  created(place: ConvKey): void {
+    const [s, c] = splitKey(place);
+    const srv = this.s.servers[s];
+    if (!srv) return;
+    if (c === 0) this.setServer({ ...srv, owner: this.s.me });
+    else this.patchChannel(place, (ch) => ({ moderators: withOne(ch.moderators, this.s.me) }));
+  }
+
   /** markRead moves this user's marker (as READ does) and recounts. */
   markRead(conv: ConvKey, id: number): void {
     const c = this.s.conversations[conv];
@@ -1051,6 +1061,25 @@ export class Store {
       hasNewer,
       newest: Math.max(c.newest, messages.length ? messages[messages.length - 1].id : 0),
     });
+  }
+
+  /** settled says the request's PONG came: a HIST or FIND whose end line did
+   * not (it never should) stops waiting, so its conversation's lines are not
+   * taken for history from then on. */
+  settled(kind: 'hist' | 'find', conv: ConvKey | null): void {
+    const i = this.reads.findIndex((r) => r.kind === kind && (r.kind === 'find' || r.conv === conv));
+    if (i !== 0) return;
+    const r = this.reads.shift()!;
+    if (r.kind === 'find') {
+      if (this.s.search) this.set({ search: { ...this.s.search, done: true } });
+      return;
+    }
+    // Without its end line the page proves nothing about what it lacks:
+    // its messages are added, nothing is taken away.
+    const c = this.conv(r.conv);
+    let messages = c.messages;
+    for (const m of r.page) messages = insertById(messages, m);
+    this.setConv({ ...c, messages, loading: this.reads.some((x) => x.kind === 'hist' && x.conv === r.conv) });
   }
 
   private refused(kind: 'hist' | 'find'): void {

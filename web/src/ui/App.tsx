@@ -112,6 +112,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
   const fail = (err: unknown) => toast(err instanceof Error ? err.message : String(err));
 
   useEffect(() => b.onError((text) => toast(text)), [b]);
+  useEffect(() => b.onNotice((text) => toast(text, true)), [b]);
 
   // A mention or a direct message while the tab is hidden: a desktop
   // notification, when the user allowed them.
@@ -174,7 +175,15 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
   const placeConv = placeKey ? b.conversation(placeKey) : null;
 
   return (
-    <div class={"shell" + (drawer ? " drawer-open" : "") + (membersOpen ? " members-open" : "")}>
+    <div
+      class={"shell" + (drawer ? " drawer-open" : "") + (membersOpen ? " members-open" : "")}
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && (drawer || membersOpen)) {
+          setDrawer(false);
+          setMembersOpen(false);
+        }
+      }}
+    >
       <div class={"conn conn-" + snap.status} role="status" aria-label="Connection">
         {status}
       </div>
@@ -264,6 +273,8 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
               me={snap.me.tag}
               myPseudo={snap.me.pseudo}
               focusKey={focusKey}
+              onFocused={() => setFocusKey(undefined)}
+              onJump={setFocusKey}
               onReply={(m) => {
                 setMode({ kind: "reply", id: String(m.id), label: m.authorName });
                 setFocusToken((t) => t + 1);
@@ -308,7 +319,16 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
                 members={conv.members.map((m) => m.user.pseudo).filter((p) => p !== snap.me.pseudo)}
                 focusToken={focusToken}
                 onSend={(text, m) => {
-                  const p = m?.kind === "edit" ? b.edit(Number(m.id), text) : m?.kind === "reply" ? b.reply(Number(m.id), text) : b.send(conv.key, text);
+                  // "/roll 2d6" and other plugin verbs: /VERB args.
+                  const verb = /^\/([a-zA-Z]+)(\s.*)?$/.exec(text);
+                  const p =
+                    m?.kind === "edit"
+                      ? b.edit(Number(m.id), text)
+                      : m?.kind === "reply"
+                        ? b.reply(Number(m.id), text)
+                        : verb
+                          ? b.command(verb[1].toUpperCase() + (verb[2] ?? ""))
+                          : b.send(conv.key, text);
                   return p.catch((err) => {
                     fail(err);
                     throw err;
@@ -347,6 +367,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
             onMod={(tag, on) => b.mod(conv.key, tag, on).catch(fail)}
             onKick={(tag) => setDialog({ kind: "kick", user: tag, ban: false })}
             onBan={(tag) => setDialog({ kind: "kick", user: tag, ban: true })}
+            onUnfriend={conv.user && snap.friends.includes(conv.user.tag) ? (tag) => b.unfriend(tag).catch(fail) : undefined}
           />
         )}
         <button type="button" class="scrim" aria-label="Close" tabIndex={-1} onClick={() => (setDrawer(false), setMembersOpen(false))} />
@@ -427,6 +448,8 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
           remove={() => b.del(placeKey)}
           list={() => b.list(Number(placeKey.split("/")[0]))}
           join={(k) => b.join(k)}
+          bans={() => b.bans(Number(placeKey.split("/")[0]))}
+          unban={(u) => b.unban(Number(placeKey.split("/")[0]), u)}
           onClose={() => setDialog(null)}
         />
       )}
@@ -476,6 +499,8 @@ interface BodyProps {
   me: number;
   myPseudo: string;
   focusKey?: string;
+  onFocused(): void;
+  onJump(key: string): void;
   onReply(m: MessageView): void;
   onEdit(m: MessageView): void;
   onDelete(m: MessageView): void;
@@ -485,7 +510,7 @@ interface BodyProps {
 }
 
 /** The message list of one conversation (remounted per conversation). */
-function ConversationBody({ b, conv, me, myPseudo, focusKey, onReply, onEdit, onDelete, onReact, onOpenImage, fail }: BodyProps) {
+function ConversationBody({ b, conv, me, myPseudo, focusKey, onFocused, onJump, onReply, onEdit, onDelete, onReact, onOpenImage, fail }: BodyProps) {
   // Game lines are worded once, in the order they came: blackjack lines
   // name seats, which earlier lines said who holds.
   const book = useRef(new GameBook());
@@ -532,7 +557,10 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onReply, onEdit, on
             onDelete={onDelete}
             onReact={onReact}
             onToggleReaction={(msg, emoji, mine) => (mine ? b.unreact(msg.id, emoji) : b.react(msg.id, emoji)).catch(fail)}
-            onJump={(id) => b.openAround(conv.key, id)}
+            onJump={(id) => {
+              b.openAround(conv.key, id);
+              onJump(`m${id}`);
+            }}
             onOpenImage={onOpenImage}
             onRetry={(l) => b.retry(conv.key, l)}
             onDiscard={(l) => b.discard(conv.key, l)}
@@ -556,6 +584,7 @@ function ConversationBody({ b, conv, me, myPseudo, focusKey, onReply, onEdit, on
         if (key.startsWith("m") && id) b.seen(conv.key, id);
       }}
       focusKey={focusKey}
+      onFocused={onFocused}
     />
   );
 }

@@ -33,11 +33,56 @@ export function Attachment({ name, url, thumbUrl, onOpenImage }: Props) {
         <span class="icon" aria-hidden="true">
           <Icon name="file" />
         </span>
-        <a href={url} download={name}>
-          {name}
-        </a>
+        <Download url={url} name={name} />
       </div>
     </div>
+  );
+}
+
+// A download with its progress: fetched by the page (same origin, the
+// files cookie), then handed to the browser as a blob. The link works as
+// an ordinary download too, should the fetch fail.
+function Download({ url, name }: { url: string; name: string }) {
+  const [done, setDone] = useState<{ got: number; total: number } | null>(null);
+  async function get(e: Event) {
+    if (!window.ReadableStream || done) return;
+    e.preventDefault();
+    try {
+      const res = await fetch(url, { credentials: "same-origin" });
+      if (!res.ok || !res.body) throw new Error(String(res.status));
+      const total = Number(res.headers.get("Content-Length") ?? 0);
+      const reader = res.body.getReader();
+      const parts: BlobPart[] = [];
+      let got = 0;
+      setDone({ got, total });
+      for (;;) {
+        const { done: end, value } = await reader.read();
+        if (end) break;
+        parts.push(value);
+        got += value.length;
+        setDone({ got, total });
+      }
+      const blob = URL.createObjectURL(new Blob(parts, { type: res.headers.get("Content-Type") ?? "application/octet-stream" }));
+      const a = document.createElement("a");
+      a.href = blob;
+      a.download = name;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(blob), 10000);
+    } catch {
+      location.assign(url);
+    } finally {
+      setDone(null);
+    }
+  }
+  return (
+    <>
+      <a href={url} download={name} onClick={get}>
+        {name}
+      </a>
+      {done && <progress max={done.total || 1} value={done.got} aria-label={`Downloading ${name}`} />}
+    </>
   );
 }
 

@@ -16,7 +16,7 @@ interface Props {
 export function GameCard({ game, view, raw, onPlay, live }: Props) {
   return (
     <div class={"game" + (view?.error ? " error" : "")} role="group" aria-label={`${game} table`}>
-      <span class="game-name">{game}</span>
+      <span class="game-name">{game === "ROLL" ? "dice" : game === "holdem" ? "hold'em" : game}</span>
       {view ? <Pieces pieces={view.pieces} /> : <span class="raw">{raw}</span>}
       {live && view?.actions && view.actions.length > 0 && (
         <div class="game-actions">

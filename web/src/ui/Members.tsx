@@ -17,6 +17,8 @@ interface Props {
   onMod(tag: number, on: boolean): void;
   onKick(tag: number): void;
   onBan(tag: number): void;
+  /** In a direct conversation with a friend: end the friendship. */
+  onUnfriend?(tag: number): void;
 }
 
 export function Members(p: Props) {
@@ -58,6 +60,11 @@ export function Members(p: Props) {
                   <button type="button" onClick={() => p.onMessage(m.user.tag)}>
                     Message
                   </button>
+                  {p.onUnfriend && (
+                    <button type="button" onClick={() => p.onUnfriend?.(m.user.tag)}>
+                      Remove friend
+                    </button>
+                  )}
                   {p.canModerate && !m.owner && (
                     <>
                       {(p.isChannel || p.isOwner) && (

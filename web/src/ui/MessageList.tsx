@@ -32,11 +32,13 @@ interface Props {
   onSeen(key: string): void;
   /** A row to bring into view and focus (a search result), once. */
   focusKey?: string;
+  /** The row of focusKey was brought into view: the caller forgets it. */
+  onFocused?(): void;
 }
 
 const edge = 800; // px from an end at which the next page is asked for
 
-export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTop, onNearBottom, onSeen, focusKey }: Props) {
+export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTop, onNearBottom, onSeen, focusKey, onFocused }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLUListElement>(null);
   const anchor = useRef<{ key: string; offset: number } | "bottom">("bottom");
@@ -99,6 +101,13 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
     return () => ro.disconnect();
   }, []);
 
+  // What arrived while the tab was hidden is read when it shows again.
+  useEffect(() => {
+    const v = () => !document.hidden && check();
+    document.addEventListener("visibilitychange", v);
+    return () => document.removeEventListener("visibilitychange", v);
+  });
+
   useEffect(() => {
     if (!focusKey) return;
     const li = list.current?.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"]`);
@@ -107,6 +116,7 @@ export function MessageList({ label, rows, atNewest, hasOlder, loading, onNearTo
       setActive(focusKey);
       li.focus();
       note();
+      onFocused?.();
     }
   }, [focusKey, rows]);
 

@@ -95,6 +95,8 @@ export interface PlaceProps {
   remove(): Promise<unknown>;
   list(): Promise<ChanRow[]>;
   join(key: string): Promise<unknown>;
+  bans(): Promise<{ user: number; name: string; reason: string }[]>;
+  unban(user: number): Promise<unknown>;
   onClose(): void;
 }
 
@@ -105,6 +107,7 @@ export function PlaceSettings(p: PlaceProps) {
       <Action title={`Invite to this ${what}`} fields={[{ name: "pseudo", label: "Pseudo" }]} button="Invite" run={(v) => p.invite(v.pseudo)} />
       {p.kind === "server" && <Action title="Create a channel" fields={[{ name: "name", label: "Channel name" }]} button="Create channel" run={(v) => p.newChannel(v.name)} />}
       {p.kind === "server" && <ChannelList list={p.list} join={p.join} />}
+      {p.kind === "server" && p.canModerate && <BanList bans={p.bans} unban={p.unban} />}
       {p.canModerate && (
         <Action title="Topic" fields={[{ name: "topic", label: "Topic", value: p.topic, required: false }]} button="Set topic" run={(v) => p.setTopic(v.topic)} />
       )}
@@ -218,5 +221,41 @@ export function AccountSettings(p: AccountProps) {
         </button>
       </div>
     </Dialog>
+  );
+}
+
+function BanList({ bans, unban }: { bans: PlaceProps["bans"]; unban(user: number): Promise<unknown> }) {
+  const [rows, setRows] = useState<{ user: number; name: string; reason: string }[] | null>(null);
+  const [error, setError] = useState("");
+  const load = () =>
+    bans()
+      .then(setRows)
+      .catch((e) => setError(String(e?.message ?? e)));
+  return (
+    <section aria-label="Banned users" class="settings-action">
+      <h3>Banned users</h3>
+      {error && <p class="form-error">{error}</p>}
+      {rows === null ? (
+        <button type="button" onClick={load}>
+          Show bans
+        </button>
+      ) : rows.length === 0 ? (
+        <p>Nobody is banned.</p>
+      ) : (
+        <ul class="chan-list">
+          {rows.map((r) => (
+            <li key={r.user}>
+              <span>
+                {r.name}
+                {r.reason && <small> — {r.reason}</small>}
+              </span>
+              <button type="button" aria-label={`Unban ${r.name}`} onClick={() => unban(r.user).then(load, (e) => setError(String(e?.message ?? e)))}>
+                Unban
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

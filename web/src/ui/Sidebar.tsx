@@ -163,7 +163,7 @@ function ConvButton({ link, prefix, current, onOpen }: { link: ConvLink; prefix?
   const extra = [
     link.user ? (link.user.online ? (link.user.away ? "away" : "online") : "offline") : "",
     link.unread ? `${count(link.unread)} unread` : "",
-    link.mentions ? `${count(link.mentions)} mentions` : "",
+    link.mentions ? `${count(link.mentions)} ${link.mentions === 1 ? "mention" : "mentions"}` : "",
   ]
     .filter(Boolean)
     .join(", ");

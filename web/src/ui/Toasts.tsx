@@ -10,12 +10,12 @@ export interface Toast {
 
 export function Toasts({ toasts, onDismiss }: { toasts: Toast[]; onDismiss(id: number): void }) {
   return (
-    <ul class="toasts" role="alert" aria-label="Notices">
+    <div class="toasts" role="alert" aria-label="Notices">
       {toasts.map((t) => (
-        <li key={t.id} class={"toast" + (t.info ? " info" : "")} onClick={() => onDismiss(t.id)}>
+        <p key={t.id} class={"toast" + (t.info ? " info" : "")} onClick={() => onDismiss(t.id)}>
           {t.text}
-        </li>
+        </p>
       ))}
-    </ul>
+    </div>
   );
 }

@@ -9,7 +9,7 @@ import type { Arrival, Backend, ConvView, Snapshot } from "./backend";
 import type { Hit } from "./Search";
 import type { ChanRow } from "./Settings";
 import type { ConvKey, InviteView } from "./view";
-import { conversationView, gameConv, snapshot, userView } from "./views";
+import { conversationView, snapshot, userView } from "./views";
 
 /** Messages kept in memory (and so in the DOM) per conversation. */
 export const WINDOW = 300;
@@ -18,10 +18,9 @@ export class LibBackend implements Backend {
   private snapState: State | null = null;
   private snap: Snapshot | null = null;
   private convCache = new Map<ConvKey, { state: State; view: ConvView | null }>();
-  private lastTable: ConvKey | null = null;
   private current: ConvKey | null = null;
-  private routes = new Map<number, ConvKey | null>();
   private wasIn = false;
+  private made = { servers: new Set<number>(), channels: new Set<ConvKey>() };
 
   constructor(readonly client: SalonClient) {}
 
@@ -43,14 +42,12 @@ export class LibBackend implements Backend {
     const s = this.client.state;
     const hit = this.convCache.get(key);
     if (hit && hit.state === s) return hit.view;
-    const games = Object.values(s.games).flat();
-    games.sort((a, b) => a.seq - b.seq);
     const prev = hit?.view ?? null;
-    for (const g of games) if (!this.routes.has(g.seq)) this.routes.set(g.seq, gameConv(g.payload) ?? this.lastTable);
-    let view = conversationView(s, key, games, (g) => this.routes.get(g.seq) ?? null);
+    let view = conversationView(s, key, this.made);
     // Keep the items array when nothing in it changed, so the list does
     // not re-render for a presence change elsewhere.
     if (view && prev && sameItems(prev, view)) view = { ...view, items: prev.items };
+    if (view && prev && JSON.stringify(prev.members) === JSON.stringify(view.members)) view = { ...view, members: prev.members };
     this.convCache.set(key, { state: s, view });
     return view;
   }
@@ -61,6 +58,22 @@ export class LibBackend implements Backend {
 
   onError(fn: (text: string) => void): () => void {
     return this.client.onError((verb, reason) => fn(verb ? `${verb}: ${reason}` : reason));
+  }
+
+  /** Kicks and deletions of places this user was in, as sentences. */
+  onNotice(fn: (text: string) => void): () => void {
+    let seen = Math.max(0, ...this.client.state.notices.map((n) => n.seq));
+    return this.client.subscribe(() => {
+      const s = this.client.state;
+      for (const n of s.notices) {
+        if (n.seq <= seen) continue;
+        seen = n.seq;
+        const where = n.place ? this.placeName(n.place) : "";
+        if (n.kind === "kicked")
+          fn(`${userView(s, n.actor).pseudo} removed you from ${where}${n.reason ? `: ${n.reason}` : ""}`);
+        else fn(`${where || "A place you were in"} was deleted`);
+      }
+    });
   }
 
   onArrival(fn: (a: Arrival) => void): () => void {
@@ -183,14 +196,23 @@ export class LibBackend implements Backend {
     return this.client.fileURL(key, name, thumb);
   }
 
-  newServer(name: string) {
-    return this.client.createServer(name);
+  async newServer(name: string) {
+    const tag = await this.client.createServer(name);
+    this.made.servers.add(tag);
+    this.convCache.clear();
+    return tag;
   }
-  newChannel(server: number, name: string) {
-    return this.client.createChannel(server, name);
+  async newChannel(server: number, name: string) {
+    const key = await this.client.createChannel(server, name);
+    this.made.channels.add(key);
+    this.convCache.clear();
+    return key;
   }
   befriend(pseudo: string) {
     return this.client.befriend(pseudo);
+  }
+  unfriend(tag: number) {
+    return this.client.unfriend(tag);
   }
   async invite(pseudo: string, place: ConvKey) {
     const tag = await this.client.who(pseudo);
@@ -246,6 +268,13 @@ export class LibBackend implements Backend {
   ban(server: number, user: number, reason: string) {
     return this.client.ban(server, user, reason);
   }
+  async bans(server: number) {
+    const list = await this.client.bans(server);
+    return list.map((b) => ({ user: b.user, name: this.pseudo(b.user), reason: b.reason }));
+  }
+  unban(server: number, user: number) {
+    return this.client.unban(server, user);
+  }
   away(text: string) {
     return this.client.away(text);
   }
@@ -256,10 +285,12 @@ export class LibBackend implements Backend {
     return this.client.changePassword(old, next);
   }
   play(game: string, payload: string) {
-    // A table's answers to one player (help, balance, error) name no
-    // table: they show where the player last played.
-    this.lastTable = gameConv(payload) ?? this.current;
-    this.client.game(game, payload).catch(() => {});
+    // Answers that name no table (help, balance, error) show where the
+    // command was given.
+    this.client.game(game, payload, this.current ?? undefined).catch(() => {});
+  }
+  command(line: string) {
+    return this.client.command(line, this.current ?? undefined);
   }
 }
 

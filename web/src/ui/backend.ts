@@ -44,6 +44,7 @@ export interface Snapshot {
   directs: ConvLink[];
   invites: InviteView[];
   unreadTotal: number;
+  friends: number[];
 }
 
 export interface Upload {
@@ -69,6 +70,7 @@ export interface Backend {
   subscribe(fn: () => void): () => void;
   onError(fn: (text: string) => void): () => void;
   onArrival(fn: (a: Arrival) => void): () => void;
+  onNotice(fn: (text: string) => void): () => void;
   pseudo(tag: number): string;
 
   login(pseudo: string, password: string): Promise<void>;
@@ -98,6 +100,7 @@ export interface Backend {
   newServer(name: string): Promise<unknown>;
   newChannel(server: number, name: string): Promise<unknown>;
   befriend(pseudo: string): Promise<unknown>;
+  unfriend(tag: number): Promise<unknown>;
   invite(pseudo: string, place: ConvKey): Promise<unknown>;
   accept(inv: InviteView): Promise<unknown>;
   decline(inv: InviteView): Promise<unknown>;
@@ -111,8 +114,12 @@ export interface Backend {
   mod(place: ConvKey, user: number, on: boolean): Promise<unknown>;
   kick(place: ConvKey, user: number, reason: string): Promise<unknown>;
   ban(server: number, user: number, reason: string): Promise<unknown>;
+  bans(server: number): Promise<{ user: number; name: string; reason: string }[]>;
+  unban(server: number, user: number): Promise<unknown>;
   away(text: string): Promise<unknown>;
   setPseudo(pseudo: string, password: string): Promise<unknown>;
   setPassword(old: string, next: string): Promise<unknown>;
   play(game: string, payload: string): void;
+  /** A plugin verb typed as /verb args (ROLL 2d6). */
+  command(line: string): Promise<unknown>;
 }

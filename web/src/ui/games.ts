@@ -77,6 +77,11 @@ function balanceWord(staked: string, paid: string): string {
  * lines, so lines must be worded in the order they arrived.
  */
 export function wordGame(game: string, payload: string, ctx: GameContext, book: GameBook): GameView | null {
+  if (game === "ROLL") {
+    // The dice plugin's answer to ROLL: "2d6+1 4 + 2 + 1 = 7".
+    const [expr, ...rest] = payload.trim().split(" ");
+    return rest.length ? { pieces: [`you roll ${expr}: ${rest.join(" ")}`] } : null;
+  }
   if (!known.has(game)) return null;
   const f = payload.trim().split(/ +/);
   if (f.length === 0 || f[0] === "") return null;

@@ -3,7 +3,7 @@
 // store gives new objects only along the path of a change, so a view is
 // rebuilt only when what it shows changed.
 
-import { indexOfId, type Conversation, type GameLine, type Message, type State } from "../lib/store";
+import { indexOfId, type Conversation, type Message, type State } from "../lib/store";
 import { mentions as mentionSpans } from "../lib/mention";
 import type { ConnStatus, ConvView, Item, Snapshot } from "./backend";
 import type { ConvKey, ConvLink, InviteView, MemberView, MessageView, ServerView, UserView } from "./view";
@@ -71,15 +71,8 @@ export function snapshot(s: State, directs: number[]): Snapshot {
     directs: dms,
     invites,
     unreadTotal,
+    friends: [...s.friends],
   };
-}
-
-/** The table address a game line names: "verb S C ...". */
-export function gameConv(payload: string): ConvKey | null {
-  const f = payload.trim().split(/ +/);
-  if (f.length < 3 || !/^(0|[1-9][0-9]*)$/.test(f[1]) || !/^(0|[1-9][0-9]*)$/.test(f[2])) return null;
-  if (f[1] === "0" && f[2] === "0") return null;
-  return `${f[1]}/${f[2]}`;
 }
 
 export function messageView(s: State, c: Conversation, m: Message, canModerate: boolean): MessageView {
@@ -115,12 +108,11 @@ export function messageView(s: State, c: Conversation, m: Message, canModerate: 
 }
 
 /**
- * conversationView builds what the conversation on screen shows. games are
- * the game lines the page has seen, routed to the conversation their
- * address names (or, for a table's answers to one player, to where that
- * player last played): route says which.
+ * conversationView builds what the conversation on screen shows: its
+ * messages, what is waiting to be sent, and the game lines the lib keeps
+ * for it (those naming it, and the answers to commands typed in it).
  */
-export function conversationView(s: State, key: ConvKey, games: GameLine[], route: (g: GameLine) => ConvKey | null): ConvView | null {
+export function conversationView(s: State, key: ConvKey, made: { servers: Set<number>; channels: Set<ConvKey> } = { servers: new Set(), channels: new Set() }): ConvView | null {
   const [sv, ch] = key.split("/").map(Number);
   const c: Conversation | undefined = s.conversations[key];
   let title: string, label: string, topic = "", isPublic = false;
@@ -140,17 +132,20 @@ export function conversationView(s: State, key: ConvKey, games: GameLine[], rout
     label = `Message #${chan.name}`;
     topic = chan.topic;
     isPublic = chan.public;
-    isOwner = srv.owner === s.me;
-    canModerate = isOwner || srv.moderators.includes(s.me) || chan.moderators.includes(s.me);
+    // The OWNER and MOD lines come in a login burst: what this page
+    // created since, it owns or moderates without being told.
+    const owner = srv.owner || (made.servers.has(sv) ? s.me : 0);
+    isOwner = owner === s.me;
+    canModerate = isOwner || srv.moderators.includes(s.me) || chan.moderators.includes(s.me) || made.channels.has(key);
     const list = ch === 0 ? srv.channels[0]?.members ?? [] : chan.members;
     members = list
       .map((t) => ({
         user: userView(s, t),
-        owner: srv.owner === t,
+        owner: owner === t,
         mod: srv.moderators.includes(t) || chan.moderators.includes(t),
       }))
       .sort((a, b) => Number(b.owner) - Number(a.owner) || Number(b.mod) - Number(a.mod) || a.user.pseudo.localeCompare(b.user.pseudo));
-    server = { tag: srv.tag, name: srv.name, owner: srv.owner, channels: [], unread: 0, mentions: 0 };
+    server = { tag: srv.tag, name: srv.name, owner, channels: [], unread: 0, mentions: 0 };
   }
 
   const items: Item[] = [];
@@ -180,7 +175,7 @@ export function conversationView(s: State, key: ConvKey, games: GameLine[], rout
   }
   // Game lines interleave with messages by time (they are not stored by
   // the server: what arrived while the page was open).
-  const mine = games.filter((g) => route(g) === key);
+  const mine = c?.games ?? [];
   if (mine.length > 0 && !c?.hasNewer) {
     const oldest = msgs.length > 0 && c?.hasOlder ? msgs[0].time : 0;
     for (const g of mine) {
