@@ -55,7 +55,7 @@ func main() {
 	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
 	flag.StringVar(&o.salondNoIndex, "salond-noindex", "bin/salond-noindex", "salond built with the salon_bench_noindex tag, without the full-text index (store-index)")
-	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle,fanout-ws,idle-ws", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle, fanout-ws (fanout over /ws against TCP, in pairs), idle-ws (idle over TCP then /ws); not by default: soak, search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
+	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle,fanout-ws,idle-ws,web-bundle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle, fanout-ws (fanout over /ws against TCP, in pairs), idle-ws (idle over TCP then /ws), web-bundle (the page's first load, gzipped); not by default: web-page (the page in Chromium over a channel of -web-messages: make bench-web), soak, search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
@@ -77,6 +77,12 @@ func main() {
 	flag.IntVar(&o.size, "size", 64, "message text bytes")
 	flag.IntVar(&o.window, "window", 16, "messages a sender may have unacknowledged")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "time each scenario sends")
+	flag.StringVar(&o.webDist, "web-dist", "web/dist", "web-bundle: the built page")
+	flag.StringVar(&o.node, "node", "node", "web-page: the Node.js that runs the page script")
+	flag.StringVar(&o.webScript, "web-script", "web/bench/page.mjs", "web-page: the page script (playwright-core from web/node_modules)")
+	flag.StringVar(&o.chromium, "chromium", "/usr/bin/chromium", "web-page: the Chromium the page script drives")
+	flag.IntVar(&o.webMessages, "web-messages", 1000000, "web-page: messages in the channel opened and scrolled")
+	flag.IntVar(&o.webScroll, "web-scroll", 10000, "web-page: messages scrolled back")
 	flag.StringVar(&o.jsonOut, "json", "", "write the results as JSON to this file")
 	flag.Parse()
 
@@ -98,6 +104,8 @@ type options struct {
 	searchKeep                            bool
 	salondNoIndex                         string
 	rate, idle                            int
+	webDist, node, webScript, chromium    string
+	webMessages, webScroll                int
 	web                                   bool // the started servers also serve the web listener (fanout-ws, idle-ws)
 	echo, wordfilter                      string
 	duration, pairDuration                time.Duration
@@ -181,6 +189,10 @@ func runScenario(srv *server, o options, name string) ([]Result, error) {
 		more, err = fanoutWS(o)
 	case "idle-ws":
 		more, err = idleWS(o)
+	case "web-bundle":
+		more, err = webBundle(o)
+	case "web-page":
+		more, err = webPage(o)
 	case "find", "hist", "unread":
 		more, err = searchScenario(o, name)
 	case "soak":
@@ -219,7 +231,7 @@ func ownServer(name string) bool {
 		return true
 	}
 	return slices.Contains(searchScenarios, name) || name == "fanout-tags" || name == "store-index" ||
-		name == "fanout-ws" || name == "idle-ws"
+		name == "fanout-ws" || name == "idle-ws" || name == "web-bundle" || name == "web-page"
 }
 
 // pluginBlock is the HCL declaring a plugin for the server under test.
