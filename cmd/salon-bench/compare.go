@@ -52,7 +52,7 @@ func storeIndex(o options) ([]Result, error) {
 func comparePairs(o options, name string, one func(o options, on bool) (Result, error)) ([]Result, error) {
 	o.duration = o.pairDuration
 	var rows []Result
-	var ratios, cpuRatios []float64
+	var ratios, cpuRatios, procRatios []float64
 	for range max(o.pairs, 1) {
 		off, err := one(o, false)
 		if err != nil {
@@ -72,6 +72,9 @@ func comparePairs(o options, name string, one func(o options, on bool) (Result, 
 			cpuRatios = append(cpuRatios, on.PerCPUSecond/off.PerCPUSecond)
 			on.Params += fmt.Sprintf(" cpu on/off=%.3f", cpuRatios[len(cpuRatios)-1])
 		}
+		if off.ProcessCPUSeconds > 0 && on.ProcessCPUSeconds > 0 {
+			procRatios = append(procRatios, (float64(on.Deliveries)/on.ProcessCPUSeconds)/(float64(off.Deliveries)/off.ProcessCPUSeconds))
+		}
 		rows = append(rows, off, on)
 	}
 	if len(ratios) > 1 {
@@ -85,6 +88,13 @@ func comparePairs(o options, name string, one func(o options, on bool) (Result, 
 		slices.Sort(cpuRatios)
 		fmt.Printf("%s: per server CPU-second on/off %.3f (median of %d pairs), from %.3f to %.3f\n", name,
 			cpuRatios[len(cpuRatios)/2], len(cpuRatios), cpuRatios[0], cpuRatios[len(cpuRatios)-1])
+	}
+	if len(procRatios) > 1 {
+		// The same per CPU-second of the server process alone: what another
+		// job on the server's CPU does not move.
+		slices.Sort(procRatios)
+		fmt.Printf("%s: per server process CPU-second on/off %.3f (median of %d pairs), from %.3f to %.3f\n", name,
+			procRatios[len(procRatios)/2], len(procRatios), procRatios[0], procRatios[len(procRatios)-1])
 	}
 	return rows, nil
 }

@@ -27,9 +27,13 @@ type Result struct {
 	StoredPerSecond  float64 `json:"stored_per_second"`
 	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
 	PerCPUSecond     float64 `json:"deliveries_per_server_cpu_second"`
-	LatencyP50Micros float64 `json:"latency_p50_us"`
-	LatencyP99Micros float64 `json:"latency_p99_us"`
-	LatencyMaxMicros float64 `json:"latency_max_us"`
+	// The server process's own user and system time, beside the pinned
+	// CPU's busy time above: on a shared machine another job may run on
+	// the server's CPU, which the busy time counts and this does not.
+	ProcessCPUSeconds float64 `json:"server_process_cpu_seconds,omitempty"`
+	LatencyP50Micros  float64 `json:"latency_p50_us"`
+	LatencyP99Micros  float64 `json:"latency_p99_us"`
+	LatencyMaxMicros  float64 `json:"latency_max_us"`
 	// The same deliveries, to the kernel's receive time rather than the
 	// load generator's reading (see stampedReader).
 	ArrivalP50Micros float64 `json:"arrival_p50_us,omitempty"`

@@ -118,7 +118,7 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 		interval = time.Duration(float64(time.Second) / perSender)
 		params += fmt.Sprintf(" rate=%d/s", o.rate)
 	}
-	cpu0 := srv.cpuSeconds()
+	cpu0, proc0 := srv.cpuSeconds(), srv.processCPUSeconds()
 	start := time.Now()
 	stop := make(chan struct{})
 	sent := make([]int64, len(senders))
@@ -172,7 +172,7 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 	}
 	r := Result{Scenario: name, Params: params, Seconds: elapsed, Messages: msgs, Deliveries: got,
 		PerSecond: float64(got) / elapsed, StoredPerSecond: float64(msgs) / elapsed,
-		ServerCPUSeconds: cpu, ServerRSSKiB: srv.rssKiB()}
+		ServerCPUSeconds: cpu, ServerRSSKiB: srv.rssKiB(), ProcessCPUSeconds: srv.processCPUSeconds() - proc0}
 	if cpu > 0 {
 		r.PerCPUSecond = float64(got) / cpu
 	}
