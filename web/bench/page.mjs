@@ -56,6 +56,15 @@ async function heap(cdp) {
   return { jsHeapUsedBytes: m.JSHeapUsedSize, jsHeapTotalBytes: m.JSHeapTotalSize, domNodes: m.Nodes, heapUsageUsedBytes: usage.usedSize };
 }
 
+// snapshot writes a heap snapshot of the tab to file.
+async function snapshot(cdp, file) {
+  const { createWriteStream } = await import('node:fs');
+  const f = createWriteStream(file);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => f.write(chunk));
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  await new Promise((r) => f.end(r));
+}
+
 // The page's own count of elements in the document (Performance's Nodes
 // also counts nodes not yet collected).
 const elements = (page) => page.evaluate(() => document.getElementsByTagName('*').length);
@@ -129,6 +138,9 @@ async function main() {
     }, scrollBack);
     out.walk = walk;
     out.after = { ...(await heap(cdp)), elements: await elements(page) };
+    // SALON_HEAP_SNAPSHOT=file: the tab's heap after the walk, for
+    // DevTools' Memory panel (what retains what).
+    if (process.env.SALON_HEAP_SNAPSHOT) await snapshot(cdp, process.env.SALON_HEAP_SNAPSHOT);
     process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
   } finally {
     await browser.close();
