@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -52,6 +54,7 @@ func idleAt(srv *server, o options, addr string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	g0, _ := pprofGoroutines(srv.pprof)
 	var clients []*client
 	defer func() {
 		for _, c := range clients {
@@ -76,8 +79,19 @@ func idleAt(srv *server, o options, addr string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Scenario: "idle", Params: fmt.Sprintf("connections=%d", o.idle), ServerRSSKiB: after,
-		Messages: int64(o.idle)}
+	g1, _ := pprofGoroutines(srv.pprof)
+	if dir := os.Getenv("SALON_BENCH_HEAP_DIR"); dir != "" {
+		// The server's heap profile with the sessions idle, to see where a
+		// connection's memory goes (go tool pprof -sample_index=inuse_space).
+		if err := saveHeapProfile(srv.pprof, filepath.Join(dir, fmt.Sprintf("idle-%d.pb.gz", srv.pid))); err != nil {
+			return Result{}, err
+		}
+	}
+	params := fmt.Sprintf("connections=%d", o.idle)
+	if o.idle > 0 && g1 > 0 {
+		params += fmt.Sprintf(" goroutines/conn=%.1f", float64(g1-g0)/float64(o.idle))
+	}
+	r := Result{Scenario: "idle", Params: params, ServerRSSKiB: after, Messages: int64(o.idle)}
 	if o.idle > 0 {
 		r.KiBPerConnection = float64(after-before) / float64(o.idle)
 	}
