@@ -21,7 +21,7 @@ FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse 
 	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName \
 	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization
 
-.PHONY: all build run test vet fuzz bench bench-search attacks soak generate clean web web-test web-check
+.PHONY: all build run test vet fuzz bench bench-search bench-web attacks soak generate clean web web-test web-check
 
 all: build
 
@@ -92,6 +92,16 @@ bench: build
 # not part of bench, as building the channel takes a while.
 bench-search: build
 	$(PIN) $(BIN)/salon-bench -server-cpu 0 -scenarios search -json $(BIN)/bench-search.json $(BENCH_FLAGS)
+
+# The web client's page in Chromium (web/bench/page.mjs, playwright-core
+# from web/node_modules, Debian's /usr/bin/chromium): time to the first
+# conversation, then a channel of a million messages (-web-messages)
+# written through core/store, opened and scrolled back 10,000 messages
+# (-web-scroll), with the tab's JS heap and DOM size before and after.
+# Not part of bench: it needs Node and Chromium, and building the channel
+# takes a while.
+bench-web: build | web/node_modules
+	$(PIN) $(BIN)/salon-bench -server-cpu 0 -scenarios web-page,web-bundle -json $(BIN)/bench-web.json $(BENCH_FLAGS)
 
 # The attacks of issue 13 (items 6 to 13) at full size, each against a
 # salond of its own with the default configuration, pinned as bench is:

@@ -34,7 +34,7 @@ type client struct {
 const sampleEvery = 8
 
 func dial(addr string, window int) (*client, error) {
-	conn, err := net.Dial("tcp", addr)
+	conn, err := dialConn(addr)
 	if err != nil {
 		return nil, err
 	}

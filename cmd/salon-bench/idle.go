@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -11,6 +13,13 @@ import (
 // its own, leaves them all idle and divides the growth of the server's
 // resident memory by their number.
 func idleScenario(srv *server, o options) (Result, error) {
+	return idleAt(srv, o, srv.addr)
+}
+
+// idleAt is idleScenario with the idle sessions connected to addr: the
+// server's TCP listener, or its web listener as ws://host:port (the
+// accounts are registered over TCP either way).
+func idleAt(srv *server, o options, addr string) (Result, error) {
 	settle := func() (int64, error) {
 		// A server left idle collects its garbage at least every two
 		// minutes, which also shrinks the stacks of goroutines that wait:
@@ -45,6 +54,7 @@ func idleScenario(srv *server, o options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	g0, _ := pprofGoroutines(srv.pprof)
 	var clients []*client
 	defer func() {
 		for _, c := range clients {
@@ -52,7 +62,7 @@ func idleScenario(srv *server, o options) (Result, error) {
 		}
 	}()
 	for i := 0; i < o.idle; i++ {
-		c, err := dial(srv.addr, 1)
+		c, err := dial(addr, 1)
 		if err != nil {
 			return Result{}, err
 		}
@@ -69,8 +79,19 @@ func idleScenario(srv *server, o options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Scenario: "idle", Params: fmt.Sprintf("connections=%d", o.idle), ServerRSSKiB: after,
-		Messages: int64(o.idle)}
+	g1, _ := pprofGoroutines(srv.pprof)
+	if dir := os.Getenv("SALON_BENCH_HEAP_DIR"); dir != "" {
+		// The server's heap profile with the sessions idle, to see where a
+		// connection's memory goes (go tool pprof -sample_index=inuse_space).
+		if err := saveHeapProfile(srv.pprof, filepath.Join(dir, fmt.Sprintf("idle-%d.pb.gz", srv.pid))); err != nil {
+			return Result{}, err
+		}
+	}
+	params := fmt.Sprintf("connections=%d", o.idle)
+	if o.idle > 0 && g1 > 0 {
+		params += fmt.Sprintf(" goroutines/conn=%.1f", float64(g1-g0)/float64(o.idle))
+	}
+	r := Result{Scenario: "idle", Params: params, ServerRSSKiB: after, Messages: int64(o.idle)}
 	if o.idle > 0 {
 		r.KiBPerConnection = float64(after-before) / float64(o.idle)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -110,4 +111,22 @@ func sqliteKiB(addr string) (int64, error) {
 		return 0, fmt.Errorf("/debug/sqlite: %w", err)
 	}
 	return v.Used >> 10, nil
+}
+
+// saveHeapProfile writes the server's heap profile to file.
+func saveHeapProfile(addr, file string) error {
+	body, err := profilerGet(addr, "/debug/pprof/heap")
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

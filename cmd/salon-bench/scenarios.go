@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,8 +17,14 @@ func fanout(srv *server, o options) (Result, error) {
 // for the tags capability first, so that every delivery carries its
 // prefix (@id=...;time=...).
 func fanoutTagged(srv *server, o options, tags bool) (Result, error) {
+	return fanoutAt(srv, o, srv.addr, tags)
+}
+
+// fanoutAt is fanoutTagged with every member connected to addr: the
+// server's TCP listener, or its web listener as ws://host:port.
+func fanoutAt(srv *server, o options, addr string, tags bool) (Result, error) {
 	join := func(pseudo string) (*client, error) {
-		c, err := register(srv.addr, pseudo, o.window)
+		c, err := register(addr, pseudo, o.window)
 		if err != nil || !tags {
 			return c, err
 		}
@@ -64,6 +71,9 @@ func fanoutTagged(srv *server, o options, tags bool) (Result, error) {
 	if tags {
 		params += " tags"
 	}
+	if strings.HasPrefix(addr, wsScheme) {
+		params += " ws"
+	}
 	return measure(srv, o, "fanout", params,
 		members, senders, func(i int) string { return fmt.Sprintf("%d 0", sid) })
 }
@@ -108,7 +118,7 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 		interval = time.Duration(float64(time.Second) / perSender)
 		params += fmt.Sprintf(" rate=%d/s", o.rate)
 	}
-	cpu0 := srv.cpuSeconds()
+	cpu0, proc0 := srv.cpuSeconds(), srv.processCPUSeconds()
 	start := time.Now()
 	stop := make(chan struct{})
 	sent := make([]int64, len(senders))
@@ -162,7 +172,7 @@ func measure(srv *server, o options, name, params string, receivers, senders []*
 	}
 	r := Result{Scenario: name, Params: params, Seconds: elapsed, Messages: msgs, Deliveries: got,
 		PerSecond: float64(got) / elapsed, StoredPerSecond: float64(msgs) / elapsed,
-		ServerCPUSeconds: cpu, ServerRSSKiB: srv.rssKiB()}
+		ServerCPUSeconds: cpu, ServerRSSKiB: srv.rssKiB(), ProcessCPUSeconds: srv.processCPUSeconds() - proc0}
 	if cpu > 0 {
 		r.PerCPUSecond = float64(got) / cpu
 	}

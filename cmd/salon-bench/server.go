@@ -18,6 +18,7 @@ import (
 // server is the salond under test.
 type server struct {
 	addr string
+	web  string // its web listener (/ws), when o.web asked for one
 	pid  int
 	cmd  *exec.Cmd
 	dir  string
@@ -79,22 +80,37 @@ func startServerOnce(o options, plugins, dataDir string) (*server, error) {
 	}
 	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n  messages_per_second = 100000\n  message_burst = 100000\n  registrations_per_hour = 100000\n  connections_per_address = 100000\n}\nfiles {\n  max_bytes = 1099511627776\n}\nstorage {\n  sync = %q\n}\n%s",
 		addr, dataDir, o.sync, plugins)
+	var web string
+	if o.web {
+		// The WebSocket scenarios: the same server with the web listener
+		// on a loopback port of its own.
+		if web, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
+		cfg += fmt.Sprintf("web {\n  listen = %q\n}\n", web)
+	}
 	cfgFile := filepath.Join(dir, "bench.hcl")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}
 	args := []string{o.salond, "-config", cfgFile}
 	var pprof string
-	if plugins != "" {
-		// Only the main server profiles: two cannot share the address.
-		if pprof = o.pprof; pprof == "" {
+	if plugins != "" || o.web {
+		// Only the main server profiles on o.pprof: two cannot share the
+		// address. The web scenarios' servers profile on a port of their
+		// own (idle-ws asks them to collect their garbage through it).
+		if pprof = o.pprof; pprof == "" || plugins == "" {
 			if pprof, err = freeLoopbackAddr(); err != nil {
 				return nil, err
 			}
 		}
 		args = append(args, "-pprof", pprof)
 	}
-	return spawn(o, args, dir, addr, pprof, os.Stderr)
+	srv, err := spawn(o, args, dir, addr, pprof, os.Stderr)
+	if srv != nil {
+		srv.web = web
+	}
+	return srv, err
 }
 
 // spawn runs the salond command line args, pinned to o.cpu, with its
