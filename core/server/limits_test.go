@@ -12,15 +12,9 @@ package server_test
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -595,50 +589,6 @@ func TestLimitServersAndChannelsPerUser(t *testing.T) {
 	}
 }
 
-// limWriteCert writes a new self-signed certificate for 127.0.0.1 and its
-// key to certFile and keyFile, and returns the certificate.
-func limWriteCert(t *testing.T, certFile, keyFile, name string) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
-
 // limTLSConfig turns on the TLS listener in cfg with a fresh certificate
 // and returns a pool trusting it.
 func limTLSConfig(t *testing.T, cfg *config.Config) *x509.CertPool {
@@ -648,7 +598,7 @@ func limTLSConfig(t *testing.T, cfg *config.Config) *x509.CertPool {
 	cfg.TLS.Cert = filepath.Join(dir, "cert.pem")
 	cfg.TLS.Key = filepath.Join(dir, "key.pem")
 	pool := x509.NewCertPool()
-	pool.AddCert(limWriteCert(t, cfg.TLS.Cert, cfg.TLS.Key, "salond test"))
+	pool.AddCert(servertest.WriteCert(t, cfg.TLS.Cert, cfg.TLS.Key, "salond test"))
 	return pool
 }
 
@@ -659,7 +609,7 @@ func TestTLSListenerAndReload(t *testing.T) {
 	cfg.TLS.Listen = "127.0.0.1:0"
 	cfg.TLS.Cert = filepath.Join(dir, "cert.pem")
 	cfg.TLS.Key = filepath.Join(dir, "key.pem")
-	first := limWriteCert(t, cfg.TLS.Cert, cfg.TLS.Key, "first")
+	first := servertest.WriteCert(t, cfg.TLS.Cert, cfg.TLS.Key, "first")
 	firstPool := x509.NewCertPool()
 	firstPool.AddCert(first)
 	in := servertest.Start(t, cfg)
@@ -701,7 +651,7 @@ func TestTLSListenerAndReload(t *testing.T) {
 
 	// New files, then a reload: new connections get the new certificate,
 	// the open one carries on with the old.
-	second := limWriteCert(t, cfg.TLS.Cert, cfg.TLS.Key, "second")
+	second := servertest.WriteCert(t, cfg.TLS.Cert, cfg.TLS.Key, "second")
 	secondPool := x509.NewCertPool()
 	secondPool.AddCert(second)
 	if !in.Server.Reload(cfg) {
@@ -736,7 +686,7 @@ func TestTLSListenerAndReload(t *testing.T) {
 		t.Fatal("Reload with a garbage certificate reported success")
 	}
 	otherDir := t.TempDir()
-	limWriteCert(t, filepath.Join(otherDir, "cert.pem"), filepath.Join(otherDir, "key.pem"), "third")
+	servertest.WriteCert(t, filepath.Join(otherDir, "cert.pem"), filepath.Join(otherDir, "key.pem"), "third")
 	mismatched, err := os.ReadFile(filepath.Join(otherDir, "cert.pem"))
 	if err != nil {
 		t.Fatal(err)
