@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,12 +51,15 @@ type Options struct {
 
 // Server is the web listener.
 type Server struct {
-	opts     Options
-	log      hclog.Logger
-	ln       net.Listener
-	http     *http.Server
-	origins  map[string]bool
-	sessions tracker // WebSocket handlers, which http.Server stops tracking once they take over the connection
+	opts    Options
+	log     hclog.Logger
+	ln      net.Listener
+	http    *http.Server
+	origins map[string]bool
+	// originHosts are the hosts of AllowedOrigins: names the page may be
+	// served under (see hostServed).
+	originHosts map[string]bool
+	sessions    tracker // WebSocket handlers, which http.Server stops tracking once they take over the connection
 }
 
 // Listen checks the assets and listens; Serve starts serving.
@@ -69,9 +74,12 @@ func Listen(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	s := &Server{opts: opts, log: opts.Log, origins: map[string]bool{}}
+	s := &Server{opts: opts, log: opts.Log, origins: map[string]bool{}, originHosts: map[string]bool{}}
 	for _, o := range opts.AllowedOrigins {
 		s.origins[o] = true
+		if u, err := url.Parse(o); err == nil {
+			s.originHosts[strings.ToLower(u.Hostname())] = true
+		}
 	}
 
 	mux := http.NewServeMux()

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -237,6 +238,46 @@ func TestWebOrigin(t *testing.T) {
 }
 
 func newLineClient(t *testing.T, c net.Conn) *servertest.Client { return servertest.Wrap(t, c) }
+
+// A page whose name resolves to salond's address (DNS rebinding) sends an
+// Origin and a Host that agree, and is still refused: only addresses,
+// localhost and the hosts of allowed origins count as salond's own names.
+func TestWebOriginRebinding(t *testing.T) {
+	in := start(t, func(c *config.Config) {
+		c.Web.AllowedOrigins = []string{"https://chat.example.org"}
+	})
+	_, port, _ := net.SplitHostPort(in.WebAddr)
+	// Every name leads to the listener, as a rebound name would.
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, in.WebAddr)
+		},
+	}}
+	for _, tt := range []struct {
+		host string
+		ok   bool
+	}{
+		{"evil.example:" + port, false},
+		{"chat.example.org:" + port, true}, // an allowed origin's host, on another port
+		{"localhost:" + port, true},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ws, resp, err := websocket.Dial(ctx, "ws://"+tt.host+"/ws", &websocket.DialOptions{
+			HTTPClient: client,
+			HTTPHeader: http.Header{"Origin": {"http://" + tt.host}},
+		})
+		cancel()
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%s: refused: %v", tt.host, err)
+		case !tt.ok && (err == nil || resp == nil || resp.StatusCode != http.StatusForbidden):
+			t.Errorf("%s: want 403, got %v %v", tt.host, resp, err)
+		}
+		if ws != nil {
+			ws.CloseNow()
+		}
+	}
+}
 
 // Per-address limits count a session against its proxy's forwarded
 // address only when the proxy is trusted, and then against the rightmost

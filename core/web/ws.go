@@ -61,10 +61,25 @@ func (s *Server) originAllowed(r *http.Request) bool {
 		return false // "null" (a sandboxed or file page) among others
 	}
 	host := strings.ToLower(u.Host)
-	if withoutDefaultPort(host, u.Scheme) == withoutDefaultPort(strings.ToLower(r.Host), u.Scheme) {
+	if withoutDefaultPort(host, u.Scheme) == withoutDefaultPort(strings.ToLower(r.Host), u.Scheme) && s.hostServed(u.Hostname()) {
 		return true
 	}
 	return s.origins[u.Scheme+"://"+withoutDefaultPort(host, u.Scheme)]
+}
+
+// hostServed reports whether a page whose origin names host may be salond's
+// own: an address, localhost, or the host of an allowed origin. Any other
+// name is refused even when the request was sent to it, for a name is not
+// proof: another site can make its own name resolve to this machine's
+// address (DNS rebinding), and its page would then send an Origin and a
+// Host that agree. An instance served under a name lists its origin in
+// allowed_origins.
+func (s *Server) hostServed(host string) bool {
+	host = strings.ToLower(host)
+	if _, err := netip.ParseAddr(host); err == nil || host == "localhost" {
+		return true
+	}
+	return s.originHosts[host]
 }
 
 // withoutDefaultPort drops the scheme's default port from host, as browsers
