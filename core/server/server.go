@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -142,7 +143,10 @@ func (s *Server) listenMore(cfg *config.Config) error {
 		}
 	}
 	if cfg.Web.Listen != "" {
-		fileRoutes := filehttp.New(s.hub, s.files, filehttp.Options{Log: s.log.Named("files")})
+		// Behind a proxy that ends TLS the requests come in plain HTTP: an
+		// https origin says the cookie must be Secure all the same.
+		secure := slices.ContainsFunc(cfg.Web.AllowedOrigins, func(o string) bool { return strings.HasPrefix(o, "https://") })
+		fileRoutes := filehttp.New(s.hub, s.files, filehttp.Options{Log: s.log.Named("files"), SecureCookie: secure})
 		opts := web.Options{
 			Log:            s.log.Named("web"),
 			Listen:         cfg.Web.Listen,

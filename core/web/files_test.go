@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/salon-chat/salon/config"
 	"github.com/salon-chat/salon/core/server/servertest"
 )
 
@@ -73,5 +74,28 @@ func TestWebFilesMounted(t *testing.T) {
 	}
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox") {
 		t.Errorf("Content-Security-Policy %q, want the sandbox policy", csp)
+	}
+}
+
+// Behind a proxy that ends TLS, requests arrive in plain HTTP: an https
+// origin among allowed_origins is what marks the cookie Secure.
+func TestWebFilesCookieSecureBehindProxy(t *testing.T) {
+	for _, origins := range [][]string{nil, {"https://chat.example.org"}} {
+		in := start(t, func(c *config.Config) { c.Web.AllowedOrigins = origins })
+		c := servertest.DialWeb(t, in.WebAddr, servertest.WebOptions{})
+		register(t, c, "alice")
+		c.Send("WEBTOKEN")
+		token := strings.TrimPrefix(c.ExpectPrefix("WEBTOKEN "), "WEBTOKEN ")
+		req, _ := http.NewRequest("POST", "http://"+in.WebAddr+"/auth", nil)
+		req.Header.Set("Authorization", "Salon "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cookies := resp.Cookies()
+		if len(cookies) != 1 || cookies[0].Secure != (origins != nil) {
+			t.Errorf("allowed_origins %q: cookies %v, want Secure %v", origins, cookies, origins != nil)
+		}
 	}
 }
