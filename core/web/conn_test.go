@@ -262,7 +262,7 @@ func TestClientAddr(t *testing.T) {
 // itself: a pong to the client's ping, after the session was quiet.
 func TestConnOldWriteDeadline(t *testing.T) {
 	c, client := pair(t)
-	c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+	c.SetWriteDeadline(time.Now().Add(time.Second))
 	if _, err := c.Write([]byte("PONG a\r\n")); err != nil {
 		t.Fatal(err)
 	}

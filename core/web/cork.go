@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net"
 	"sync"
 )
@@ -68,3 +69,28 @@ func (c *corkConn) uncork() error {
 	}
 	return err
 }
+
+// ReadFrom and CloseWrite keep what net/http finds on a bare TCP socket:
+// sendfile for files and assets, and a half-close before it closes a
+// connection whose request it did not read whole. A corked socket (only
+// ever so while a WebSocket session writes, never in an HTTP response)
+// gathers what ReadFrom reads like any write.
+func (c *corkConn) ReadFrom(r io.Reader) (int64, error) {
+	c.mu.Lock()
+	corked := c.corked != nil
+	c.mu.Unlock()
+	if rf, ok := c.Conn.(io.ReaderFrom); ok && !corked {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(writerOnly{c}, r)
+}
+
+func (c *corkConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
+}
+
+// writerOnly hides ReadFrom from io.Copy, which would call it again.
+type writerOnly struct{ io.Writer }
