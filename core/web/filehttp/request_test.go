@@ -159,3 +159,25 @@ func TestContentDisposition(t *testing.T) {
 		}
 	}
 }
+
+// Decodes are counted at their worst-case size: the largest image allowed
+// takes the whole budget, so it decodes alone, and no two together exceed it.
+func TestDecodeCost(t *testing.T) {
+	th := newThumbnailer(nil, 4)
+	if got := decodeCost(8000, 5000); got != decodeBudget {
+		t.Fatalf("a 40-megapixel image costs %d, want the whole budget %d", got, decodeBudget)
+	}
+	if !th.memory.TryAcquire(decodeCost(8000, 5000)) {
+		t.Fatal("the largest image cannot start alone")
+	}
+	if th.memory.TryAcquire(decodeCost(100, 100)) {
+		t.Fatal("a second decode started beside the largest")
+	}
+	th.memory.Release(decodeBudget)
+	if !th.memory.TryAcquire(decodeCost(4000, 4000)) || !th.memory.TryAcquire(decodeCost(4000, 4000)) {
+		t.Fatal("two 16-megapixel images do not decode at once")
+	}
+	if th.memory.TryAcquire(decodeCost(4000, 4000)) {
+		t.Fatal("a third 16-megapixel image (128 MB at worst) fit beside two in 320 MB")
+	}
+}

@@ -47,6 +47,7 @@ var errNoThumb = errors.New("no thumbnail for this file")
 type thumbnailer struct {
 	store  *files.Store
 	slots  *semaphore.Weighted // decodes at once
+	memory *semaphore.Weighted // bytes their pixels may take at once (decodeBudget)
 	flight singleflight.Group  // one decode per blob at a time
 
 	mu     sync.Mutex
@@ -58,7 +59,22 @@ type thumbnailer struct {
 const maxBroken = 4096
 
 func newThumbnailer(store *files.Store, atOnce int) *thumbnailer {
-	return &thumbnailer{store: store, slots: semaphore.NewWeighted(int64(atOnce)), broken: map[string]bool{}}
+	return &thumbnailer{store: store, slots: semaphore.NewWeighted(int64(atOnce)),
+		memory: semaphore.NewWeighted(decodeBudget), broken: map[string]bool{}}
+}
+
+// decodeBudget bounds the memory of the images being decoded at once. An
+// image's limit is in pixels, but what a pixel takes decoded depends on
+// its format: up to 8 bytes (16-bit RGBA), so that a 40-megapixel PNG of a
+// few hundred kilobytes decodes to 320 MB. Each decode is counted at that
+// worst case: the largest image decodes alone, and two may not add up.
+const decodeBudget = MaxImagePixels * decodedBytesPerPixel
+
+const decodedBytesPerPixel = 8
+
+// decodeCost is what decoding an image of w x h pixels is counted for.
+func decodeCost(w, h int) int64 {
+	return min(int64(w)*int64(h)*decodedBytesPerPixel, decodeBudget)
 }
 
 // open returns blob id's thumbnail, making it first if need be from blob
@@ -82,7 +98,13 @@ func (t *thumbnailer) open(ctx context.Context, id string, blob io.ReaderAt, siz
 		if err := t.slots.Acquire(ctx, 1); err != nil {
 			return nil, err
 		}
+		cost := decodeCost(v.width, v.height)
+		if err := t.memory.Acquire(ctx, cost); err != nil {
+			t.slots.Release(1)
+			return nil, err
+		}
 		data, err := makeThumb(io.NewSectionReader(blob, 0, size), v)
+		t.memory.Release(cost)
 		t.slots.Release(1)
 		if err != nil {
 			t.markBroken(id)
