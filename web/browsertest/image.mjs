@@ -19,14 +19,32 @@ run(async (user) => {
   step('uploaded');
 
   const name = basename(file);
-  for (const page of [bob, alice]) {
-    const img = ui.messages(page).getByRole('img', { name });
-    await img.waitFor({ state: 'attached' });
-    const handle = await img.elementHandle();
-    await waitUntil(page, `the preview of ${name} loads`, (el) => el.complete && el.naturalWidth > 0, handle);
-    const { src, w, h } = await handle.evaluate((el) => ({ src: el.getAttribute('src'), w: el.naturalWidth, h: el.naturalHeight }));
-    if (!/thumb=1/.test(src)) throw new Error(`the inline image is ${src}, not the preview`);
-    if (w > 320 || h > 320) throw new Error(`the preview is ${w}x${h}, larger than 320x320`);
-  }
+  for (const page of [bob, alice]) await previewLoads(page, name);
   step('inline');
+
+  // A second tab of bob's, in the same browser (the same cookies), logs in:
+  // its token replaces the first tab's in the files cookie. Once closed,
+  // its session and its token end, and the first tab's next file is
+  // refused until that tab asks for a token of its own again.
+  const tab = await bob.context().newPage();
+  await tab.goto(bob.url());
+  await ui.login(tab, 'bob');
+  await ui.openFriend(tab, 'alice');
+  await previewLoads(tab, name);
+  await tab.close();
+  await ui.upload(alice, file);
+  const second = name.replace(/(\.[^.]*)$/, '-2$1'); // the server's name for the same file again
+  await previewLoads(bob, second);
+  step('second tab');
 });
+
+// previewLoads waits for the preview of the file name to be decoded in page.
+async function previewLoads(page, name) {
+  const img = ui.messages(page).getByRole('img', { name });
+  await img.waitFor({ state: 'attached' });
+  const handle = await img.elementHandle();
+  await waitUntil(page, `the preview of ${name} loads`, (el) => el.isConnected && el.complete && el.naturalWidth > 0, handle);
+  const { src, w, h } = await handle.evaluate((el) => ({ src: el.getAttribute('src'), w: el.naturalWidth, h: el.naturalHeight }));
+  if (!/thumb=1/.test(src)) throw new Error(`the inline image is ${src}, not the preview`);
+  if (w > 320 || h > 320) throw new Error(`the preview is ${w}x${h}, larger than 320x320`);
+}

@@ -78,6 +78,7 @@ func TestImageAppearsInline(t *testing.T) {
 	sc := runScript(t, "image", map[string]string{"SALON_URL": s.URL(), "SALON_IMAGE": pic})
 	sc.expect("uploaded")
 	sc.expect("inline")
+	sc.expect("second tab")
 	sc.finish()
 }
 

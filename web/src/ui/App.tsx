@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Arrival, Backend, ConvView, Item, Snapshot, Upload } from "./backend";
+import { onFilesLost } from "./Attachment";
 import { Composer, type Mode } from "./Composer";
 import { Dialog } from "./Dialog";
 import { EmojiPicker } from "./EmojiPicker";
@@ -60,6 +61,7 @@ function statusText(s: Snapshot, now: number): string {
 
 export function App({ backend }: { backend: Backend }) {
   const snap = useSnapshot(backend);
+  useEffect(() => onFilesLost(() => backend.renewFiles()), [backend]);
   const now = useNow(snap.status !== "online");
   const status = statusText(snap, now);
 
@@ -89,8 +91,18 @@ type DialogState =
   | { kind: "delete"; m: MessageView }
   | { kind: "kick"; user: number; ban: boolean };
 
+// conversationInHash is the conversation a link's #fragment names, if it
+// can be read: a malformed one (#%zz) must not stop the page from showing.
+function conversationInHash(): ConvKey | null {
+  try {
+    return decodeURIComponent(location.hash.slice(1)) || null;
+  } catch {
+    return null;
+  }
+}
+
 function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string }) {
-  const [current, setCurrent] = useState<ConvKey | null>(() => decodeURIComponent(location.hash.slice(1)) || null);
+  const [current, setCurrent] = useState<ConvKey | null>(() => conversationInHash());
   const [dialog, setDialog] = useState<DialogState | null>(null);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [drawer, setDrawer] = useState(false);

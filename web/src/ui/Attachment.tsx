@@ -7,6 +7,25 @@ import { Icon } from "./Icon";
 // with a download link. URLs are same-origin /files/... paths that the
 // session's cookie authorizes.
 
+// A file that fails to load may have failed for the cookie, not the file:
+// the cookie is the browser's, shared by every tab, and each tab's login
+// puts its own session's token in it, which ends with that session. The
+// page then asks for a token of its own again (filesLost), once per URL so
+// that a file really gone does not make it ask forever.
+let filesLost: () => void = () => {};
+const retried = new Set<string>();
+
+/** onFilesLost sets what a file that failed to load calls: a new token for this tab. */
+export function onFilesLost(fn: () => void) {
+  filesLost = fn;
+}
+
+function failed(url: string) {
+  if (retried.has(url)) return;
+  retried.add(url);
+  filesLost();
+}
+
 interface Props {
   name: string;
   url: string;
@@ -30,7 +49,10 @@ export function Attachment({ name, url, thumbUrl, onOpenImage }: Props) {
     return (
       <div class="attachment">
         <button type="button" class="plain" aria-label={`Open image ${name}`} onClick={() => onOpenImage(url, name)}>
-          <img src={gif ? url : thumbUrl} alt={name} loading="lazy" onError={() => setBroken(true)} />
+          <img src={gif ? url : thumbUrl} alt={name} loading="lazy" onError={() => {
+              setBroken(true);
+              failed(gif ? url : thumbUrl);
+            }} />
         </button>
       </div>
     );
@@ -58,6 +80,7 @@ function Download({ url, name }: { url: string; name: string }) {
     e.preventDefault();
     try {
       const res = await fetch(url, { credentials: "same-origin" });
+      if (res.status === 401) failed(url);
       if (!res.ok || !res.body) throw new Error(String(res.status));
       const total = Number(res.headers.get("Content-Length") ?? 0);
       const reader = res.body.getReader();
@@ -128,7 +151,7 @@ function Voice({ name, url, voice }: { name: string; url: string; voice: boolean
 
   return (
     <div class="attachment voice" role="group" aria-label={voice ? "Voice message" : `Audio ${name}`}>
-      <audio controls preload="metadata" src={url} onLoadedMetadata={meta} aria-label={voice ? "Voice message player" : name} />
+      <audio controls preload="metadata" src={url} onLoadedMetadata={meta} onError={() => failed(url)} aria-label={voice ? "Voice message player" : name} />
       <span class="duration" aria-label="Duration">
         {secs === null ? "…" : duration(secs)}
       </span>

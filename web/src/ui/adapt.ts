@@ -184,6 +184,11 @@ export class LibBackend implements Backend {
   upload(key: ConvKey, file: File, progress: (sent: number, total: number) => void) {
     return this.client.upload(key, file, file.name || "file", progress);
   }
+  renewFiles() {
+    // filesReady goes false then true again: every file's element is made
+    // anew, and loads with this tab's cookie.
+    if (this.client.state.filesReady) this.client.webToken().catch(() => {});
+  }
   fileUrl(key: ConvKey, name: string, thumb: boolean) {
     // Until the files cookie is set, a request would be refused (and the
     // browser would remember the broken image): no URL yet.

@@ -84,6 +84,8 @@ export interface Backend {
   /** Back to the newest messages from a window in the past. */
   present(key: ConvKey): void;
   loadOlder(key: ConvKey): void;
+  /** renewFiles asks for a files cookie of this tab's session again (after a file failed to load). */
+  renewFiles(): void;
   loadNewer(key: ConvKey): void;
   seen(key: ConvKey, id: number): void;
 
