@@ -84,8 +84,10 @@ class Salond {
   async start(): Promise<void> {
     this.proc = spawn(binary, ['-config', this.config], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr.on('data', (d: unknown) => (this.log += String(d)));
-    // Ready when it accepts a connection.
-    for (let i = 0; ; i++) {
+    // Ready when it accepts a connection; a loaded machine may take a while
+    // to start it, and a process that exited will never be ready.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
       const up = await new Promise<boolean>((ok) => {
         const s = connect(this.port, '127.0.0.1');
         s.on('connect', () => {
@@ -95,7 +97,7 @@ class Salond {
         s.on('error', () => ok(false));
       });
       if (up) return;
-      if (i > 500) throw new Error('salond did not start:\n' + this.log);
+      if (this.proc.exitCode !== null || Date.now() > deadline) throw new Error('salond did not start:\n' + this.log);
       await new Promise((ok) => setTimeout(ok, 10));
     }
   }
