@@ -109,6 +109,13 @@ func (h *Hub) callCommand(s *Session, me *user, c wire.Command) effect {
 		return h.joinCall(s, me, c, conv)
 	case wire.CallDecline:
 		return h.declineCall(s, me, c, cs)
+	case wire.CallMute, wire.CallUnmute, wire.CallKick:
+		// A moderator need not be in the call, as a server mute in
+		// Discord.
+		if cs == nil {
+			return h.fail(s, "CALL", "that user is not in the call")
+		}
+		return h.moderateCall(s, me, c, cs)
 	}
 	var mine *participant
 	if cs != nil {
@@ -133,7 +140,7 @@ func (h *Hub) callCommand(s *Session, me *user, c wire.Command) effect {
 		line, audience := callLine(cs, me.id, "MEDIA", c.Text), h.callAudience(conv)
 		return effect{deliver: func() { h.sendTags(audience, s, line) }}
 	}
-	return h.moderateCall(s, me, c, cs)
+	return effect{} // the parser knows no other action
 }
 
 // joinCall handles CALL CONV JOIN: the checks, then the user leaves the

@@ -270,6 +270,7 @@ func (h *Hub) burst(u *user, tags bool) [][]byte {
 	}
 	if tags {
 		lines = append(lines, h.unreadLines(u)...)
+		lines = append(lines, h.callBurst(u)...)
 	}
 	return lines
 }
