@@ -83,7 +83,7 @@ func TestCallRoster(t *testing.T) {
 	aliceWeb.Send(wire.Head("CALL", general, "MUTE", wire.User(bob.me())))
 	in(alice, general, "alice:mic", "bob:mic,cam,screen/muted")
 	in(bob, general, "alice:mic", "bob:mic,cam,screen/muted")
-	if got, want := noticesOf(alice.st, general), []string{"bob joined the call", "bob is sharing their screen", "you joined the call", "bob was muted by alice"}; !slices.Equal(got, want) {
+	if got, want := noticesOf(alice.st, general), []string{"bob joined the call", "bob is sharing their screen", "you joined the call", "bob was muted by you"}; !slices.Equal(got, want) {
 		t.Errorf("alice's notices: %q, want %q", got, want)
 	}
 	if got, want := slices.DeleteFunc(noticesOf(bob.st, general), func(n string) bool { return n == "bob joined" }), []string{"you joined the call", "you are sharing your screen", "alice joined the call", "you were muted by alice"}; !slices.Equal(got, want) {

@@ -123,13 +123,13 @@ func (s *State) call(c Call) {
 			p.MutedBy = 0
 			what = " unmuted by "
 		}
-		news = s.callee(c.User) + what + s.Pseudo(c.Actor)
+		news = s.callee(c.User) + what + who
 	case "KICK":
 		if r.In[c.User] == nil {
 			break
 		}
 		delete(r.In, c.User)
-		news = s.callee(c.User) + " removed from the call by " + s.Pseudo(c.Actor)
+		news = s.callee(c.User) + " removed from the call by " + who
 	}
 	if len(r.In) == 0 {
 		delete(s.Calls, a)

@@ -19,7 +19,7 @@ func TestCallViews(t *testing.T) {
 	h.lines("CALL 0 2 5 2 MEDIA mic,screen", "CALL 0 1 5 2 MEDIA cam")
 	h.expectScreen("bob is sharing their screen", "│ bob mic screen", "│ alice mic off cam")
 	h.lines("CALL 0 1 5 2 MUTE 0 2")
-	h.expectScreen("bob was muted by alice", "│ bob muted screen")
+	h.expectScreen("bob was muted by you", "│ bob muted screen")
 	h.typeLine("/call")
 	h.expectScreen("-- │ 2 people in the call of club/#games:",
 		"-- │ alice: mic off, cam", "-- │ bob: muted by alice, screen")
@@ -27,7 +27,7 @@ func TestCallViews(t *testing.T) {
 		t.Errorf("/call sent %q", got)
 	}
 	h.lines("CALL 0 1 5 2 KICK 0 2", "CALL 0 2 5 2 LEAVE")
-	h.expectScreen("bob was removed from the call by alice", "# games 🔊 1")
+	h.expectScreen("bob was removed from the call by you", "# games 🔊 1")
 	h.expectNotScreen("bob left the call", "│ bob muted")
 	h.lines("CALL 0 1 5 2 LEAVE")
 	h.expectScreen("you left the call")
