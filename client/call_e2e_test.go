@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/salon-chat/salon/client"
-	"github.com/salon-chat/salon/core/call"
 	"github.com/salon-chat/salon/core/server/servertest"
 	"github.com/salon-chat/salon/core/wire"
 )
@@ -30,13 +29,6 @@ func noticesOf(s *client.State, a wire.Addr) []string {
 // that rings, as the burst of a new session restates it, until bob hangs
 // up.
 func TestCallRoster(t *testing.T) {
-	// salond will not start with a calls block until the forwarding unit
-	// exists: until then core/call is the API alone.
-	if u, err := call.New(call.Config{Listen: "127.0.0.1:0"}); err != nil {
-		t.Skipf("no forwarding unit in this build: %v", err)
-	} else {
-		u.Close()
-	}
 	cfg := servertest.Config(t.TempDir())
 	cfg.Calls.UDP = "127.0.0.1:0"
 	srv := servertest.Start(t, cfg)
