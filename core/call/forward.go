@@ -1,7 +1,6 @@
 package call
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -164,19 +163,19 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 		}
 	}
 	if s < 0 {
-		p.log.Debug("call: a track on a transceiver the server does not receive on, ignored")
+		p.log.Debug("a track on a transceiver the server does not receive on, ignored")
 		return
 	}
 	p.startGoroutine(func() {
 		t, err := newForwardTrack(p, slots[s], remote)
 		if err != nil {
-			p.log.Warn("call: cannot forward a track", "track", slots[s].String(), "error", err)
+			p.log.Warn("cannot forward a track", "track", slots[s].String(), "error", err)
 			return
 		}
 		if !p.room.publish(t) {
 			return
 		}
-		p.log.Debug("call: track arriving", "track", t.slot.String(), "codec", remote.Codec().MimeType)
+		p.log.Debug("track arriving", "track", t.slot.String(), "codec", remote.Codec().MimeType)
 		defer p.room.unpublish(t)
 		if t.keyFrames != nil {
 			defer t.keyFrames.stop()
@@ -184,5 +183,3 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 		t.forward()
 	})
 }
-
-func (t *forwardTrack) String() string { return fmt.Sprintf("%d/%s", t.from.peer.User, t.slot) }

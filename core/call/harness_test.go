@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/pion/webrtc/v4"
 	"github.com/salon-chat/salon/core/call/calltest"
 )
 
@@ -50,7 +52,12 @@ func newUnit(t *testing.T, cfg Config) *Unit {
 		cfg.Listen = "127.0.0.1:0"
 	}
 	if cfg.Log == nil {
-		cfg.Log = hclog.New(&hclog.LoggerOptions{Name: "call", Level: hclog.Info, Output: io.Writer(w)})
+		// CALL_TEST_LOG=debug (or trace, for pion's own) shows more.
+		level := hclog.LevelFromString(os.Getenv("CALL_TEST_LOG"))
+		if level == hclog.NoLevel {
+			level = hclog.Info
+		}
+		cfg.Log = hclog.New(&hclog.LoggerOptions{Name: "call", Level: level, Output: io.Writer(w)})
 	}
 	if cfg.iceDisconnected == 0 {
 		cfg.iceDisconnected = 2 * time.Second
@@ -80,8 +87,7 @@ type member struct {
 	failed chan string
 	done   chan struct{}
 
-	mu       sync.Mutex
-	noAnswer bool
+	answering sync.WaitGroup
 }
 
 func join(t *testing.T, r *Room, user int64, opts calltest.Options) *member {
@@ -120,25 +126,27 @@ func join(t *testing.T, r *Room, user int64, opts calltest.Options) *member {
 			}
 		},
 	})
+	m.answering.Add(1)
 	go m.answer()
 	return m
 }
 
 func (m *member) answer() {
+	defer m.answering.Done()
 	for {
 		select {
 		case <-m.done:
 			return
 		case offer := <-m.offers:
-			m.mu.Lock()
-			skip := m.noAnswer
-			m.mu.Unlock()
-			if skip {
-				continue
-			}
 			answer, err := m.c.HandleOffer(offer)
 			if err != nil {
-				m.t.Errorf("user %d: %v", m.user, err)
+				select {
+				case <-m.done: // closed under it
+				default:
+					if m.c.ConnectionState() != webrtc.PeerConnectionStateClosed {
+						m.t.Errorf("user %d: %v", m.user, err)
+					}
+				}
 				continue
 			}
 			m.p.Answer(answer)
@@ -154,6 +162,7 @@ func (m *member) close() {
 	}
 	m.p.Leave()
 	m.c.Close()
+	m.answering.Wait()
 }
 
 // key names a remote track as calltest records it.
@@ -177,9 +186,13 @@ func (m *member) waitTracks(ctx context.Context, keys ...string) {
 // waitPackets waits until m has n more packets on each of keys than now.
 func (m *member) waitPackets(ctx context.Context, n int, keys ...string) {
 	m.t.Helper()
-	for _, k := range keys {
+	want := make([]int, len(keys))
+	for i, k := range keys {
 		have, _ := m.c.Track(k)
-		if err := m.c.WaitPackets(ctx, k, have.Packets+n); err != nil {
+		want[i] = have.Packets + n
+	}
+	for i, k := range keys {
+		if err := m.c.WaitPackets(ctx, k, want[i]); err != nil {
 			m.t.Fatalf("user %d: %v", m.user, err)
 		}
 	}
@@ -219,5 +232,59 @@ func (m *member) checkTrack(k string) {
 	if s.Seq <= uint64(s.FirstSeq) || s.LastTimestamp == s.FirstTimestamp {
 		m.t.Errorf("user %d: %s did not advance: seq %d..%d, timestamps %d..%d",
 			m.user, k, s.FirstSeq, s.Seq, s.FirstTimestamp, s.LastTimestamp)
+	}
+}
+
+// joinSilent joins a participant whose offers are kept and never answered.
+func joinSilent(t *testing.T, r *Room, user int64) *member {
+	t.Helper()
+	m := &member{
+		t:      t,
+		user:   user,
+		offers: make(chan []byte, 64),
+		failed: make(chan string, 1),
+		done:   make(chan struct{}),
+	}
+	m.p = r.Join(Peer{
+		User: user,
+		Signal: func(kind string, payload []byte) {
+			select {
+			case m.offers <- payload:
+			default:
+			}
+		},
+		Failed: func(reason string) {
+			select {
+			case m.failed <- reason:
+			default:
+				t.Errorf("user %d: Failed twice (%s)", user, reason)
+			}
+		},
+	})
+	t.Cleanup(m.p.Leave)
+	return m
+}
+
+func (m *member) firstOffer(ctx context.Context) []byte {
+	m.t.Helper()
+	select {
+	case o := <-m.offers:
+		return o
+	case <-ctx.Done():
+		m.t.Fatalf("user %d: no offer: %v", m.user, ctx.Err())
+		return nil
+	}
+}
+
+// waitStat waits until the room's stats satisfy cond; the unit has no
+// change to wait on, so this polls, briefly.
+func waitStat(ctx context.Context, t *testing.T, r *Room, cond func(Stats) bool) {
+	t.Helper()
+	for !cond(r.Stats()) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("room stats %+v: %v", r.Stats(), ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }

@@ -123,11 +123,11 @@ func (p *Participant) applyAnswer(text []byte) error {
 func (p *Participant) addCandidate(text []byte) {
 	var c webrtc.ICECandidateInit
 	if err := json.Unmarshal(text, &c); err != nil {
-		p.log.Debug("call: a candidate that is not JSON, ignored", "error", err)
+		p.log.Debug("a candidate that is not JSON, ignored", "error", err)
 		return
 	}
 	if err := p.pc.AddICECandidate(c); err != nil {
-		p.log.Debug("call: a candidate pion refused, ignored", "error", err)
+		p.log.Debug("a candidate pion refused, ignored", "error", err)
 	}
 }
 

@@ -53,9 +53,9 @@ type Participant struct {
 
 // outgoing is one track the participant receives.
 type outgoing struct {
-	track          *forwardTrack
-	sender         *webrtc.RTPSender
-	keyFrameAsked  bool
+	track         *forwardTrack
+	sender        *webrtc.RTPSender
+	keyFrameAsked bool
 }
 
 type signalKind int
@@ -151,7 +151,7 @@ func (p *Participant) fail(reason string) {
 		return
 	}
 	p.ended = true
-	p.log.Info("call: participant failed", "reason", reason)
+	p.log.Info("participant failed", "reason", reason)
 	if p.peer.Failed != nil {
 		p.peer.Failed(reason)
 	}
@@ -228,7 +228,7 @@ func (p *Participant) run() {
 				if !p.connected {
 					p.connected = true
 					connectTimer.Stop()
-					p.log.Debug("call: participant connected")
+					p.log.Debug("participant connected")
 					p.askKeyFrames()
 				}
 			case webrtc.PeerConnectionStateFailed:
@@ -252,7 +252,7 @@ func (p *Participant) handle(s signal, answerTimer *time.Timer) error {
 	switch s.kind {
 	case answerSignal:
 		if !p.offerOut {
-			p.log.Debug("call: an answer with no offer out, ignored")
+			p.log.Debug("an answer with no offer out, ignored")
 			return nil
 		}
 		if err := p.applyAnswer(s.payload); err != nil {
@@ -296,7 +296,7 @@ func (p *Participant) close() {
 	p.mu.Unlock()
 	if p.pc != nil {
 		if err := p.pc.Close(); err != nil {
-			p.log.Debug("call: closing the peer connection", "error", err)
+			p.log.Debug("closing the peer connection", "error", err)
 		}
 	}
 	p.goroutines.Wait()

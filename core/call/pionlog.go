@@ -19,25 +19,25 @@ func (f pionLogs) NewLogger(scope string) logging.LeveledLogger {
 
 type pionLog struct{ log hclog.Logger }
 
-func (l pionLog) Trace(msg string)                  { l.log.Trace(msg) }
+func (l pionLog) Trace(msg string) { l.log.Trace(msg) }
 func (l pionLog) Tracef(format string, args ...any) {
 	if l.log.IsTrace() {
 		l.log.Trace(fmt.Sprintf(format, args...))
 	}
 }
-func (l pionLog) Debug(msg string)                  { l.log.Trace(msg) }
+func (l pionLog) Debug(msg string) { l.log.Trace(msg) }
 func (l pionLog) Debugf(format string, args ...any) {
 	if l.log.IsTrace() {
 		l.log.Trace(fmt.Sprintf(format, args...))
 	}
 }
-func (l pionLog) Info(msg string)                   { l.log.Debug(msg) }
+func (l pionLog) Info(msg string) { l.log.Debug(msg) }
 func (l pionLog) Infof(format string, args ...any) {
 	if l.log.IsDebug() {
 		l.log.Debug(fmt.Sprintf(format, args...))
 	}
 }
-func (l pionLog) Warn(msg string)                   { l.log.Debug(msg) }
+func (l pionLog) Warn(msg string) { l.log.Debug(msg) }
 func (l pionLog) Warnf(format string, args ...any) {
 	if l.log.IsDebug() {
 		l.log.Debug(fmt.Sprintf(format, args...))

@@ -73,7 +73,7 @@ func (r *Room) Close() {
 	}
 	r.unit.forgetRoom(r)
 	s := r.Stats()
-	r.log.Info("call: room closed",
+	r.log.Info("room closed",
 		"participants_seen", s.ParticipantsSeen,
 		"packets", s.PacketsForwarded, "bytes", s.BytesForwarded,
 		"dropped", s.PacketsDropped,

@@ -138,7 +138,7 @@ func New(cfg Config) (*Unit, error) {
 		_ = u.mux.Close()
 		return nil, err
 	}
-	u.log.Info("call: forwarding unit listening", "addr", u.Addr().String())
+	u.log.Info("forwarding unit listening", "addr", u.Addr().String())
 	return u, nil
 }
 
