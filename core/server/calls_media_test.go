@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/salon-chat/salon/core/call/calltest"
 	"github.com/salon-chat/salon/core/wire"
 )
@@ -74,7 +76,9 @@ func (p *mediaPeer) serve(t *testing.T) {
 		}
 		answer, err := p.HandleOffer(sdp)
 		if err != nil {
-			t.Errorf("%s: answering: %v", p.u.name, err)
+			if p.ConnectionState() != webrtc.PeerConnectionStateClosed { // not the test closing it
+				t.Errorf("%s: answering: %v", p.u.name, err)
+			}
 			return
 		}
 		text := base64.StdEncoding.EncodeToString(answer)
@@ -84,7 +88,12 @@ func (p *mediaPeer) serve(t *testing.T) {
 			if n == len(text) {
 				last = "1"
 			}
-			p.u.Send(sf("RTC %s answer %d %s %s", p.conv, seq, last, text[:n]))
+			// Written straight to the connection: the test may be closing
+			// it, which ends this goroutine with its lines.
+			p.u.Conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if _, err := p.u.Conn.Write([]byte(sf("RTC %s answer %d %s %s\r\n", p.conv, seq, last, text[:n]))); err != nil {
+				return
+			}
 			if text = text[n:]; text == "" {
 				break
 			}
