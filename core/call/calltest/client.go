@@ -34,6 +34,11 @@ type Options struct {
 	VideoPayload   int           // bytes of each video packet's payload (default 1000)
 	VideoPackets   int           // packets in each video frame (default 1)
 	VideoFrameTime time.Duration // time between video frames (default 33ms, about 30 fps)
+
+	// LatencyHistogram fills each received track's TrackStats.Latencies,
+	// for percentiles (a load generator's); otherwise only the count, sum
+	// and maximum are kept.
+	LatencyHistogram bool
 }
 
 // Client is one test participant.
@@ -73,6 +78,7 @@ type TrackStats struct {
 	LatencyCount int
 	LatencySum   time.Duration
 	LatencyMax   time.Duration
+	Latencies    LatencyHistogram // with Options.LatencyHistogram
 }
 
 // New makes a client whose peer connection sees loopback only.
@@ -334,7 +340,7 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			continue
 		}
 		c.mu.Lock()
-		t.record(&pkt, now)
+		t.record(&pkt, now, c.opts.LatencyHistogram)
 		c.changedLocked()
 		c.mu.Unlock()
 	}
@@ -344,7 +350,7 @@ func (c *Client) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	c.mu.Unlock()
 }
 
-func (t *TrackStats) record(pkt *rtp.Packet, now time.Time) {
+func (t *TrackStats) record(pkt *rtp.Packet, now time.Time, histogram bool) {
 	if t.Packets == 0 {
 		t.FirstSeq = pkt.SequenceNumber
 		t.Seq = uint64(pkt.SequenceNumber)
@@ -365,6 +371,9 @@ func (t *TrackStats) record(pkt *rtp.Packet, now time.Time) {
 			t.LatencyCount++
 			t.LatencySum += d
 			t.LatencyMax = max(t.LatencyMax, d)
+			if histogram {
+				t.Latencies.observe(d)
+			}
 		}
 	}
 }
