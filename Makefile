@@ -21,7 +21,7 @@ FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse 
 	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName \
 	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization
 
-.PHONY: all build run test vet fuzz bench bench-search bench-web attacks soak generate clean web web-test web-check
+.PHONY: all build run test vet fuzz bench bench-search bench-calls bench-web attacks soak generate clean web web-test web-check
 
 all: build
 
@@ -92,6 +92,14 @@ bench: build
 # not part of bench, as building the channel takes a while.
 bench-search: build
 	$(PIN) $(BIN)/salon-bench -server-cpu 0 -scenarios search -json $(BIN)/bench-search.json $(BENCH_FLAGS)
+
+# The forwarding unit of calls: calls of 2, 10 and 25 participants with
+# audio, and 10 with audio and video (-call-shapes), each on a salond of its
+# own with calls on loopback and pion clients in salon-bench: the server's
+# CPU per forwarded stream and packet, latencies, memory per participant
+# (docs/performance.md#calls). Not part of bench: its clients are heavy.
+bench-calls: build
+	$(PIN) $(BIN)/salon-bench -server-cpu 0 -scenarios calls -json $(BIN)/bench-calls.json $(BENCH_FLAGS)
 
 # The web client's page in Chromium (web/bench/page.mjs, playwright-core
 # from web/node_modules, Debian's /usr/bin/chromium): time to the first

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,7 +60,8 @@ func main() {
 	flag.StringVar(&o.sync, "sync", "full", "the started server's storage.sync: full (durable against power loss) or normal")
 	flag.StringVar(&o.cpu, "server-cpu", "0", "CPU list the started server is pinned to with taskset (empty: no pinning)")
 	flag.StringVar(&o.salondNoIndex, "salond-noindex", "bin/salond-noindex", "salond built with the salon_bench_noindex tag, without the full-text index (store-index)")
-	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle,fanout-ws,idle-ws,web-bundle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle, fanout-ws (fanout over /ws against TCP, in pairs), idle-ws (idle over TCP then /ws), web-bundle (the page's first load, gzipped); not by default: web-page (the page in Chromium over a channel of -web-messages: make bench-web), soak, search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
+	flag.StringVar(&o.scenarios, "scenarios", "floor,fanout,fanout-rate,fanout-hook,fanout-tags,store,store-index,history,files,rtt,idle,fanout-ws,idle-ws,web-bundle", "comma-separated scenarios: floor, fanout, fanout-rate, fanout-hook, fanout-tags, store, store-index, history, files, rtt, idle, fanout-ws (fanout over /ws against TCP, in pairs), idle-ws (idle over TCP then /ws), web-bundle (the page's first load, gzipped); not by default: web-page (the page in Chromium over a channel of -web-messages: make bench-web), soak, calls (the forwarding unit under calls of -call-shapes: make bench-calls), search (find, hist and unread over a channel of -search-messages), attacks (every attack-* scenario) or one attack-* by name")
+	flag.StringVar(&o.callShapes, "call-shapes", "2,10,25,10v", "calls: participants of each call measured, v for audio and video (otherwise audio only)")
 	flag.StringVar(&o.echo, "echo-plugin", "bin/salon-bench-echo", "the echo plugin binary (rtt)")
 	flag.StringVar(&o.wordfilter, "wordfilter", "bin/salon-wordfilter", "the wordfilter plugin binary (fanout-hook)")
 	flag.IntVar(&o.rounds, "rounds", 5000, "rtt: round trips of each kind")
@@ -113,6 +115,9 @@ type options struct {
 	web                                   bool // the started servers also serve the web listener (fanout-ws, idle-ws)
 	echo, wordfilter                      string
 	duration, pairDuration                time.Duration
+	serverConfig                          string    // HCL the started servers' configuration ends with (calls: the calls block)
+	serverLog                             io.Writer // when set, the started servers log at info level, as JSON, to it
+	callShapes                            string
 }
 
 func run(o options) error {
@@ -130,8 +135,17 @@ func run(o options) error {
 		defer srv.stop()
 	}
 	var results, attacks []Result
+	var calls []CallResult
 	var held []error
 	for _, name := range names {
+		if name == "calls" {
+			more, err := callsScenario(o)
+			calls = append(calls, more...)
+			if err != nil { // the shapes measured before it are still printed
+				held = append(held, fmt.Errorf("%s: %w", name, err))
+			}
+			continue
+		}
 		if a, ok := findAttack(name); ok {
 			r, err := runAttack(o, a)
 			attacks = append(attacks, r)
@@ -152,8 +166,28 @@ func run(o options) error {
 	if len(attacks) > 0 {
 		printAttackTable(attacks)
 	}
+	if len(calls) > 0 {
+		printCallTable(calls)
+	}
 	if o.jsonOut != "" {
-		b, _ := json.MarshalIndent(append(results, attacks...), "", "  ")
+		var all any = append(results, attacks...)
+		if len(calls) > 0 {
+			// The calls' figures are their own: alone, their array; beside
+			// other scenarios', after them.
+			if len(results)+len(attacks) == 0 {
+				all = calls
+			} else {
+				mixed := []any{}
+				for _, r := range append(results, attacks...) {
+					mixed = append(mixed, r)
+				}
+				for _, r := range calls {
+					mixed = append(mixed, r)
+				}
+				all = mixed
+			}
+		}
+		b, _ := json.MarshalIndent(all, "", "  ")
 		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
@@ -235,7 +269,7 @@ func ownServer(name string) bool {
 		return true
 	}
 	return slices.Contains(searchScenarios, name) || name == "fanout-tags" || name == "store-index" ||
-		name == "fanout-ws" || name == "idle-ws" || name == "web-bundle" || name == "web-page"
+		name == "fanout-ws" || name == "idle-ws" || name == "web-bundle" || name == "web-page" || name == "calls"
 }
 
 // pluginBlock is the HCL declaring a plugin for the server under test.

@@ -78,8 +78,15 @@ func startServerOnce(o options, plugins, dataDir string) (*server, error) {
 	if dataDir == "" {
 		dataDir = filepath.Join(dir, "data")
 	}
-	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  level = \"warn\"\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n  messages_per_second = 100000\n  message_burst = 100000\n  registrations_per_hour = 100000\n  connections_per_address = 100000\n}\nfiles {\n  max_bytes = 1099511627776\n}\nstorage {\n  sync = %q\n}\n%s",
-		addr, dataDir, o.sync, plugins)
+	logBlock := "level = \"warn\""
+	stderr := io.Writer(os.Stderr)
+	if o.serverLog != nil {
+		// The scenario reads the server's log: info lines, as JSON.
+		logBlock = "level = \"info\"\n  format = \"json\""
+		stderr = o.serverLog
+	}
+	cfg := fmt.Sprintf("listen = %q\ndata_dir = %q\nlog {\n  %s\n}\npasswords {\n  time = 1\n  memory_kib = 64\n}\nlimits {\n  send_queue_bytes = 67108864\n  messages_per_second = 100000\n  message_burst = 100000\n  registrations_per_hour = 100000\n  connections_per_address = 100000\n}\nfiles {\n  max_bytes = 1099511627776\n}\nstorage {\n  sync = %q\n}\n%s",
+		addr, dataDir, logBlock, o.sync, plugins+o.serverConfig)
 	var web string
 	if o.web {
 		// The WebSocket scenarios: the same server with the web listener
@@ -106,7 +113,7 @@ func startServerOnce(o options, plugins, dataDir string) (*server, error) {
 		}
 		args = append(args, "-pprof", pprof)
 	}
-	srv, err := spawn(o, args, dir, addr, pprof, os.Stderr)
+	srv, err := spawn(o, args, dir, addr, pprof, stderr)
 	if srv != nil {
 		srv.web = web
 	}
