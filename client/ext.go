@@ -193,6 +193,10 @@ func (p parser) ext() (l Line, ok bool, err error) {
 		l, err = p.read()
 	case "LIST", "BANS", "HIST", "FIND":
 		l, err = p.end()
+	case "CALL":
+		l, err = p.call()
+	case "RTC":
+		l, err = p.signal()
 	default:
 		return nil, false, nil
 	}

@@ -39,6 +39,12 @@ func (s *State) applyExt(e Event) bool {
 	case Connecting:
 		s.Tags = false // until this connection's CAP ACK
 		return false
+	case Ready:
+		s.bursting = false
+	case Call:
+		s.call(e)
+	case Signal:
+		// Only a participating connection receives these: never this one.
 	case Caps:
 		if e.Sub == "ACK" && e.Has("tags") {
 			s.Tags = true

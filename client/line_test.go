@@ -202,6 +202,12 @@ func FuzzParseLine(f *testing.F) {
 	for _, line := range parseErrorTests {
 		f.Add(line)
 	}
+	for _, tt := range callParseTests {
+		f.Add(tt.line)
+	}
+	for _, line := range callParseErrors {
+		f.Add(line)
+	}
 	f.Fuzz(func(t *testing.T, line string) {
 		l, err := ParseLine(line)
 		if err != nil {

@@ -31,6 +31,12 @@ type State struct {
 	Tags bool
 	// Search is the latest search asked for, with its results.
 	Search *Search
+	// Calls are the calls going on in the user's conversations, by
+	// conversation; only those with someone in them.
+	Calls map[wire.Addr]*Roster
+	// bursting is true from a login to the end of its burst, which
+	// restates calls that are not news.
+	bursting bool
 
 	listing map[int64][]ChannelInfo // LIST answers being received, by server
 	banning map[int64]map[int64]Ban // BAN lines since the last BANS end, by server
@@ -156,6 +162,8 @@ func (s *State) reset() {
 	s.Friends = map[int64]bool{}
 	s.Servers = map[int64]*Server{}
 	s.Invites = nil
+	s.Calls = map[wire.Addr]*Roster{}
+	s.bursting = true
 	for _, c := range s.Convs {
 		c.Loaded, c.Loading = false, false
 		if s.Tags {
@@ -371,6 +379,7 @@ func (s *State) bye(b Bye) {
 // conversations and invitations.
 func (s *State) removePlace(a wire.Addr) {
 	sv := s.Servers[a.Server]
+	s.forgetCalls(a)
 	if a.IsServer() {
 		delete(s.Servers, a.Server)
 		for c := range s.Convs {

@@ -30,6 +30,7 @@ type Config struct {
 	Files     Files
 	TLS       TLS
 	Web       Web
+	Calls     Calls
 
 	// Plugins are parsed and checked for shape, but nothing runs them yet.
 	Plugins []Plugin
@@ -101,6 +102,33 @@ type Web struct {
 	// itself a trusted proxy) for the per-address limits. A single address
 	// is a prefix of its full length.
 	TrustedProxies []netip.Prefix
+}
+
+// Calls configures the forwarding unit of calls (docs/calls.md). Calls
+// are off unless UDP is set.
+type Calls struct {
+	UDP      string // the UDP host:port of every call's media (ICE-lite, one port), "" for no calls
+	PublicIP string // the address clients are told to send media to, when UDP's host is not it (NAT, 0.0.0.0)
+
+	MaxParticipants   int // in one call, default 25, 2..1000
+	MaxCalls          int // at once on the instance, direct calls included, default 100, 1..100000
+	MaxCallsPerServer int // at once in the channels of one server, default 10, 1..100000
+	MaxTracks         int // a participant may send: 1 (microphone), 2 (and camera), 3 (and screen), default 3
+	AudioKbps         int // a microphone's allowance, default 64, 8..512
+	VideoKbps         int // a camera's, default 600, 50..20000
+	ScreenKbps        int // a screen share's, default 1500, 50..20000
+
+	// TURN are the relays handed to clients that cannot reach UDP directly.
+	TURN []TURN
+}
+
+// TURN is one `turn { ... }` block: a relay (or STUN server) the clients use.
+type TURN struct {
+	URLs       []string      // turn:, turns: or stun: URLs
+	Username   string        // fixed credentials, or
+	Credential string        //
+	Secret     string        // coturn's use-auth-secret: time-limited credentials made per call
+	TTL        time.Duration // how long those live, default 12h
 }
 
 // Storage configures the embedded database.
@@ -219,6 +247,15 @@ func Default() *Config {
 		},
 		Storage: Storage{
 			Sync: defaultSync,
+		},
+		Calls: Calls{
+			MaxParticipants:   25,
+			MaxCalls:          100,
+			MaxCallsPerServer: 10,
+			MaxTracks:         3,
+			AudioKbps:         64,
+			VideoKbps:         600,
+			ScreenKbps:        1500,
 		},
 		Files: Files{
 			MaxBytes:        defaultFileMaxBytes,

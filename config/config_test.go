@@ -44,6 +44,8 @@ func TestDefault(t *testing.T) {
 		},
 		Storage: Storage{Sync: "full"},
 		Files:   Files{MaxBytes: 25 << 20, MaxDownloads: 16, UserDownloads: 2, QueuedDownloads: 8},
+		Calls: Calls{MaxParticipants: 25, MaxCalls: 100, MaxCallsPerServer: 10, MaxTracks: 3,
+			AudioKbps: 64, VideoKbps: 600, ScreenKbps: 1500},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -143,6 +145,31 @@ plugin "dice" {
 plugin "echo" {
   command = "/usr/libexec/salon/echo"
 }
+
+calls {
+  udp                  = "0.0.0.0:7779"
+  public_ip            = "203.0.113.7"
+  max_participants     = 12
+  max_calls            = 40
+  max_calls_per_server = 4
+  max_tracks           = 2
+  audio_kbps           = 48
+  video_kbps           = 800
+  screen_kbps          = 2000
+  turn {
+    urls       = ["turn:turn.example.org:3478", "turns:turn.example.org:5349"]
+    username   = "salon"
+    credential = "hunter2"
+  }
+  turn {
+    urls   = ["turn:relay.example.org"]
+    secret = "s3cret"
+    ttl    = "1h"
+  }
+  turn {
+    urls = ["stun:stun.example.org"]
+  }
+}
 `
 	c, err := Parse([]byte(src), "/etc/salon/salon.hcl")
 	if err != nil {
@@ -179,6 +206,16 @@ plugin "echo" {
 		TLS:     TLS{Listen: "0.0.0.0:7001", Cert: "/etc/salon/tls/cert.pem", Key: "/etc/salon/key.pem"},
 		Storage: Storage{Sync: "normal"},
 		Files:   Files{MaxBytes: 1 << 30, MaxDownloads: 4, UserDownloads: 3, QueuedDownloads: 5},
+		Calls: Calls{
+			UDP: "0.0.0.0:7779", PublicIP: "203.0.113.7",
+			MaxParticipants: 12, MaxCalls: 40, MaxCallsPerServer: 4, MaxTracks: 2,
+			AudioKbps: 48, VideoKbps: 800, ScreenKbps: 2000,
+			TURN: []TURN{
+				{URLs: []string{"turn:turn.example.org:3478", "turns:turn.example.org:5349"}, Username: "salon", Credential: "hunter2", TTL: 12 * time.Hour},
+				{URLs: []string{"turn:relay.example.org"}, Secret: "s3cret", TTL: time.Hour},
+				{URLs: []string{"stun:stun.example.org"}, TTL: 12 * time.Hour},
+			},
+		},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", c, want)
@@ -523,10 +560,15 @@ func TestExample(t *testing.T) {
 		t.Errorf("web.listen = %q, want 127.0.0.1:8080", c.Web.Listen)
 	}
 
-	// Apart from data_dir, plugins and the web listener it documents the
+	// It carries calls, on loopback only.
+	if c.Calls.UDP != "127.0.0.1:7779" {
+		t.Errorf("calls.udp = %q, want 127.0.0.1:7779", c.Calls.UDP)
+	}
+
+	// Apart from data_dir, plugins, the web listener and the calls port it documents the
 	// defaults; keep them in step.
 	def := Default()
-	def.File, def.DataDir, def.Plugins, def.Web = c.File, c.DataDir, c.Plugins, c.Web
+	def.File, def.DataDir, def.Plugins, def.Web, def.Calls.UDP = c.File, c.DataDir, c.Plugins, c.Web, c.Calls.UDP
 	if !reflect.DeepEqual(c, def) {
 		t.Errorf("salon.hcl drifted from the defaults:\n got %+v\nwant %+v", c, def)
 	}
@@ -708,6 +750,39 @@ func TestWebErrors(t *testing.T) {
 			"t.hcl:1:1: tls.key: required with tls.cert"},
 		{"web {\n  listen = \"127.0.0.1:8080\"\n  allowed_origins = \"https://x\"\n}\n",
 			"t.hcl:3:22: Unsuitable value type; Unsuitable value: list of string required, but have string"},
+	} {
+		_, err := Parse([]byte(tt.src), "t.hcl")
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q):\n got %v\nwant %s", tt.src, err, tt.want)
+		}
+	}
+}
+
+func TestCallsErrors(t *testing.T) {
+	for _, tt := range []struct{ src, want string }{
+		{"calls {\n}\n",
+			"t.hcl:1:1: calls.udp: required in a calls block (remove the block to have no calls)"},
+		{"calls {\n  udp = \"7779\"\n}\n",
+			"t.hcl:2:3: calls.udp: \"7779\" is not a host:port address"},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  public_ip = \"chat.example.org\"\n}\n",
+			"t.hcl:3:3: calls.public_ip: \"chat.example.org\" is not an IP address (a name would have to be looked up; write the address clients reach)"},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  max_participants = 1\n  max_tracks = 4\n  video_kbps = 10\n}\n",
+			"t.hcl:3:3: calls.max_participants: 1 is out of range 2..1000\n" +
+				"t.hcl:4:3: calls.max_tracks: 4 is out of range 1..3\n" +
+				"t.hcl:5:3: calls.video_kbps: 10 is out of range 50..20000"},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = []\n  }\n}\n",
+			"t.hcl:4:5: calls.turn[0].urls: at least one URL, like \"turn:turn.example.org:3478\""},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = [\"http://x\", \"turn:\"]\n  }\n}\n",
+			"t.hcl:4:5: calls.turn[0].urls[0]: \"http://x\": the scheme must be turn, turns, stun or stuns\n" +
+				"t.hcl:4:5: calls.turn[0].urls[1]: \"turn:\" is not a TURN or STUN URL, like \"turn:turn.example.org:3478\""},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = [\"turn:x\"]\n  }\n}\n",
+			"t.hcl:3:3: calls.turn[0]: a turn: URL needs username and credential, or secret"},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = [\"turn:x\"]\n    username = \"u\"\n  }\n}\n",
+			"t.hcl:3:3: calls.turn[0]: username and credential go together"},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = [\"turn:x\"]\n    username = \"u\"\n    credential = \"c\"\n    secret = \"s\"\n  }\n}\n",
+			"t.hcl:7:5: calls.turn[0]: give either username and credential or secret, not both"},
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = [\"turn:x\"]\n    secret = \"s\"\n    ttl = \"5s\"\n  }\n}\n",
+			"t.hcl:6:5: calls.turn[0].ttl: \"5s\" is less than the minimum, 1m0s"},
 	} {
 		_, err := Parse([]byte(tt.src), "t.hcl")
 		if err == nil || err.Error() != tt.want {

@@ -192,3 +192,39 @@ plugin "holdem" {
     start_delay  = "5s"
   }
 }
+
+# Calls (voice, video, screen sharing) in every conversation, on the web
+# client. All media of every call goes through this one UDP port; salond
+# forwards it without decoding. Remove the block to have no calls. Behind
+# NAT, or listening on 0.0.0.0, set public_ip to the address clients reach,
+# and open the UDP port in the firewall; see docs/calls.md.
+calls {
+  udp = "127.0.0.1:7779"
+
+  # public_ip = "203.0.113.7"
+
+  # People in one call (2..1000), calls at once on the instance (direct calls
+  # included) and in the channels of one server.
+  max_participants     = 25
+  max_calls            = 100
+  max_calls_per_server = 10
+
+  # What one participant may send at once: 1 (microphone), 2 (and a camera),
+  # 3 (and a screen share).
+  max_tracks = 3
+
+  # Each track's bitrate in kbit/s, told to clients and enforced: packets
+  # beyond twice it are dropped. 600 kbit/s per camera makes a 10-person video
+  # call about 0.7 Mbit/s of upload and 6 Mbit/s of download for each person.
+  audio_kbps  = 64
+  video_kbps  = 600
+  screen_kbps = 1500
+
+  # TURN relays for clients whose network lets no UDP through; either fixed
+  # credentials or coturn's shared secret (use-auth-secret):
+  # turn {
+  #   urls   = ["turn:turn.example.org:3478", "turns:turn.example.org:5349"]
+  #   secret = "the static-auth-secret of coturn"
+  #   ttl    = "12h"
+  # }
+}

@@ -37,6 +37,7 @@ type file struct {
 	Files     *filesBlock     `hcl:"files,block"`
 	TLS       *tlsBlock       `hcl:"tls,block"`
 	Web       *webBlock       `hcl:"web,block"`
+	Calls     *callsBlock     `hcl:"calls,block"`
 	Plugins   []pluginBlock   `hcl:"plugin,block"`
 }
 
@@ -216,6 +217,10 @@ func (f *file) apply(c *Config, dir string, src []byte) hcl.Diagnostics {
 	}
 
 	if b := f.Web; b != nil {
+		b.apply(&ck, c)
+	}
+
+	if b := f.Calls; b != nil {
 		b.apply(&ck, c)
 	}
 

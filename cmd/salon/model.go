@@ -139,21 +139,30 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		return m, nil
 	case eventsMsg:
-		typing := false
+		typing, call := false, false
 		for _, e := range msg {
 			m.handleEvent(e)
 			_, t := e.(client.Typing)
 			typing = typing || t
+			_, c := e.(client.Call)
+			call = call || c
 		}
 		if m.quitting {
 			return m, nil
 		}
 		m.afterEvents()
+		cmds := []tea.Cmd{m.waitEvents()}
 		if typing {
-			return m, tea.Batch(m.waitEvents(), typingRedraw())
+			cmds = append(cmds, typingRedraw())
 		}
-		return m, m.waitEvents()
-	case typingTick:
+		if call {
+			cmds = append(cmds, ringRedraw())
+		}
+		if len(cmds) == 1 {
+			return m, cmds[0]
+		}
+		return m, tea.Batch(cmds...)
+	case typingTick, ringTick:
 		return m, nil
 	case closedMsg:
 		m.cancel()

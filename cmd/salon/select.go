@@ -328,6 +328,8 @@ func (m *model) maybeOlder() {
 // extEvent reacts to the events of Part two.
 func (m *model) extEvent(e client.Event) {
 	switch e := e.(type) {
+	case client.Call:
+		m.callEvent(e)
 	case client.End:
 		switch e.Verb {
 		case "LIST":

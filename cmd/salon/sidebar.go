@@ -27,13 +27,13 @@ func (m *model) sidebar() []sideEntry {
 	for _, sv := range st.ServerList() {
 		list = append(list, sideEntry{text: styles.header.Render(sv.Name)})
 		for _, ch := range sv.ChannelList() {
-			list = append(list, sideEntry{addr: ch.Addr, nav: true, text: "# " + ch.Name, indent: 1})
+			list = append(list, sideEntry{addr: ch.Addr, nav: true, text: "# " + ch.Name + m.sideCall(ch.Addr), indent: 1})
 		}
 	}
 	if direct := st.DirectList(); len(direct) > 0 {
 		list = append(list, sideEntry{text: styles.header.Render("DIRECT")})
 		for _, a := range direct {
-			list = append(list, sideEntry{addr: a, nav: true, text: m.presenceDot(a.UserTag()) + " " + st.Pseudo(a.UserTag()), indent: 1})
+			list = append(list, sideEntry{addr: a, nav: true, text: m.presenceDot(a.UserTag()) + " " + st.Pseudo(a.UserTag()) + m.sideCall(a), indent: 1})
 		}
 	}
 	if friends := st.FriendList(); len(friends) > 0 {
@@ -55,6 +55,14 @@ func (m *model) sidebar() []sideEntry {
 		}
 	}
 	return list
+}
+
+// sideCall is a conversation's call mark, after its name.
+func (m *model) sideCall(a wire.Addr) string {
+	if mark := m.callMark(a); mark != "" {
+		return " " + mark
+	}
+	return ""
 }
 
 func (m *model) presenceDot(tag int64) string {

@@ -32,6 +32,7 @@ func init() {
 		{"open", "", "make this channel public", (*model).cmdOpen},
 		{"close", "", "make this channel invitation-only again", (*model).cmdClose},
 		{"away", "[NOTE]", "say you are away (none: back)", (*model).cmdAway},
+		{"call", "", "who is in the call of this conversation (calls are joined from the web client)", (*model).cmdCall},
 	}
 	for i, c := range commands {
 		if c.name == "delete" {

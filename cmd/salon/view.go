@@ -130,16 +130,18 @@ func (m *model) drawTitle(width int) string {
 			info = displayable(ch.Topic) + " · " + info
 		}
 	}
-	info += m.awayInfo(a)
+	info += m.awayInfo(a) + m.callInfo(a)
 	return fit(styles.title.Render(" "+name+" ")+" "+styles.faint.Render(info), width)
 }
 
 func (m *model) drawMembers(width, height int) []string {
 	list := m.st.MemberList(m.st.Active)
 	lines := make([]string, 0, height)
+	// The call first: a long member list would push it out of sight.
+	lines = append(lines, m.drawCallMembers(width)...)
 	lines = append(lines, fit(styles.header.Render(fmt.Sprintf(" MEMBERS %d", len(list))), width))
 	for _, u := range list {
-		if len(lines) == height {
+		if len(lines) >= height {
 			break
 		}
 		name := u.Pseudo
@@ -149,10 +151,7 @@ func (m *model) drawMembers(width, height int) []string {
 		name = m.rankMark(u.Tag) + name + m.awayMark(u)
 		lines = append(lines, fit(" "+m.presenceDot(u.Tag)+" "+name, width))
 	}
-	for len(lines) < height {
-		lines = append(lines, spaces(width))
-	}
-	return lines
+	return padLines(lines, width, height)
 }
 
 // drawStatus draws the bottom line: the connection, transfers in

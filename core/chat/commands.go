@@ -58,6 +58,9 @@ func (h *Hub) command(r *request) effect {
 			return e
 		}
 	}
+	if membershipOp(c.Op) {
+		h.callsMoved = true
+	}
 	switch c.Op {
 	case wire.OpNewServer:
 		return h.newServer(s, me, c.Name)
@@ -132,6 +135,10 @@ func (h *Hub) command(r *request) effect {
 		return h.fetchKey(s, c)
 	case wire.OpWebToken:
 		return h.webToken(s)
+	case wire.OpCall:
+		return h.callCommand(s, me, c)
+	case wire.OpRTC:
+		return h.rtcCommand(s, me, c)
 	}
 	return h.verb(r, me)
 }
@@ -263,6 +270,7 @@ func (h *Hub) burst(u *user, tags bool) [][]byte {
 	}
 	if tags {
 		lines = append(lines, h.unreadLines(u)...)
+		lines = append(lines, h.callBurst(u)...)
 	}
 	return lines
 }
@@ -281,7 +289,8 @@ func (h *Hub) tagsBurst(u *user) [][]byte {
 			}
 		}
 	}
-	return append(lines, h.unreadLines(u)...)
+	lines = append(lines, h.unreadLines(u)...)
+	return append(lines, h.callBurst(u)...)
 }
 
 // awayLines are the away notes of u and of the users it sees.

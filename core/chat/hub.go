@@ -57,6 +57,8 @@ type Options struct {
 	InvitationsSent      int // pending invitations a user has sent
 	InvitationsReceived  int // pending invitations a user has received
 	PluginDeliveries     int // lines a plugin may deliver a second (to N members: N), burst twice that
+
+	Calls *CallOptions // nil: no calls (calls.go)
 }
 
 func (o *Options) defaults() {
@@ -170,6 +172,11 @@ type Hub struct {
 	touched    map[int64]*msgInfo      // messages the batch read or changed
 	batchKeys  map[int64][]byte        // keys the batch published
 	typed      map[typingKey]time.Time // when each user's TYPING in each conversation was last relayed
+
+	// Calls (calls.go), owned by the loop.
+	calls      map[store.Conversation]*callState
+	inCall     map[int64]*callState // by user: one call at a time
+	callsMoved bool                 // the batch may have taken users out of conversations: check the calls
 }
 
 type reqKind int
@@ -276,6 +283,8 @@ func New(st *store.Store, opts Options) (*Hub, error) {
 		touched:       map[int64]*msgInfo{},
 		batchKeys:     map[int64][]byte{},
 		typed:         map[typingKey]time.Time{},
+		calls:         map[store.Conversation]*callState{},
+		inCall:        map[int64]*callState{},
 	}
 	go h.loop()
 	return h, nil
@@ -474,6 +483,10 @@ func (h *Hub) runBatch(batch []*request) bool {
 			default: // an error was sent first
 			}
 		}
+	}
+	if h.callsMoved {
+		h.callsMoved = false
+		h.safely("checking calls", h.checkCalls)
 	}
 	return len(changes) > 0
 }
@@ -778,6 +791,7 @@ func (h *Hub) gone(s *Session) effect {
 		return effect{deliver: s.closeAfterFlush}
 	}
 	u.logins--
+	leaveCall := h.sessionLeftCalls(s)
 	var watchers []int64
 	last := !u.online()
 	if last {
@@ -786,6 +800,9 @@ func (h *Hub) gone(s *Session) effect {
 	line, who := wire.Line("BYE", wire.User(uid)), pluginUser(u)
 	return effect{deliver: func() {
 		s.closeAfterFlush()
+		if leaveCall != nil {
+			leaveCall()
+		}
 		if u := h.st.users[uid]; u != nil {
 			u.sessions = removeSession(u.sessions, s)
 			// Read again at the next login, which then sees this

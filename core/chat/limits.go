@@ -174,7 +174,10 @@ func paced(c wire.Command) bool {
 		// cost the database.
 		wire.OpReply, wire.OpEdit, wire.OpDeleteMsg, wire.OpReact, wire.OpUnreact, wire.OpTyping,
 		wire.OpMod, wire.OpUnmod, wire.OpKick, wire.OpBan, wire.OpUnban, wire.OpTopic,
-		wire.OpOpen, wire.OpClose, wire.OpAway, wire.OpKeyPublish, wire.OpFind:
+		wire.OpOpen, wire.OpClose, wire.OpAway, wire.OpKeyPublish, wire.OpFind,
+		// Calls: every CALL reaches the conversation's members. RTC lines
+		// reach nobody and are bounded per call (calls.go).
+		wire.OpCall:
 		return true
 	case wire.OpOther:
 		return c.Verb != "PONG"

@@ -18,6 +18,7 @@ import (
 
 	"github.com/salon-chat/salon/config"
 	"github.com/salon-chat/salon/core/auth"
+	"github.com/salon-chat/salon/core/call"
 	"github.com/salon-chat/salon/core/chat"
 	"github.com/salon-chat/salon/core/files"
 	"github.com/salon-chat/salon/core/pluginhost"
@@ -40,6 +41,7 @@ type Server struct {
 	tlsLn net.Listener  // nil without a tls block
 	certs *certificates // nil without tls.cert
 	web   *web.Server   // nil without a web block
+	calls *call.Unit    // nil without a calls block
 
 	mu       sync.Mutex
 	closing  bool // Shutdown has begun: no more connections
@@ -59,6 +61,12 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 	}
 	fs, err := files.Open(cfg.DataDir)
 	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	unit, callOpts, err := startCalls(cfg, log)
+	if err != nil {
+		fs.Close()
 		st.Close()
 		return nil, err
 	}
@@ -92,8 +100,13 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 		InvitationsSent:      cfg.Limits.InvitationsSent,
 		InvitationsReceived:  cfg.Limits.InvitationsReceived,
 		PluginDeliveries:     cfg.Limits.PluginDeliveries,
+
+		Calls: callOpts,
 	})
 	if err != nil {
+		if unit != nil {
+			unit.Close()
+		}
 		fs.Close()
 		st.Close()
 		return nil, err
@@ -106,11 +119,14 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 	}
 	if err != nil {
 		hub.Shutdown(context.Background())
+		if unit != nil {
+			unit.Close()
+		}
 		fs.Close()
 		st.Close()
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s := &Server{log: log, store: st, files: fs, hub: hub, ln: ln, conns: map[net.Conn]bool{},
+	s := &Server{log: log, store: st, files: fs, hub: hub, ln: ln, calls: unit, conns: map[net.Conn]bool{},
 		perIP: map[string]int{}, maxPerIP: cfg.Limits.ConnectionsPerAddress}
 	if err := s.listenMore(cfg); err != nil {
 		ln.Close()
@@ -118,6 +134,9 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 			s.tlsLn.Close()
 		}
 		hub.Shutdown(context.Background())
+		if unit != nil {
+			unit.Close()
+		}
 		fs.Close()
 		st.Close()
 		return nil, err
@@ -125,6 +144,46 @@ func Start(cfg *config.Config, log hclog.Logger) (*Server, error) {
 	s.plugins = pluginhost.New(pluginhost.Options{Log: log.Named("plugins"), API: hub})
 	s.Reload(cfg)
 	return s, nil
+}
+
+// startCalls binds the forwarding unit of calls when the calls block asks
+// for it.
+func startCalls(cfg *config.Config, log hclog.Logger) (*call.Unit, *chat.CallOptions, error) {
+	c := cfg.Calls
+	if c.UDP == "" {
+		return nil, nil, nil
+	}
+	unit, err := call.New(call.Config{
+		Listen:     c.UDP,
+		PublicIP:   c.PublicIP,
+		MaxTracks:  c.MaxTracks,
+		AudioKbps:  c.AudioKbps,
+		VideoKbps:  c.VideoKbps,
+		ScreenKbps: c.ScreenKbps,
+		Log:        log.Named("calls"),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("calls: %w", err)
+	}
+	opts := &chat.CallOptions{
+		Unit:              unit,
+		MaxParticipants:   c.MaxParticipants,
+		MaxCalls:          c.MaxCalls,
+		MaxCallsPerServer: c.MaxCallsPerServer,
+	}
+	for _, t := range c.TURN {
+		opts.ICEServers = append(opts.ICEServers, chat.ICEServer{URLs: t.URLs, Username: t.Username,
+			Credential: t.Credential, Secret: t.Secret, TTL: t.TTL})
+	}
+	return unit, opts, nil
+}
+
+// CallsAddr is the UDP address of the calls' media, nil without calls.
+func (s *Server) CallsAddr() net.Addr {
+	if s.calls == nil {
+		return nil
+	}
+	return s.calls.Addr()
 }
 
 // listenMore opens the TLS listener and the web one, as configured. The web
@@ -377,6 +436,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	// holding the hub's shutdown until their deadlines.
 	s.plugins.Shutdown(ctx)
 	err := s.hub.Shutdown(ctx)
+	if s.calls != nil {
+		s.calls.Close() // after the hub: no delivery uses it any more
+	}
 	finished := make(chan struct{})
 	go func() { s.wg.Wait(); close(finished) }()
 	select {

@@ -55,6 +55,8 @@ var verbOps = map[string][]Op{
 	"AWAY":     {OpAway},
 	"KEY":      {OpKeyPublish, OpKeyFetch},
 	"WEBTOKEN": {OpWebToken},
+	"CALL":     {OpCall},
+	"RTC":      {OpRTC},
 }
 
 func FuzzParse(f *testing.F) {
@@ -142,6 +144,7 @@ func checkCommand(t *testing.T, line string, c Command) {
 	// hub may not read one by mistake.
 	check(c.ID == 0 || slices.Contains(messageOps, c.Op), "no message id")
 	check(c.Limit == 0 || c.Op == OpHist, "no limit")
+	check(c.Seq == 0 && !c.Last || c.Op == OpRTC, "no RTC sequence")
 	check(c.User == 0 || slices.Contains(userOps, c.Op), "no user")
 	check(c.Names == nil || c.Op == OpCapReq, "no names")
 	check(c.Key == nil || c.Op == OpKeyPublish, "no key")
@@ -234,6 +237,24 @@ func checkCommand(t *testing.T, line string, c Command) {
 		check(validAddr(c.Addr) && c.Addr.IsUser(), "user address")
 	case OpWebToken:
 		check(c.Addr == Addr{} && c.Name == "" && c.Text == "", "no fields")
+	case OpCall:
+		check(validAddr(c.Addr), "conversation")
+		switch CallAction(c.Name) {
+		case CallJoin, CallMedia:
+			_, ok := MediaList(c.Text)
+			check(ok && c.Text != "" && c.User == 0, "media list")
+			check(c.Name == "MEDIA" || c.Text == "mic" || c.Text == "mic,cam", "what JOIN starts with")
+		case CallMute, CallUnmute, CallKick:
+			check(c.User > 0 && c.Text == "", "user")
+		case CallLeave, CallDecline:
+			check(c.User == 0 && c.Text == "", "no fields")
+		default:
+			check(false, "action")
+		}
+	case OpRTC:
+		check(validAddr(c.Addr), "conversation")
+		check(c.Name == RTCAnswer || c.Name == RTCCandidate, "kind")
+		check(c.Seq >= 0 && len(c.Text) >= 1 && len(c.Text) <= MaxRTCChunk && base64Chars(c.Text), "piece")
 	}
 	if newPseudoOp(c.Op) {
 		// The pseudo an account is about to take is stored as it is here.
@@ -251,7 +272,8 @@ func checkCommand(t *testing.T, line string, c Command) {
 	if canon != line &&
 		!(c.Op == OpRename && c.Addr.IsServer() && canon == line+" 0") &&
 		!(newPseudoOp(c.Op) && canon == normPseudoField(line)) &&
-		!(optionalText(c.Op) && c.Text == "" && canon+" " == line) {
+		!(optionalText(c.Op) && c.Text == "" && canon+" " == line) &&
+		!(c.Op == OpCall && c.Name == "JOIN" && canon == line+" audio") {
 		t.Errorf("Parse(%.200q) = %s, which reads back as %q", line, brief(c), canon)
 	}
 	if c2, err := Parse(canon); err != nil || !sameCommand(c2, c) {
@@ -263,7 +285,7 @@ func checkCommand(t *testing.T, line string, c Command) {
 // a user.
 var (
 	messageOps = []Op{OpReply, OpEdit, OpDeleteMsg, OpReact, OpUnreact, OpHist, OpRead}
-	userOps    = []Op{OpMod, OpUnmod, OpKick, OpBan, OpUnban}
+	userOps    = []Op{OpMod, OpUnmod, OpKick, OpBan, OpUnban, OpCall}
 )
 
 // optionalText reports whether op ends in free text that may be left out
@@ -421,6 +443,25 @@ func canonical(c Command) string {
 		return join("KEY", c.Addr.String())
 	case OpWebToken:
 		return "WEBTOKEN"
+	case OpCall:
+		switch CallAction(c.Name) {
+		case CallJoin:
+			if c.Text == "mic" {
+				return join("CALL", c.Addr.String(), "JOIN audio")
+			}
+			return join("CALL", c.Addr.String(), "JOIN video")
+		case CallMedia:
+			return join("CALL", c.Addr.String(), "MEDIA", c.Text)
+		case CallMute, CallUnmute, CallKick:
+			return join("CALL", c.Addr.String(), c.Name, User(c.User).String())
+		}
+		return join("CALL", c.Addr.String(), c.Name)
+	case OpRTC:
+		last := "0"
+		if c.Last {
+			last = "1"
+		}
+		return join("RTC", c.Addr.String(), c.Name, strconv.Itoa(c.Seq), last, c.Text)
 	}
 	return join(c.Verb, c.Text)
 }

@@ -62,6 +62,10 @@ const (
 
 	// Issue 15: files for the web page.
 	OpWebToken // WEBTOKEN: no fields
+
+	// Section 19: calls (parse_calls.go).
+	OpCall // CALL CONV action ...: Addr, Name (the CallAction), Text (JOIN, MEDIA: the media list), User (MUTE, UNMUTE, KICK)
+	OpRTC  // RTC CONV kind seq last payload: Addr, Name (kind), Seq, Last, Text (this line's base64)
 )
 
 // Command is one parsed client line. Which fields are set depends on Op;
@@ -83,6 +87,8 @@ type Command struct {
 	User      int64    // MOD, UNMOD, KICK, BAN, UNBAN: the user acted on
 	Names     []string // CAP REQ: the capabilities asked for
 	Key       []byte   // KEY: the public key, decoded from base64
+	Seq       int      // RTC: the line's place in its payload
+	Last      bool     // RTC: the payload's final line
 }
 
 // Error is a rejected line: it is sent back as "ERR Verb Reason".

@@ -38,6 +38,10 @@ var communityVerbs = map[string]func(c *Command, a args) (why string){
 	// Not Part two, but a verb of the same kind (issue 15): it asks for the
 	// token the web page's file requests carry (core/chat/webtoken.go).
 	"WEBTOKEN": parseWebToken,
+
+	// Section 19 (parse_calls.go).
+	"CALL": parseCall,
+	"RTC":  parseRTC,
 }
 
 // Reasons of Part two shared by several verbs.

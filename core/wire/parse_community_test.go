@@ -150,6 +150,24 @@ var communityTests = []struct {
 	{"KEY +/+/", Command{Op: OpKeyPublish, Verb: "KEY", Key: []byte{0xfb, 0xff, 0xbf}}},
 	{"KEY 0 9", Command{Op: OpKeyFetch, Verb: "KEY", Addr: User(9)}},
 
+	// CALL and RTC (section 19, parse_calls.go)
+	{"CALL 3 4 JOIN", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "JOIN", Text: "mic"}},
+	{"CALL 3 0 JOIN audio", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 0}, Name: "JOIN", Text: "mic"}},
+	{"CALL 0 9 JOIN video", Command{Op: OpCall, Verb: "CALL", Addr: User(9), Name: "JOIN", Text: "mic,cam"}},
+	{"CALL 3 4 LEAVE", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "LEAVE"}},
+	{"CALL 0 9 DECLINE", Command{Op: OpCall, Verb: "CALL", Addr: User(9), Name: "DECLINE"}},
+	{"CALL 3 4 MEDIA -", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "MEDIA", Text: "-"}},
+	{"CALL 3 4 MEDIA mic,cam,screen", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "MEDIA", Text: "mic,cam,screen"}},
+	{"CALL 3 4 MEDIA screen", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "MEDIA", Text: "screen"}},
+	{"CALL 3 4 MEDIA mic,screen", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "MEDIA", Text: "mic,screen"}},
+	{"CALL 3 4 MUTE 0 9", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "MUTE", User: 9}},
+	{"CALL 3 4 UNMUTE 0 9", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "UNMUTE", User: 9}},
+	{"CALL 3 4 KICK 0 9", Command{Op: OpCall, Verb: "CALL", Addr: Addr{3, 4}, Name: "KICK", User: 9}},
+	{"RTC 3 4 answer 0 1 dj0wDQ==", Command{Op: OpRTC, Verb: "RTC", Addr: Addr{3, 4}, Name: "answer", Seq: 0, Last: true, Text: "dj0wDQ=="}},
+	{"RTC 0 9 candidate 2 0 e30", Command{Op: OpRTC, Verb: "RTC", Addr: User(9), Name: "candidate", Seq: 2, Text: "e30"}},
+	{"RTC 3 4 answer 1000 1 " + strings.Repeat("A", MaxRTCChunk), Command{Op: OpRTC, Verb: "RTC", Addr: Addr{3, 4}, Name: "answer", Seq: 1000, Last: true, Text: strings.Repeat("A", MaxRTCChunk)}},
+	{"CALLS 3 4", Command{Op: OpOther, Verb: "CALLS", Text: "3 4"}},
+
 	// Verbs next to the new ones stay the plugins'.
 	{"CAPS LS", Command{Op: OpOther, Verb: "CAPS", Text: "LS"}},
 	{"cap LS", Command{Op: OpOther, Verb: "cap", Text: "LS"}},
@@ -368,4 +386,34 @@ var communityErrorTests = []struct {
 	{"KEY mQ\r\nEN", "KEY", reasonKey}, // and the CR
 	{"KEY mQEN\x00", "KEY", reasonKey}, // a byte after the end
 	{"KEY " + base64.StdEncoding.EncodeToString(keyTooBig), "KEY", reasonKey},
+
+	// CALL
+	{"CALL", "CALL", reasonFields},
+	{"CALL 3 4", "CALL", reasonFields},
+	{"CALL 3 4 JOIN audio video", "CALL", "expected CALL CONV JOIN [audio|video]"},
+	{"CALL 3 x JOIN", "CALL", reasonAddr},
+	{"CALL 0 0 JOIN", "CALL", reasonAddr},
+	{"CALL 3 4 JOIN screen", "CALL", "expected CALL CONV JOIN [audio|video]"},
+	{"CALL 3 4 join", "CALL", "expected JOIN, LEAVE, MEDIA, DECLINE, MUTE, UNMUTE or KICK"},
+	{"CALL 3 4 LEAVE now", "CALL", reasonFields},
+	{"CALL 3 4 MEDIA", "CALL", reasonFields},
+	{"CALL 3 4 MEDIA cam,mic", "CALL", "expected mic, cam, screen or -"},
+	{"CALL 3 4 MEDIA mic,mic", "CALL", "expected mic, cam, screen or -"},
+	{"CALL 3 4 MEDIA mic,", "CALL", "expected mic, cam, screen or -"},
+	{"CALL 3 4 MEDIA -,mic", "CALL", "expected mic, cam, screen or -"},
+	{"CALL 3 4 MUTE 9", "CALL", reasonFields},
+	{"CALL 3 4 MUTE 3 9", "CALL", reasonUser},
+	{"CALL 3 4 KICK 0 0", "CALL", reasonUser},
+
+	// RTC
+	{"RTC 3 4 answer 0 1", "RTC", reasonFields},
+	{"RTC 3 4 offer 0 1 e30", "RTC", "invalid RTC kind"},
+	{"RTC 3 4 ice 0 1 e30", "RTC", "invalid RTC kind"},
+	{"RTC 3 4 answer -1 1 e30", "RTC", "invalid RTC sequence number"},
+	{"RTC 3 4 answer 01 1 e30", "RTC", "invalid RTC sequence number"},
+	{"RTC 3 4 answer 1001 1 e30", "RTC", "invalid RTC sequence number"},
+	{"RTC 3 4 answer 0 2 e30", "RTC", "invalid RTC last flag: 0 or 1"},
+	{"RTC 3 4 answer 0 1 e3-", "RTC", "invalid RTC payload: base64, at most 3000 characters a line"},
+	{"RTC 3 4 answer 0 1 " + strings.Repeat("A", MaxRTCChunk+1), "RTC", "invalid RTC payload: base64, at most 3000 characters a line"},
+	{"RTC 0 0 answer 0 1 e30", "RTC", reasonAddr},
 }

@@ -1,0 +1,244 @@
+package server_test
+
+// Media through a real salond: pion test clients (core/call/calltest,
+// loopback candidates only) join calls over the protocol, answer every
+// offer the server makes, and count the packets they receive from each
+// other.
+
+import (
+	"context"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/salon-chat/salon/core/call/calltest"
+	"github.com/salon-chat/salon/core/wire"
+)
+
+// mediaPeer is a session given over to a call: a goroutine reads its lines,
+// answers the server's offers with its pion client, and passes every other
+// line on.
+type mediaPeer struct {
+	*calltest.Client
+	u     *cmUser
+	conv  string
+	lines chan string   // the lines that are not RTC
+	done  chan struct{} // closed when the session's lines end
+}
+
+// joinWithMedia logs name in on a session of its own, joins the call of
+// conv with a pion client made with opts, and answers offers from then on.
+func joinWithMedia(t *testing.T, w *cmWorld, name string, tag int64, conv string, opts calltest.Options) *mediaPeer {
+	t.Helper()
+	u, _ := w.tagsLogin(name, tag)
+	w.forget(u) // its lines are the peer's
+	pc, err := calltest.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &mediaPeer{Client: pc, u: u, conv: conv, lines: make(chan string, 1024), done: make(chan struct{})}
+	t.Cleanup(func() { u.Close(); pc.Close(); <-p.done })
+	go p.serve(t)
+	u.Send("CALL " + conv + " JOIN video")
+	return p
+}
+
+func (p *mediaPeer) serve(t *testing.T) {
+	defer close(p.done)
+	var offer strings.Builder
+	prefix := "RTC " + p.conv + " offer "
+	for line := range p.u.Lines() {
+		rest, ok := strings.CutPrefix(line, prefix)
+		if !ok {
+			select {
+			case p.lines <- line:
+			default: // nobody reads them: the test does not care
+			}
+			continue
+		}
+		f := strings.Fields(rest) // seq last payload
+		if len(f) != 3 {
+			t.Errorf("%s: bad offer line %q", p.u.name, line)
+			return
+		}
+		offer.WriteString(f[2])
+		if f[1] != "1" {
+			continue
+		}
+		sdp, err := base64.StdEncoding.DecodeString(offer.String())
+		offer.Reset()
+		if err != nil {
+			t.Errorf("%s: offer not base64: %v", p.u.name, err)
+			return
+		}
+		answer, err := p.HandleOffer(sdp)
+		if err != nil {
+			t.Errorf("%s: answering: %v", p.u.name, err)
+			return
+		}
+		text := base64.StdEncoding.EncodeToString(answer)
+		for seq := 0; ; seq++ {
+			n := min(len(text), wire.MaxRTCChunk)
+			last := "0"
+			if n == len(text) {
+				last = "1"
+			}
+			p.u.Send(sf("RTC %s answer %d %s %s", p.conv, seq, last, text[:n]))
+			if text = text[n:]; text == "" {
+				break
+			}
+		}
+	}
+}
+
+// waitLine waits for a line that is not RTC on the peer's session.
+func (p *mediaPeer) waitLine(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	for {
+		select {
+		case l := <-p.lines:
+			if l == want {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("%s: no %q", p.u.name, want)
+		}
+	}
+}
+
+// receives waits for n packets on each of the tracks keys and checks
+// that their sequence numbers and timestamps moved forward.
+func (p *mediaPeer) receives(t *testing.T, ctx context.Context, n int, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if err := p.WaitPackets(ctx, k, n); err != nil {
+			t.Fatalf("%s: %v", p.u.name, err)
+		}
+		st, _ := p.Track(k)
+		if !st.Live || !st.Monotonic || st.Seq <= uint64(st.FirstSeq) || st.LastTimestamp == st.FirstTimestamp {
+			t.Errorf("%s: track %s: %+v, want live, monotonic, sequence and timestamps advancing", p.u.name, k, st)
+		}
+	}
+}
+
+// packets is how many packets the peer got on track key so far.
+func (p *mediaPeer) packets(key string) int {
+	st, _ := p.Track(key)
+	return st.Packets
+}
+
+// TestCallMedia: two participants send each other audio and video; a third
+// joins and everyone is renegotiated; a screen share starts later; one
+// leaves and comes back; one vanishes without LEAVE.
+func TestCallMedia(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := newCallWorld(t, nil)
+	alice := w.tagsUser("alice")
+	bob := w.tagsUser("bob")
+	carol := w.tagsUser("carol")
+	s := w.newServer(alice, "club")
+	for _, u := range us(bob, carol) {
+		w.admit(alice, u, s, 0)
+	}
+	conv := sf("%d 0", s)
+	key := func(u *cmUser, track string) string {
+		if track == "screen" {
+			return sf("%d-screen/screen", u.tag)
+		}
+		return sf("%d/%s", u.tag, track)
+	}
+
+	a := joinWithMedia(t, w, "alice", alice.tag, conv, calltest.Options{})
+	b := joinWithMedia(t, w, "bob", bob.tag, conv, calltest.Options{})
+	a.receives(t, ctx, 25, key(bob, "mic"), key(bob, "cam"))
+	b.receives(t, ctx, 25, key(alice, "mic"), key(alice, "cam"))
+	// bob's arrival asked alice's camera for a key frame.
+	if err := a.Wait(ctx, func() bool { return a.KeyFrameRequests("cam") > 0 }); err != nil {
+		t.Errorf("alice's camera got no key frame request when bob subscribed: %v", err)
+	}
+
+	// A third participant: the others are offered its tracks, and it theirs.
+	c := joinWithMedia(t, w, "carol", carol.tag, conv, calltest.Options{Screen: true})
+	c.receives(t, ctx, 25, key(alice, "mic"), key(alice, "cam"), key(bob, "mic"), key(bob, "cam"))
+	a.receives(t, ctx, 25, key(carol, "mic"), key(carol, "cam"))
+	b.receives(t, ctx, 25, key(carol, "mic"), key(carol, "cam"))
+
+	// A screen share that starts later reaches the others by a new offer.
+	c.StartScreen()
+	c.u.Send("CALL " + conv + " MEDIA mic,cam,screen")
+	a.receives(t, ctx, 10, key(carol, "screen"))
+	b.receives(t, ctx, 10, key(carol, "screen"))
+	a.waitLine(t, ctx, sf("CALL 0 %d %s MEDIA mic,cam,screen", carol.tag, conv))
+
+	// bob leaves: his tracks end for the others; then he comes back.
+	b.u.Send("CALL " + conv + " LEAVE")
+	a.waitLine(t, ctx, sf("CALL 0 %d %s LEAVE", bob.tag, conv))
+	gone := func(p *mediaPeer, k string) func() bool {
+		return func() bool { st, ok := p.Track(k); return ok && !st.Live }
+	}
+	if err := a.Wait(ctx, gone(a, key(bob, "mic"))); err != nil {
+		t.Fatalf("alice still receives bob's microphone after he left: %v (%v)", err, a.Tracks())
+	}
+	if err := c.Wait(ctx, gone(c, key(bob, "cam"))); err != nil {
+		t.Fatalf("carol still receives bob's camera after he left: %v (%v)", err, c.Tracks())
+	}
+	b.Close()
+	b2 := joinWithMedia(t, w, "bob", bob.tag, conv, calltest.Options{})
+	b2.receives(t, ctx, 25, key(alice, "mic"), key(carol, "cam"), key(carol, "screen"))
+	before := a.packets(key(bob, "mic"))
+	if err := a.Wait(ctx, func() bool { st, _ := a.Track(key(bob, "mic")); return st.Live && st.Packets > before+25 }); err != nil {
+		t.Fatalf("alice does not receive bob's microphone after he came back: %v", err)
+	}
+
+	// carol vanishes: her connection ends without LEAVE.
+	c.u.Close()
+	c.Close()
+	a.waitLine(t, ctx, sf("CALL 0 %d %s LEAVE", carol.tag, conv))
+	if err := a.Wait(ctx, gone(a, key(carol, "cam"))); err != nil {
+		t.Fatalf("alice still receives the camera of carol, who vanished: %v", err)
+	}
+	if err := b2.Wait(ctx, gone(b2, key(carol, "screen"))); err != nil {
+		t.Fatalf("bob still receives the screen of carol, who vanished: %v", err)
+	}
+	b2.receives(t, ctx, 25, key(alice, "cam"))
+}
+
+// TestCallMuted: a muted participant's microphone is not forwarded, its
+// camera still is, and unmuting brings the microphone back.
+func TestCallMuted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	w := newCallWorld(t, nil)
+	owner := w.tagsUser("owner")
+	bob := w.tagsUser("bob")
+	s := w.newServer(owner, "club")
+	w.admit(owner, bob, s, 0)
+	conv := sf("%d 0", s)
+	o := joinWithMedia(t, w, "owner", owner.tag, conv, calltest.Options{})
+	b := joinWithMedia(t, w, "bob", bob.tag, conv, calltest.Options{})
+	mic, cam := sf("%d/mic", bob.tag), sf("%d/cam", bob.tag)
+	o.receives(t, ctx, 25, mic, cam)
+
+	o.u.Send(sf("CALL %s MUTE 0 %d", conv, bob.tag))
+	b.waitLine(t, ctx, sf("CALL 0 %d %s MUTE 0 %d", owner.tag, conv, bob.tag))
+	o.waitLine(t, ctx, sf("CALL 0 %d %s MUTE 0 %d", owner.tag, conv, bob.tag))
+	// Packets sent before the mute may still be on their way: wait until
+	// the camera has moved on by a second's worth, then compare.
+	mics, cams := o.packets(mic), o.packets(cam)
+	if err := o.WaitPackets(ctx, cam, cams+60); err != nil {
+		t.Fatal(err)
+	}
+	mics2 := o.packets(mic)
+	if err := o.WaitPackets(ctx, cam, o.packets(cam)+60); err != nil {
+		t.Fatal(err)
+	}
+	if got := o.packets(mic); got != mics2 {
+		t.Errorf("bob's microphone is forwarded while he is muted: %d at the mute, %d a second later, then %d", mics, mics2, got)
+	}
+	o.u.Send(sf("CALL %s UNMUTE 0 %d", conv, bob.tag))
+	if err := o.WaitPackets(ctx, mic, mics2+25); err != nil {
+		t.Fatalf("bob's microphone is not forwarded after unmuting: %v", err)
+	}
+}
