@@ -2,7 +2,9 @@
 // own context with Chromium's fake microphone and camera: each receives the
 // other's sound and video (the peer connection's inbound-rtp counters rise),
 // alice shares her screen and bob sees it; then bob's view is photographed,
-// the share ends and bob leaves.
+// the share ends; bob mutes (alice sees it), alice mutes him as the
+// server's owner (he sees it), bob leaves; then a direct call rings in
+// bob's page: declined (alice's page leaves), then accepted.
 import { join } from 'node:path';
 import { callArgs, log, run, step, waitUntil } from './lib.mjs';
 import * as ui from './flows.mjs';
@@ -116,10 +118,47 @@ run(
 
     await callRegion(alice).getByRole('button', { name: 'Stop sharing' }).click();
     await screen.waitFor({ state: 'detached' });
+
+    // bob mutes himself: his MEDIA line says so, alice's page shows it.
+    await callRegion(bob).getByRole('button', { name: 'Mute' }).click();
+    await tiles(alice).getByRole('group', { name: 'bob, microphone off' }).waitFor();
+    await callRegion(bob).getByRole('button', { name: 'Mute' }).click();
+    await tiles(alice).getByRole('group', { name: /^bob(, speaking)?$/ }).waitFor();
+    // alice owns the server: she mutes bob as a moderator, then lets him speak.
+    await tiles(alice).getByRole('button', { name: 'Options for bob' }).click();
+    await tiles(alice).getByRole('button', { name: 'Mute bob' }).click();
+    await tiles(bob).getByRole('group', { name: 'bob (you), muted by a moderator' }).waitFor();
+    await tiles(alice).getByRole('button', { name: 'Unmute bob' }).click();
+    await tiles(bob).getByRole('group', { name: /^bob \(you\)(, speaking)?$/ }).waitFor();
+    step('muted');
+
     await callRegion(bob).getByRole('button', { name: 'Leave call' }).click();
     await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor({ state: 'detached' });
     await callRegion(bob).getByText('In the call: alice').waitFor();
     step('left');
+
+    // A direct call rings: bob declines, and alice's page, alone, leaves it.
+    await ui.openFriend(alice, 'bob');
+    await callRegion(alice).getByRole('button', { name: 'Start call' }).click();
+    const ring = bob.getByRole('dialog', { name: 'Incoming call' });
+    await ring.getByText('alice is calling you').waitFor();
+    await ring.getByRole('button', { name: 'Decline' }).click();
+    await ring.waitFor({ state: 'detached' });
+    await alice.getByRole('alert', { name: 'Notices' }).getByText('bob declined your call').waitFor();
+    await callRegion(alice).getByRole('button', { name: 'Start call' }).waitFor();
+    step('declined');
+
+    // She calls again; bob accepts, and they hear each other.
+    await callRegion(alice).getByRole('button', { name: 'Start call' }).click();
+    await ring.getByRole('button', { name: 'Accept' }).click();
+    await tiles(bob).getByRole('group', { name: /^alice/ }).waitFor();
+    await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor();
+    await rising(bob, 'bob', 'audio', 1000);
+    await rising(alice, 'alice', 'audio', 1000);
+    await callRegion(alice).getByRole('button', { name: 'Leave call' }).click();
+    await callRegion(bob).getByRole('button', { name: 'Leave call' }).click();
+    await callRegion(bob).getByRole('button', { name: 'Start call' }).waitFor();
+    step('answered');
   },
   { media: true, args: callArgs },
 );

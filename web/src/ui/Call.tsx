@@ -78,6 +78,7 @@ function CallView(p: BarProps & { status: CallStatus }) {
           {phase}
         </p>
       )}
+      <div class="call-stage">
       {screens.length > 0 && (
         <div class="call-screens">
           {screens.map((x) => (
@@ -116,6 +117,7 @@ function CallView(p: BarProps & { status: CallStatus }) {
           );
         })}
       </ul>
+      </div>
       <div class="call-controls" role="toolbar" aria-label="Call controls">
         <button
           type="button"
@@ -179,6 +181,8 @@ interface TileProps {
 }
 
 function Tile(p: TileProps) {
+  const [open, setOpen] = useState(false);
+  const options = !!(p.setVolume || p.moderate);
   const status = [p.speaking ? "speaking" : "", p.modMuted ? "muted by a moderator" : p.muted ? "microphone off" : ""].filter(Boolean).join(", ");
   return (
     <div class={"call-tile" + (p.speaking ? " speaking" : "")} role="group" aria-label={p.label + (status ? `, ${status}` : "")}>
@@ -191,8 +195,22 @@ function Tile(p: TileProps) {
             <Icon name="micOff" />
           </span>
         )}
-        <span>{p.label}</span>
+        <span class="call-label">{p.label}</span>
+        {options && (
+          <button
+            type="button"
+            class="plain call-more"
+            aria-label={`Options for ${p.user.pseudo}`}
+            aria-expanded={open}
+            title="Volume and more"
+            onClick={() => setOpen(!open)}
+          >
+            ⋯
+          </button>
+        )}
       </div>
+      {open && (
+        <div class="call-options" onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
       {p.setVolume && (
         <label class="call-volume">
           <span class="visually-hidden">Volume of {p.user.pseudo}</span>
@@ -214,6 +232,8 @@ function Tile(p: TileProps) {
           <button type="button" class="danger" onClick={() => p.moderate?.("KICK")}>
             Remove {p.user.pseudo} from the call
           </button>
+        </div>
+      )}
         </div>
       )}
     </div>
