@@ -28,9 +28,19 @@ function keepPeers() {
 async function received(page) {
   return page.evaluate(async () => {
     const pc = window.__peers[window.__peers.length - 1];
-    const out = { audio: 0, cam: 0, screen: 0, state: pc ? pc.connectionState : 'none' };
+    const out = { audio: 0, cam: 0, screen: 0, state: pc ? pc.connectionState : 'none', local: '', remote: '' };
     if (!pc) return out;
-    (await pc.getStats()).forEach((r) => {
+    const stats = await pc.getStats();
+    stats.forEach((r) => {
+      // The pair of addresses the media go through.
+      if (r.type === 'transport' && r.selectedCandidatePairId) {
+        const pair = stats.get(r.selectedCandidatePairId);
+        const l = pair && stats.get(pair.localCandidateId);
+        const rm = pair && stats.get(pair.remoteCandidateId);
+        if (l) out.local = `${l.address}:${l.port}`;
+        if (rm) out.remote = `${rm.address}:${rm.port}`;
+      }
+      if (r.type === 'local-candidate') out.gathered = [...(out.gathered || []), `${r.address}:${r.port}/${r.protocol}`];
       if (r.type !== 'inbound-rtp') return;
       if (r.kind === 'audio') out.audio += r.bytesReceived || 0;
       else if (r.trackIdentifier === 'screen') out.screen += r.framesDecoded || 0;
@@ -88,7 +98,9 @@ run(
     ]) {
       const a = await rising(page, name, 'audio', 1000);
       const v = await rising(page, name, 'cam');
-      log(`${name} receives audio ${a.audio} bytes, video ${v.cam} frames`);
+      log(`${name} receives audio ${a.audio} bytes, video ${v.cam} frames, from ${v.remote} to ${v.local} (gathered ${v.gathered})`);
+      // The only remote candidate is salond's, in its offer: loopback.
+      if (!v.remote.startsWith('127.0.0.1:')) throw new Error(`${name}'s media come from ${v.remote}, not salond on 127.0.0.1`);
     }
     // The other's camera is drawn in their tile.
     await waitUntil(bob, "alice's camera shows in bob's page", () => {
@@ -131,6 +143,28 @@ run(
     await tiles(alice).getByRole('button', { name: 'Unmute bob' }).click();
     await tiles(bob).getByRole('group', { name: /^bob \(you\)(, speaking)?$/ }).waitFor();
     step('muted');
+
+    // Push to talk (Settings): bob's microphone goes out only while Space is held.
+    const settings = async (checked) => {
+      await ui.sidebar(bob).getByRole('button', { name: 'Settings', exact: true }).click();
+      const dialog = bob.getByRole('dialog', { name: 'Settings' });
+      await dialog.getByRole('checkbox', { name: 'Use push to talk in calls' }).setChecked(checked);
+      await dialog.getByRole('button', { name: 'Push-to-talk key: Space' }).waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await bob.evaluate(() => document.activeElement && document.activeElement.blur());
+    };
+    await settings(true);
+    await tiles(bob).getByRole('group', { name: 'bob (you), microphone off' }).waitFor();
+    await callRegion(bob).getByText('Push to talk').waitFor();
+    await bob.keyboard.down('Space');
+    await tiles(bob).getByRole('group', { name: /^bob \(you\)(, speaking)?$/ }).waitFor();
+    await callRegion(bob).getByText('Talking').waitFor();
+    await bob.keyboard.up('Space');
+    await tiles(bob).getByRole('group', { name: 'bob (you), microphone off' }).waitFor();
+    await settings(false);
+    await tiles(bob).getByRole('group', { name: /^bob \(you\)(, speaking)?$/ }).waitFor();
+    step('push to talk');
 
     await callRegion(bob).getByRole('button', { name: 'Leave call' }).click();
     await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor({ state: 'detached' });
