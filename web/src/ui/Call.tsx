@@ -213,9 +213,10 @@ function Tile(p: TileProps) {
         <div class="call-options" onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
       {p.setVolume && (
         <label class="call-volume">
-          <span class="visually-hidden">Volume of {p.user.pseudo}</span>
+          <span aria-hidden="true">Volume</span>
           <input
             type="range"
+            aria-label={`Volume of ${p.user.pseudo}`}
             min={0}
             max={100}
             step={5}
