@@ -3,7 +3,8 @@
 // other's sound and video (the peer connection's inbound-rtp counters rise),
 // alice shares her screen and bob sees it; then bob's view is photographed,
 // the share ends; bob mutes (alice sees it), alice mutes him as the
-// server's owner (he sees it), bob leaves; then a direct call rings in
+// server's owner (he sees it), alice's camera goes off and on, push to
+// talk, alice removes bob from the call, he joins again and leaves; then a direct call rings in
 // bob's page: declined (alice's page leaves), then accepted.
 import { join } from 'node:path';
 import { callArgs, log, run, step, waitUntil } from './lib.mjs';
@@ -141,7 +142,19 @@ run(
     await tiles(alice).getByRole('button', { name: 'Mute bob' }).click();
     await tiles(bob).getByRole('group', { name: 'bob (you), muted by a moderator' }).waitFor();
     await tiles(alice).getByRole('button', { name: 'Unmute bob' }).click();
+    await tiles(alice).getByRole('button', { name: 'Options for bob', expanded: true }).click();
     await tiles(bob).getByRole('group', { name: /^bob \(you\)(, speaking)?$/ }).waitFor();
+    // alice turns her camera off (bob's page draws her initial) and on
+    // again: a replaceTrack and a MEDIA line each, no new negotiation.
+    const aliceVideo = tiles(bob).getByRole('group', { name: /^alice/ }).locator('video');
+    await callRegion(alice).getByRole('button', { name: 'Camera' }).click();
+    await aliceVideo.waitFor({ state: 'detached' });
+    await callRegion(alice).getByRole('button', { name: 'Camera' }).click();
+    await aliceVideo.waitFor();
+    await waitUntil(bob, "alice's camera shows again", () => {
+      const v = document.querySelector('[aria-label="Video of alice"]');
+      return !!v && v.videoWidth > 0 && v.currentTime > 0;
+    });
     step('muted');
 
     // Push to talk (Settings): bob's microphone goes out only while Space is held.
@@ -166,6 +179,13 @@ run(
     await tiles(bob).getByRole('group', { name: /^bob \(you\)(, speaking)?$/ }).waitFor();
     step('push to talk');
 
+    // alice removes bob from the call; he may join again, then leaves.
+    await tiles(alice).getByRole('button', { name: 'Options for bob' }).click();
+    await tiles(alice).getByRole('button', { name: 'Remove bob from the call' }).click();
+    await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor({ state: 'detached' });
+    await bob.getByRole('alert', { name: 'Notices' }).getByText('alice removed you from the call in band #general').waitFor();
+    await callRegion(bob).getByRole('button', { name: 'Join call' }).click();
+    await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor();
     await callRegion(bob).getByRole('button', { name: 'Leave call' }).click();
     await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor({ state: 'detached' });
     await callRegion(bob).getByText('In the call: alice').waitFor();
