@@ -42,7 +42,8 @@ type Participant struct {
 	closing    bool // the loop is closing the peer connection: no new goroutines
 	goroutines sync.WaitGroup
 
-	// The loop's own, untouched by anyone else once it runs.
+	// The loop's own. pc and receiving are set before the peer connection
+	// can deliver a track, and only read after by the track's goroutine.
 	pc        *webrtc.PeerConnection
 	receiving []*webrtc.RTPTransceiver // by slot: mic, cam, screen
 	sending   map[*forwardTrack]*outgoing

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,8 +24,16 @@ type mediaPeer struct {
 	*calltest.Client
 	u     *cmUser
 	conv  string
-	lines chan string   // the lines that are not RTC
-	done  chan struct{} // closed when the session's lines end
+	lines   chan string   // the lines that are not RTC
+	done    chan struct{} // closed when the session's lines end
+	closing atomic.Bool   // the test is closing it: errors from here on are its own doing
+}
+
+// close ends the peer's session and its peer connection, without LEAVE.
+func (p *mediaPeer) close() {
+	p.closing.Store(true)
+	p.u.Close()
+	p.Client.Close()
 }
 
 // joinWithMedia logs name in on a session of its own, joins the call of
@@ -38,7 +47,7 @@ func joinWithMedia(t *testing.T, w *cmWorld, name string, tag int64, conv string
 		t.Fatal(err)
 	}
 	p := &mediaPeer{Client: pc, u: u, conv: conv, lines: make(chan string, 1024), done: make(chan struct{})}
-	t.Cleanup(func() { u.Close(); pc.Close(); <-p.done })
+	t.Cleanup(func() { p.close(); <-p.done })
 	go p.serve(t)
 	u.Send("CALL " + conv + " JOIN video")
 	return p
@@ -74,7 +83,9 @@ func (p *mediaPeer) serve(t *testing.T) {
 		}
 		answer, err := p.HandleOffer(sdp)
 		if err != nil {
-			t.Errorf("%s: answering: %v", p.u.name, err)
+			if !p.closing.Load() {
+				t.Errorf("%s: answering: %v", p.u.name, err)
+			}
 			return
 		}
 		text := base64.StdEncoding.EncodeToString(answer)
@@ -84,7 +95,12 @@ func (p *mediaPeer) serve(t *testing.T) {
 			if n == len(text) {
 				last = "1"
 			}
-			p.u.Send(sf("RTC %s answer %d %s %s", p.conv, seq, last, text[:n]))
+			// Written straight to the connection: the test may be closing
+			// it, which ends this goroutine with its lines.
+			p.u.Conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if _, err := p.u.Conn.Write([]byte(sf("RTC %s answer %d %s %s\r\n", p.conv, seq, last, text[:n]))); err != nil {
+				return
+			}
 			if text = text[n:]; text == "" {
 				break
 			}
@@ -184,7 +200,7 @@ func TestCallMedia(t *testing.T) {
 	if err := c.Wait(ctx, gone(c, key(bob, "cam"))); err != nil {
 		t.Fatalf("carol still receives bob's camera after he left: %v (%v)", err, c.Tracks())
 	}
-	b.Close()
+	b.close()
 	b2 := joinWithMedia(t, w, "bob", bob.tag, conv, calltest.Options{})
 	b2.receives(t, ctx, 25, key(alice, "mic"), key(carol, "cam"), key(carol, "screen"))
 	before := a.packets(key(bob, "mic"))
@@ -193,8 +209,7 @@ func TestCallMedia(t *testing.T) {
 	}
 
 	// carol vanishes: her connection ends without LEAVE.
-	c.u.Close()
-	c.Close()
+	c.close()
 	a.waitLine(t, ctx, sf("CALL 0 %d %s LEAVE", carol.tag, conv))
 	if err := a.Wait(ctx, gone(a, key(carol, "cam"))); err != nil {
 		t.Fatalf("alice still receives the camera of carol, who vanished: %v", err)

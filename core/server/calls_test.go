@@ -132,7 +132,8 @@ func TestCallChannel(t *testing.T) {
 	// out ends it.
 	bob.Close()
 	w.forget(bob)
-	expectAll(us(alice, carol, carol2), sf("CALL 0 %d %s LEAVE", bob.tag, conv))
+	expectAll(us(alice, carol, carol2), sf("CALL 0 %d %s LEAVE", bob.tag, conv), sf("BYE 0 %d", bob.tag))
+	eve.Expect(sf("BYE 0 %d", bob.tag))
 	_, burst = w.tagsLogin("carol", carol.tag)
 	for _, l := range burst {
 		if strings.HasPrefix(l, "CALL ") {
