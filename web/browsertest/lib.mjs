@@ -20,6 +20,10 @@ const baseArgs = [
 ];
 // Chromium's fake camera and microphone (a beep), granted without a prompt.
 const mediaArgs = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+// For calls: salond's forwarding unit listens on 127.0.0.1, and Chromium
+// leaves loopback out of ICE unless told (no other address is ever used:
+// the server's one candidate, in its offer, is on loopback).
+export const callArgs = [...mediaArgs, '--allow-loopback-in-peer-connection'];
 
 // step tells the Go side that the script got this far: it waits for these.
 export function step(name) {
@@ -52,18 +56,18 @@ export async function heard(word) {
 // browser context of its own (its own cookies and storage, as two people on
 // two machines), and exits 0 after the step "done", or 1 after printing the
 // error with what every page showed (its accessibility tree) at the time.
-export function run(main, { media = false } = {}) {
+export function run(main, { media = false, args = null } = {}) {
   const pages = [];
   let browser;
   (async () => {
     browser = await chromium.launch({
       executablePath: process.env.SALON_CHROMIUM || '/usr/bin/chromium',
       headless: true,
-      args: media ? [...baseArgs, ...mediaArgs] : baseArgs,
+      args: [...baseArgs, ...(args ?? (media ? mediaArgs : []))],
       timeout,
     });
-    const user = async (name, { viewport = { width: 1280, height: 800 } } = {}) => {
-      const context = await browser.newContext({ viewport, permissions: media ? ['microphone'] : [] });
+    const user = async (name, { viewport = { width: 1280, height: 800 }, init = null } = {}) => {
+      const context = await browser.newContext({ viewport, permissions: media ? ['microphone', 'camera'] : [] });
       context.setDefaultTimeout(timeout);
       const page = await context.newPage();
       page.on('pageerror', (e) => process.stderr.write(`${name}: page error: ${e.stack || e}\n`));
@@ -71,6 +75,7 @@ export function run(main, { media = false } = {}) {
         if (m.type() === 'error' || m.type() === 'warning') process.stderr.write(`${name}: console ${m.type()}: ${m.text()}\n`);
       });
       pages.push({ name, page });
+      if (init) await page.addInitScript(init);
       await page.goto(url);
       return page;
     };

@@ -38,6 +38,12 @@ func (s *salond) URL() string { return "http://" + s.WebAddr + "/" }
 // use, starts salond and waits until both listeners accept connections.
 func startSalond(t *testing.T) *salond {
 	t.Helper()
+	return startSalondWith(t, "")
+}
+
+// startSalondWith is startSalond with more configuration (a calls block).
+func startSalondWith(t *testing.T, extra string) *salond {
+	t.Helper()
 	s := &salond{t: t, Addr: freeAddr(t), WebAddr: freeAddr(t), dataDir: t.TempDir()}
 	s.cfgFile = filepath.Join(t.TempDir(), "salon.hcl")
 	hcl := fmt.Sprintf(`listen   = %q
@@ -55,7 +61,7 @@ limits {
 web {
   listen = %q
 }
-`, s.Addr, s.dataDir, s.WebAddr)
+%s`, s.Addr, s.dataDir, s.WebAddr, extra)
 	if err := os.WriteFile(s.cfgFile, []byte(hcl), 0o600); err != nil {
 		t.Fatal(err)
 	}

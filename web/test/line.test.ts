@@ -168,7 +168,8 @@ test('the other core lines', () => {
   assert.deepEqual(pick(ok('PONG w12')), { type: 'pong', token: 'w12' });
   assert.deepEqual(pick(ok('PING salond')), { type: 'ping', token: 'salond' });
   assert.deepEqual(pick(ok('KEY 0 15 AQIDBA==')), { type: 'key', user: 15, key: 'AQIDBA==' });
-  assert.deepEqual(pick(ok('CALL 0 2 3 0 JOIN')), { type: 'unknown', rest: '0 2 3 0 JOIN' });
+  assert.deepEqual(pick(ok('CALL 0 2 3 0 JOIN mic')), { type: 'call', actor: 2, to: '3/0', event: 'JOIN', media: ['mic'], user: 0 });
+  assert.deepEqual(pick(ok('LOCATE 0 2 3 0')), { type: 'unknown', rest: '0 2 3 0' });
 });
 
 test('bad lines come back as errors, never as exceptions', () => {

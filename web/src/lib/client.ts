@@ -29,6 +29,8 @@ import {
   CHUNK_BYTES,
   type ConvKey,
   type Line,
+  type LineOf,
+  type Media,
   CommandError,
   cmd,
   conversationOf,
@@ -37,6 +39,7 @@ import {
   parseLine,
   splitKey,
 } from './line';
+import { rtcLines } from './rtc';
 import { type ChanInfo, type Invitation, type LiveMessage, type Message, PAGE_SIZE, type State, Store } from './store';
 
 /** A refusal from the server (`ERR VERB reason`), or a lost connection (verb ''). */
@@ -127,6 +130,7 @@ export class SalonClient {
   private loggingIn = false;
   private loggingOut: (() => void) | null = null;
   private errorListeners = new Set<(verb: string, reason: string) => void>();
+  private callListeners = new Set<(l: LineOf<'call'> | LineOf<'rtc'>) => void>();
   private acks: AckWaiter[] = [];
   private uploads = new Set<Upload>();
   private typingSent = new Map<ConvKey, number>();
@@ -189,6 +193,12 @@ export class SalonClient {
   onError(fn: (verb: string, reason: string) => void): () => void {
     this.errorListeners.add(fn);
     return () => this.errorListeners.delete(fn);
+  }
+
+  /** onCallLine: each CALL and RTC line, after the store took it (the call engine, call.ts). */
+  onCallLine(fn: (l: LineOf<'call'> | LineOf<'rtc'>) => void): () => void {
+    this.callListeners.add(fn);
+    return () => this.callListeners.delete(fn);
   }
 
   /** The message with this id, when it is loaded. */
@@ -657,6 +667,55 @@ export class SalonClient {
     return lines.flatMap((l) => (l.type === 'unknown' && l.verb === verb ? [l.rest] : []));
   }
 
+  // ---- Calls -----------------------------------------------------------
+  // The roster is state.calls (and state.rings); call.ts drives the media.
+  // Each command goes with its PING, so that `ERR CALL reason` rejects it.
+
+  /** callJoin joins (or starts) the call of conv, with the microphone, or microphone and camera. */
+  async callJoin(conv: ConvKey, video = false): Promise<void> {
+    return this.callCommand(cmd.callJoin(conv, video), 'CALL', false);
+  }
+
+  async callLeave(conv: ConvKey): Promise<void> {
+    return this.callCommand(cmd.callLeave(conv), 'CALL', false);
+  }
+
+  /** callMedia says what this participant sends now. */
+  async callMedia(conv: ConvKey, media: readonly Media[]): Promise<void> {
+    return this.callCommand(cmd.callMedia(conv, media), 'CALL', false);
+  }
+
+  /** callDecline says no to the direct call of `caller` ringing (every session of this user stops ringing). */
+  async callDecline(caller: number): Promise<void> {
+    this.store.stopRinging(directKey(caller));
+    return this.callCommand(cmd.callDecline(caller), 'CALL', false);
+  }
+
+  /** callModerate: a moderator mutes, unmutes or removes a participant of a channel call. */
+  async callModerate(place: ConvKey, action: 'MUTE' | 'UNMUTE' | 'KICK', user: number): Promise<void> {
+    return this.callCommand(cmd.callModerate(place, action, user), 'CALL', false);
+  }
+
+  // A call command is for now: queued for a later connection, it would
+  // act on a call that ended with the socket.
+  private callCommand(line: string, verb: string, _retry: false): Promise<void> {
+    if (!this.conn.online) return Promise.reject(new ServerError(verb, 'not connected'));
+    return this.void(line, verb, false);
+  }
+
+  /** stopRinging silences a ring on this page only. */
+  stopRinging(conv: ConvKey): void {
+    this.store.stopRinging(conv);
+  }
+
+  /** rtc sends a payload as RTC lines, at once or not at all (false: the
+   * socket is not open; signaling is never queued for a later connection). */
+  rtc(conv: ConvKey, kind: 'answer' | 'candidate', text: string): boolean {
+    if (!this.conn.online) return false;
+    for (const l of rtcLines(conv, kind, text)) if (!this.conn.sendNow(l)) return false;
+    return true;
+  }
+
   // ---- Files -----------------------------------------------------------
 
   /** fileURL is where the page loads a file of a conversation over HTTP (once filesReady). */
@@ -1075,6 +1134,7 @@ export class SalonClient {
         return;
     }
     this.store.apply(l, hint);
+    if (l.type === 'call' || l.type === 'rtc') for (const fn of [...this.callListeners]) fn(l);
   }
 
   private stopTypingTimer(): void {
@@ -1086,6 +1146,7 @@ export class SalonClient {
     if (this.typingTimer !== null) return;
     const tick = () => {
       this.store.expireTyping();
+      this.store.expireRings();
       this.typingTimer = this.creds ? this.timers.setTimeout(tick, 1000) : null;
     };
     this.typingTimer = this.timers.setTimeout(tick, 1000);

@@ -21,6 +21,11 @@ export const MAX_TOPIC = 512;
 export const MAX_AWAY = 256;
 export const MAX_EMOJI = 32;
 export const MAX_TAG_PREFIX = 512;
+/** Base64 characters per RTC line. */
+export const RTC_CHUNK = 3000;
+/** The most an RTC payload holds once decoded. */
+export const RTC_MAX = 256 * 1024;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Raw bytes per FILE line: 3840 base64 characters. */
 export const CHUNK_BYTES = 2880;
 
@@ -125,9 +130,48 @@ export type Line =
   | (Base & { type: 'end'; of: 'LIST' | 'BANS' | 'HIST' | 'FIND'; server: number; conv: ConvKey | null; n: number })
   | (Base & { type: 'webToken'; token: string })
   | (Base & { type: 'key'; user: number; key: string })
+  | (Base & {
+      type: 'call';
+      /** Who did it (CALL 0 actor CONV ...). */
+      actor: number;
+      /** The conversation as the actor names it: "S/C", or "0/other" for a direct call. */
+      to: ConvKey;
+      event: CallEvent;
+      /** JOIN and MEDIA: what the actor sends. */
+      media: readonly Media[];
+      /** MUTE, UNMUTE, KICK: the participant acted on (0 otherwise). */
+      user: number;
+    })
+  | (Base & { type: 'rtc'; conv: ConvKey; kind: RtcKind; seq: number; last: boolean; payload: string })
   | (Base & { type: 'unknown'; rest: string })
   /** A line that does not parse: `error` says why; nothing is to be done with it. */
   | (Base & { type: 'bad'; error: string });
+
+/** What a call participant sends (docs/protocol.md, "Calls"), in the protocol's order. */
+export type Media = 'mic' | 'cam' | 'screen';
+export const MEDIA_ORDER: readonly Media[] = ['mic', 'cam', 'screen'];
+export type CallEvent = 'JOIN' | 'MEDIA' | 'LEAVE' | 'DECLINE' | 'MUTE' | 'UNMUTE' | 'KICK';
+export type RtcKind = 'ice' | 'offer' | 'answer' | 'candidate';
+
+/** parseMedia reads a media list ("mic,cam", "-"); null when it is not one. */
+export function parseMedia(s: string): Media[] | null {
+  if (s === '-') return [];
+  const parts = s.split(',');
+  let at = -1;
+  for (const p of parts) {
+    const i = MEDIA_ORDER.indexOf(p as Media);
+    // In the protocol's order, each once.
+    if (i <= at) return null;
+    at = i;
+  }
+  return parts as Media[];
+}
+
+/** formatMedia writes a media list: the protocol's order, "-" for nothing. */
+export function formatMedia(m: readonly Media[]): string {
+  const out = MEDIA_ORDER.filter((x) => m.includes(x));
+  return out.length === 0 ? '-' : out.join(',');
+}
 
 export type LineOf<T extends Line['type']> = Extract<Line, { type: T }>;
 
@@ -388,6 +432,10 @@ function parseUntagged(line: string, raw: string): Line {
       if (!/^[A-Za-z0-9_-]{43}$/.test(f[0])) throw p.error('invalid token');
       return { raw: p.raw, verb: p.verb, type: 'webToken', token: f[0] };
     }
+    case 'CALL':
+      return p.call();
+    case 'RTC':
+      return p.rtc();
     case 'KEY': {
       const f = p.fields(3, false);
       return { raw: p.raw, verb: p.verb, type: 'key', user: p.user(f[0], f[1]), key: f[2] };
@@ -600,6 +648,50 @@ class Parser {
     return { raw: this.raw, verb: this.verb, type: 'fileSent', tags: null, from, to, name: f[f.length - 1] };
   }
 
+  // CALL 0 actor S C VERB [args] (or 0 actor 0 other VERB ...).
+  call(): Line {
+    const f = this.tokens();
+    if (f.length < 5) throw this.error('wrong number of fields');
+    const actor = this.user(f[0], f[1]);
+    const to = this.addr(f[2], f[3]);
+    const event = f[4];
+    const base = { raw: this.raw, verb: this.verb, type: 'call' as const, actor, to, media: [] as Media[], user: 0 };
+    switch (event) {
+      case 'JOIN':
+      case 'MEDIA': {
+        if (f.length !== 6) throw this.error(event + ': wrong number of fields');
+        const media = parseMedia(f[5]);
+        if (!media) throw this.error('expected mic, cam, screen or -, got ' + JSON.stringify(f[5]));
+        return { ...base, event, media };
+      }
+      case 'LEAVE':
+      case 'DECLINE':
+        if (f.length !== 5) throw this.error(event + ': wrong number of fields');
+        return { ...base, event };
+      case 'MUTE':
+      case 'UNMUTE':
+      case 'KICK':
+        if (f.length !== 7) throw this.error(event + ': wrong number of fields');
+        if (isDirect(to)) throw this.error(event + ' is of a channel call');
+        return { ...base, event, user: this.user(f[5], f[6]) };
+    }
+    throw this.error('unknown call event ' + JSON.stringify(event));
+  }
+
+  // RTC CONV kind seq last payload
+  rtc(): Line {
+    const f = this.tokens();
+    if (f.length !== 6) throw this.error('wrong number of fields');
+    const conv = this.addr(f[0], f[1]);
+    const kind = f[2];
+    if (kind !== 'ice' && kind !== 'offer' && kind !== 'answer' && kind !== 'candidate') throw this.error('invalid RTC kind');
+    const seq = this.count(f[3]);
+    if (f[4] !== '0' && f[4] !== '1') throw this.error('last is 0 or 1');
+    // A piece need not be whole base64 groups by itself: the joined payload is checked (rtc.ts).
+    if (f[5].length > RTC_CHUNK || !/^[A-Za-z0-9+/]+={0,2}$/.test(f[5])) throw this.error('invalid payload');
+    return { raw: this.raw, verb: this.verb, type: 'rtc', conv, kind, seq, last: f[4] === '1', payload: f[5] };
+  }
+
   end(): Line {
     const f = this.tokens();
     const of = this.verb as 'LIST' | 'BANS' | 'HIST' | 'FIND';
@@ -785,6 +877,26 @@ export const cmd = {
   fileChunk: (conv: ConvKey, name: string, base64: string) => {
     if (base64.length > 3840 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw new CommandError('invalid chunk');
     return `FILE ${addr(conv)} ${checkToken('a file name', name, 200)} ${base64}`;
+  },
+  /** CALL CONV JOIN audio|video: join (or start) the call of a conversation. */
+  callJoin: (conv: ConvKey, video = false) => `CALL ${addr(conv)} JOIN ${video ? 'video' : 'audio'}`,
+  callLeave: (conv: ConvKey) => `CALL ${addr(conv)} LEAVE`,
+  /** CALL CONV MEDIA list: what this participant sends now. */
+  callMedia: (conv: ConvKey, media: readonly Media[]) => {
+    for (const m of media) if (!MEDIA_ORDER.includes(m)) throw new CommandError('expected mic, cam, screen');
+    return `CALL ${addr(conv)} MEDIA ${formatMedia(media)}`;
+  },
+  /** CALL 0 U DECLINE: say no to the direct call of user U that rings. */
+  callDecline: (caller: number) => `CALL ${user(caller)} DECLINE`,
+  /** CALL S C MUTE|UNMUTE|KICK 0 U: a moderator acts on a participant of a channel call. */
+  callModerate: (p: ConvKey, action: 'MUTE' | 'UNMUTE' | 'KICK', u: number) => {
+    if (action !== 'MUTE' && action !== 'UNMUTE' && action !== 'KICK') throw new CommandError('expected MUTE, UNMUTE or KICK');
+    return `CALL ${place(p)} ${action} ${user(u)}`;
+  },
+  /** One RTC line: a chunk of a payload already in base64 (rtcLines cuts them). */
+  rtc: (conv: ConvKey, kind: 'answer' | 'candidate', seq: number, last: boolean, chunk: string) => {
+    if (chunk.length > RTC_CHUNK || !BASE64.test(chunk)) throw new CommandError('invalid RTC chunk');
+    return `RTC ${addr(conv)} ${kind} ${checkTag('sequence number', seq, true)} ${last ? 1 : 0} ${chunk}`;
   },
   endFile: (conv: ConvKey, name: string, size: number) =>
     `ENDFILE ${addr(conv)} ${checkToken('a file name', name, 200)} ${checkTag('size', size, true)}`,

@@ -21,6 +21,7 @@ import {
   type ConvKey,
   type Line,
   type LineOf,
+  type Media,
   conversationOf,
   convKey,
   directKey,
@@ -184,9 +185,36 @@ export interface ServerErrorNote {
   reason: string;
 }
 
+/** One participant of a call, as the CALL lines tell. */
+export interface CallParticipant {
+  user: number;
+  /** What it says it sends (JOIN, MEDIA): what the page draws. */
+  media: readonly Media[];
+  /** A moderator muted its microphone (the server does not forward it). */
+  muted: boolean;
+}
+
+/** The call of a conversation: who is in it, in the order they joined. */
+export interface Call {
+  conv: ConvKey;
+  participants: readonly CallParticipant[];
+}
+
+/** A direct call ringing for this user: from whom, since when (ms). */
+export interface Ring {
+  conv: ConvKey;
+  from: number;
+  since: number;
+}
+
+/** How long a direct call rings at most, in ms (docs/protocol.md). */
+export const RING_MS = 45000;
+
 export interface Notice {
   seq: number;
-  kind: 'kicked' | 'deleted';
+  /** callKicked: a moderator removed this user from the call of `place`;
+   * declined: `actor` declined this user's direct call. */
+  kind: 'kicked' | 'deleted' | 'callKicked' | 'declined';
   place: ConvKey | null;
   actor: number;
   reason: string;
@@ -228,6 +256,10 @@ export interface State {
   /** The last server errors not answered to a request (newest last). */
   errors: readonly ServerErrorNote[];
   notices: readonly Notice[];
+  /** The calls going on in this user's conversations, by conversation. */
+  calls: Readonly<Record<ConvKey, Call>>;
+  /** Direct calls ringing for this user, by conversation ("0/caller"). */
+  rings: Readonly<Record<ConvKey, Ring>>;
 }
 
 export type Source = 'live' | 'paged' | 'found';
@@ -280,6 +312,8 @@ export function initialState(): State {
     games: {},
     errors: [],
     notices: [],
+    calls: {},
+    rings: {},
   };
 }
 
@@ -749,7 +783,80 @@ export class Store {
       case 'error':
         if (l.of === 'HIST' || l.of === 'FIND') this.refused(l.of === 'HIST' ? 'hist' : 'find');
         return;
+      case 'call':
+        return this.call(l);
     }
+  }
+
+  /** callOf names the conversation a CALL line concerns, for this user:
+   * the actor's own address, except that a direct call named by someone
+   * else ("0 me") is the conversation with the actor. */
+  callOf(l: LineOf<'call'>): ConvKey {
+    return conversationOf(this.s.me, l.actor, l.to);
+  }
+
+  private call(l: LineOf<'call'>): void {
+    const me = this.s.me;
+    const conv = this.callOf(l);
+    const call = this.s.calls[conv] ?? { conv, participants: [] };
+    const setCall = (participants: readonly CallParticipant[]) =>
+      this.set({ calls: participants.length ? { ...this.s.calls, [conv]: { conv, participants } } : omit(this.s.calls, conv) });
+    const patch = (user: number, f: (p: CallParticipant) => CallParticipant) => {
+      const i = call.participants.findIndex((p) => p.user === user);
+      if (i < 0) return;
+      const ps = call.participants.slice();
+      ps[i] = f(ps[i]);
+      setCall(ps);
+    };
+    const ring = this.s.rings[conv];
+    switch (l.event) {
+      case 'JOIN': {
+        const i = call.participants.findIndex((p) => p.user === l.actor);
+        const ps = call.participants.slice();
+        if (i < 0) ps.push({ user: l.actor, media: l.media, muted: false });
+        else ps[i] = { ...ps[i], media: l.media };
+        setCall(ps);
+        if (l.actor === me) {
+          if (ring) this.set({ rings: omit(this.s.rings, conv) });
+        } else if (isDirect(conv) && !this.held && !ps.some((p) => p.user === me) && !ring) {
+          // Someone calls this user: it rings (not for a call already
+          // going on when the user logged in: it is shown, it does not ring).
+          this.set({ rings: { ...this.s.rings, [conv]: { conv, from: l.actor, since: this.now() } } });
+        }
+        return;
+      }
+      case 'MEDIA':
+        return patch(l.actor, (p) => ({ ...p, media: l.media }));
+      case 'LEAVE':
+        setCall(call.participants.filter((p) => p.user !== l.actor));
+        if (ring && ring.from === l.actor) this.set({ rings: omit(this.s.rings, conv) });
+        return;
+      case 'DECLINE':
+        if (l.actor === me) {
+          if (ring) this.set({ rings: omit(this.s.rings, conv) });
+        } else {
+          this.note('declined', conv, l.actor, '');
+        }
+        return;
+      case 'MUTE':
+      case 'UNMUTE':
+        return patch(l.user, (p) => ({ ...p, muted: l.event === 'MUTE' }));
+      case 'KICK':
+        if (l.user === me) this.note('callKicked', conv, l.actor, '');
+        return;
+    }
+  }
+
+  /** expireRings stops the rings older than RING_MS; the client calls it on a timer. */
+  expireRings(): void {
+    const now = this.now();
+    const keep = Object.values(this.s.rings).filter((r) => now - r.since < RING_MS);
+    if (keep.length !== Object.keys(this.s.rings).length) this.set({ rings: Object.fromEntries(keep.map((r) => [r.conv, r])) });
+  }
+
+  /** stopRinging silences a ring on this page only (the user closed the dialog). */
+  stopRinging(conv: ConvKey): void {
+    if (this.s.rings[conv]) this.set({ rings: omit(this.s.rings, conv) });
   }
 
   private gameLine(game: string, payload: string, conv: ConvKey | null): void {
@@ -793,6 +900,8 @@ export class Store {
       conversations: convs,
       lists: {},
       bans: {},
+      calls: {},
+      rings: {},
       session: { ...this.s.session, state: 'in', error: '' },
     });
   }
@@ -888,13 +997,18 @@ export class Store {
     const srv = this.s.servers[s];
     if (!srv) return;
     let convs = this.s.conversations;
+    let calls = this.s.calls;
     if (c === 0) {
-      for (const k of Object.keys(srv.channels)) convs = omit(convs, convKey(s, Number(k)));
-      this.set({ servers: omit(this.s.servers, s), conversations: convs });
+      for (const k of Object.keys(srv.channels)) {
+        convs = omit(convs, convKey(s, Number(k)));
+        calls = omit(calls, convKey(s, Number(k)));
+      }
+      this.set({ servers: omit(this.s.servers, s), conversations: convs, calls });
     } else {
       this.set({
         servers: { ...this.s.servers, [s]: { ...srv, channels: omit(srv.channels, c) } },
         conversations: omit(convs, place),
+        calls: omit(calls, place),
       });
     }
   }

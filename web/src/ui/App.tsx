@@ -19,6 +19,8 @@ import { Toasts, type Toast } from "./Toasts";
 import { bytes, count } from "./format";
 import type { ConvKey, InviteView, MessageView } from "./view";
 import { Icon } from "./Icon";
+import { CallBar, RingDialog } from "./Call";
+import { type PushToTalk, loadPushToTalk, savePushToTalk, isTextField } from "./ptt";
 
 // The page: the login screen until a session is in, then the shell
 // (sidebar, conversation, members) with its dialogs. It reads everything
@@ -101,6 +103,13 @@ function conversationInHash(): ConvKey | null {
   }
 }
 
+/** The page's call status, re-rendering on each of its changes. */
+function useCallStatus(b: Backend) {
+  const [, setTick] = useState(0);
+  useEffect(() => b.call.subscribe(() => setTick((t) => t + 1)), [b]);
+  return b.call.status;
+}
+
 function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string }) {
   const [current, setCurrent] = useState<ConvKey | null>(() => conversationInHash());
   const [dialog, setDialog] = useState<DialogState | null>(null);
@@ -114,6 +123,8 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
   const [focusKey, setFocusKey] = useState<string | undefined>();
   const [modes, setModes] = useState<Record<string, Mode | null>>({});
   const [focusToken, setFocusToken] = useState(0);
+  const callStatus = useCallStatus(b);
+  const [ptt, setPtt] = useState<PushToTalk>(() => loadPushToTalk());
   const drafts = useRef(new Map<ConvKey, string>());
   const seq = useRef(0);
   const lastTyping = useRef(new Map<ConvKey, number>());
@@ -127,6 +138,33 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
 
   useEffect(() => b.onError((text) => toast(text)), [b]);
   useEffect(() => b.onNotice((text) => toast(text, true)), [b]);
+  useEffect(() => b.call.onError((text) => toast(text)), [b]);
+
+  // Push to talk: while the page has focus, holding the key (not typed
+  // into a text field) lets the microphone through.
+  useEffect(() => {
+    b.call.setPushToTalk(ptt.on);
+    if (!ptt.on) return;
+    const down = (e: KeyboardEvent) => {
+      if (e.code !== ptt.key || isTextField(e.target)) return;
+      e.preventDefault();
+      if (!e.repeat) b.call.setTalking(true);
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.code !== ptt.key) return;
+      if (!isTextField(e.target)) e.preventDefault();
+      b.call.setTalking(false);
+    };
+    const blur = () => b.call.setTalking(false);
+    window.addEventListener("keydown", down);
+    window.addEventListener("keyup", up);
+    window.addEventListener("blur", blur);
+    return () => {
+      window.removeEventListener("keydown", down);
+      window.removeEventListener("keyup", up);
+      window.removeEventListener("blur", blur);
+    };
+  }, [b, ptt.on, ptt.key]);
 
   // A mention or a direct message while the tab is hidden: a desktop
   // notification, when the user allowed them.
@@ -216,6 +254,11 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
           onDecline={(inv: InviteView) => b.decline(inv).catch(fail)}
           onSettings={() => setDialog({ kind: "account" })}
           onSearch={() => setDialog({ kind: "search" })}
+          callConv={callStatus?.conv ?? null}
+          callName={callStatus ? placeTitle(snap, callStatus.conv) : ""}
+          callMuted={!!callStatus?.muted}
+          onCallMute={() => callStatus && b.call.setMuted(!callStatus.muted)}
+          onCallLeave={() => b.call.leave().catch(fail)}
         />
         <main
           class="conversation"
@@ -279,6 +322,19 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
               </div>
             )}
           </header>
+          {conv && (
+            <CallBar
+              key={"call-" + conv.key}
+              conv={conv.key}
+              roster={conv.call}
+              status={callStatus}
+              me={snap.me.tag}
+              canModerate={conv.canModerate && !!conv.server}
+              call={b.call}
+              moderate={(action, user) => b.moderateCall(conv.key, action, user)}
+              fail={fail}
+            />
+          )}
           {conv ? (
             <ConversationBody
               key={conv.key}
@@ -386,6 +442,20 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
         )}
         <button type="button" class="scrim" aria-label="Close" tabIndex={-1} onClick={() => (setDrawer(false), setMembersOpen(false))} />
       </div>
+      {snap.rings.length > 0 && !dialog && (
+        <RingDialog
+          key={snap.rings[0].conv}
+          ring={snap.rings[0]}
+          onAccept={() => {
+            const r = snap.rings[0];
+            b.dismissRing(r.conv);
+            open(r.conv);
+            b.call.join(r.conv, false).catch(fail);
+          }}
+          onDecline={() => b.declineCall(snap.rings[0].conv).catch(fail)}
+          onDismiss={() => b.dismissRing(snap.rings[0].conv)}
+        />
+      )}
       <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
       {dialog?.kind === "emoji" && (
         <EmojiPicker
@@ -438,6 +508,11 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
           setPassword={(o, n) => b.setPassword(o, n)}
           notifications={typeof Notification === "undefined" ? "unsupported" : Notification.permission}
           askNotifications={() => Notification.requestPermission().then(() => setDialog({ kind: "account" }))}
+          ptt={ptt}
+          setPtt={(v) => {
+            setPtt(v);
+            savePushToTalk(v);
+          }}
           logout={() => {
             setDialog(null);
             b.logout();
@@ -498,6 +573,12 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
       )}
     </div>
   );
+}
+
+/** placeTitle names a conversation for the sidebar's call strip: "#band", "alice". */
+function placeTitle(snap: Snapshot, key: ConvKey): string {
+  for (const s of snap.servers) for (const c of s.channels) if (c.key === key) return `#${c.name}`;
+  return snap.directs.find((d) => d.key === key)?.name ?? key;
 }
 
 function typingText(names: string[]): string {

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Dialog } from "./Dialog";
+import { type PushToTalk, keyName } from "./ptt";
 
 // The settings dialogs: of a place (a server or a channel: invite, rename,
 // topic, public or not, leave, delete, the channels to join) and of the
@@ -175,8 +176,43 @@ export interface AccountProps {
   setPassword(old: string, next: string): Promise<unknown>;
   notifications: NotificationPermission | "unsupported";
   askNotifications(): void;
+  ptt: PushToTalk;
+  setPtt(v: PushToTalk): void;
   logout(): void;
   onClose(): void;
+}
+
+// The push-to-talk setting: a checkbox, and the key, picked by pressing it.
+function PushToTalkSetting({ ptt, setPtt }: { ptt: PushToTalk; setPtt(v: PushToTalk): void }) {
+  const [picking, setPicking] = useState(false);
+  return (
+    <section class="settings-action" aria-label="Push to talk">
+      <h3>Push to talk</h3>
+      <label class="check">
+        <input type="checkbox" checked={ptt.on} onChange={(e) => setPtt({ ...ptt, on: e.currentTarget.checked })} />
+        <span>Use push to talk in calls</span>
+      </label>
+      <p>
+        With it on, your microphone is sent only while you hold the key (not while typing in a text field, and only while
+        this page has focus).
+      </p>
+      <button
+        type="button"
+        aria-label={picking ? "Press the key to use" : `Push-to-talk key: ${keyName(ptt.key)}`}
+        onClick={() => setPicking(true)}
+        onKeyDown={(e) => {
+          if (!picking) return;
+          e.preventDefault();
+          e.stopPropagation();
+          if (e.key !== "Escape") setPtt({ ...ptt, key: e.code });
+          setPicking(false);
+        }}
+        onBlur={() => setPicking(false)}
+      >
+        {picking ? "Press a key…" : `Key: ${keyName(ptt.key)}`}
+      </button>
+    </section>
+  );
 }
 
 export function AccountSettings(p: AccountProps) {
@@ -212,6 +248,7 @@ export function AccountSettings(p: AccountProps) {
           </button>
         )}
       </section>
+      <PushToTalkSetting ptt={p.ptt} setPtt={p.setPtt} />
       <div class="dialog-buttons">
         <button type="button" class="danger" onClick={p.logout}>
           Log out

@@ -23,6 +23,12 @@ interface Props {
   onDecline(inv: InviteView): void;
   onSettings(): void;
   onSearch(): void;
+  /** The call this page is in, and its name ("#band"). */
+  callConv: ConvKey | null;
+  callName: string;
+  callMuted: boolean;
+  onCallMute(): void;
+  onCallLeave(): void;
 }
 
 export function Sidebar(p: Props) {
@@ -63,6 +69,15 @@ export function Sidebar(p: Props) {
                       {s.channels.map((c) => (
                         <li key={c.key}>
                           <ConvButton link={c} prefix="# " current={p.current === c.key} onOpen={p.onOpen} />
+                          {c.call.length > 0 && (
+                            <ul class="in-call" aria-label={`In the call of #${c.name}`}>
+                              {c.call.map((u) => (
+                                <li key={u.tag}>
+                                  <Icon name="mic" /> {u.pseudo}
+                                </li>
+                              ))}
+                            </ul>
+                          )}
                         </li>
                       ))}
                       <li>
@@ -116,6 +131,19 @@ export function Sidebar(p: Props) {
           </section>
         )}
       </div>
+      {p.callConv && p.callConv !== p.current && (
+        <section class="call-strip" aria-label="Current call">
+          <button type="button" class="plain call-where" onClick={() => p.onOpen(p.callConv!)}>
+            <Icon name="phone" /> <span class="label">In a call: {p.callName}</span>
+          </button>
+          <button type="button" class={"plain" + (p.callMuted ? " off" : "")} aria-label="Mute" aria-pressed={p.callMuted} title="Mute" onClick={p.onCallMute}>
+            <Icon name={p.callMuted ? "micOff" : "mic"} />
+          </button>
+          <button type="button" class="plain danger-fg" aria-label="Leave call" title="Leave the call" onClick={p.onCallLeave}>
+            <Icon name="hangup" />
+          </button>
+        </section>
+      )}
       <div class="me-bar">
         <span class={presenceClass(p.me)} aria-hidden="true" />
         <div class="who">
@@ -160,6 +188,7 @@ export function presenceClass(u: UserView): string {
 function ConvButton({ link, prefix, current, onOpen }: { link: ConvLink; prefix?: string; current: boolean; onOpen(k: ConvKey): void }) {
   const extra = [
     link.user ? (link.user.online ? (link.user.away ? "away" : "online") : "offline") : "",
+    link.user && link.call.length ? "in a call" : "",
     link.unread ? `${count(link.unread)} unread` : "",
     link.mentions ? `${count(link.mentions)} ${link.mentions === 1 ? "mention" : "mentions"}` : "",
   ]
@@ -178,6 +207,11 @@ function ConvButton({ link, prefix, current, onOpen }: { link: ConvLink; prefix?
         {prefix}
         {link.name}
       </span>
+      {link.user && link.call.length > 0 && (
+        <span class="call-mark" aria-hidden="true">
+          <Icon name="phone" />
+        </span>
+      )}
       <Badges unread={link.unread} mentions={link.mentions} />
     </button>
   );

@@ -3,7 +3,8 @@
 // bound of the message window: a conversation keeps at most WINDOW
 // messages, dropping the end away from where the reader is going.
 
-import { SalonClient } from "../lib/client";
+import { CallEngine } from "../lib/call";
+import { SalonClient, ServerError } from "../lib/client";
 import type { Invitation, State } from "../lib/store";
 import type { Arrival, Backend, ConvView, Snapshot } from "./backend";
 import type { Hit } from "./Search";
@@ -22,7 +23,21 @@ export class LibBackend implements Backend {
   private wasIn = false;
   private made = { servers: new Set<number>(), channels: new Set<ConvKey>() };
 
-  constructor(readonly client: SalonClient) {}
+  readonly call: CallEngine;
+
+  constructor(readonly client: SalonClient) {
+    this.call = new CallEngine(client);
+  }
+
+  declineCall(conv: ConvKey) {
+    return this.client.callDecline(Number(conv.split("/")[1])).catch(callError);
+  }
+  dismissRing(conv: ConvKey) {
+    this.client.stopRinging(conv);
+  }
+  moderateCall(place: ConvKey, action: "MUTE" | "UNMUTE" | "KICK", user: number) {
+    return this.client.callModerate(place, action, user).catch(callError);
+  }
 
   snapshot(): Snapshot {
     const s = this.client.state;
@@ -57,7 +72,9 @@ export class LibBackend implements Backend {
   }
 
   onError(fn: (text: string) => void): () => void {
-    return this.client.onError((verb, reason) => fn(verb ? `${verb}: ${reason}` : reason));
+    return this.client.onError((verb, reason) =>
+      fn(verb === "CALL" ? `Call: ${reason}` : verb === "RTC" ? `Call signaling: ${reason}` : verb ? `${verb}: ${reason}` : reason),
+    );
   }
 
   /** Kicks and deletions of places this user was in, as sentences. */
@@ -71,6 +88,8 @@ export class LibBackend implements Backend {
         const where = n.place ? this.placeName(n.place) : "";
         if (n.kind === "kicked")
           fn(`${userView(s, n.actor).pseudo} removed you from ${where}${n.reason ? `: ${n.reason}` : ""}`);
+        else if (n.kind === "callKicked") fn(`${userView(s, n.actor).pseudo} removed you from the call in ${where}`);
+        else if (n.kind === "declined") fn(`${userView(s, n.actor).pseudo} declined your call`);
         else fn(`${where || "A place you were in"} was deleted`);
       }
     });
@@ -291,6 +310,12 @@ export class LibBackend implements Backend {
   command(line: string) {
     return this.client.command(line, this.current ?? undefined);
   }
+}
+
+/** callError words a refused call command: `ERR CALL reason` reads "Call: reason". */
+function callError(e: unknown): never {
+  if (e instanceof ServerError && e.verb === "CALL") throw new Error(`Call: ${e.reason}`);
+  throw e;
 }
 
 function sameItems(a: ConvView, b: ConvView): boolean {

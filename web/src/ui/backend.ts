@@ -3,7 +3,27 @@
 
 import type { ChanRow } from "./Settings";
 import type { Hit } from "./Search";
-import type { ConvKey, ConvLink, InviteView, MemberView, MessageView, ServerView, UserView } from "./view";
+import type { CallStatus } from "../lib/call";
+import type { CallMemberView, ConvKey, ConvLink, InviteView, MemberView, MessageView, RingView, ServerView, UserView } from "./view";
+
+export type { CallStatus };
+
+/** The page's call: what call.ts's CallEngine does, in the page's terms. */
+export interface CallControls {
+  /** The call this page is in, or null. */
+  readonly status: CallStatus | null;
+  subscribe(fn: () => void): () => void;
+  onError(fn: (text: string) => void): () => void;
+  join(conv: ConvKey, video: boolean): Promise<void>;
+  leave(): Promise<void>;
+  setMuted(on: boolean): void;
+  setDeafened(on: boolean): void;
+  setCamera(on: boolean): Promise<void>;
+  setScreen(on: boolean): Promise<void>;
+  setVolume(user: number, volume: number): void;
+  setPushToTalk(on: boolean): void;
+  setTalking(on: boolean): void;
+}
 
 export type ConnStatus = "idle" | "connecting" | "online" | "reconnecting" | "offline";
 
@@ -34,6 +54,8 @@ export interface ConvView {
   filesReady: boolean;
   /** The table address games use: "S C" / "0 U". */
   addr: string;
+  /** The conversation's call: who is in it; null when there is none. */
+  call: CallMemberView[] | null;
 }
 
 export interface Snapshot {
@@ -47,6 +69,8 @@ export interface Snapshot {
   invites: InviteView[];
   unreadTotal: number;
   friends: number[];
+  /** Direct calls ringing for this user. */
+  rings: RingView[];
 }
 
 export interface Upload {
@@ -128,4 +152,10 @@ export interface Backend {
   play(game: string, payload: string): void;
   /** A plugin verb typed as /verb args (ROLL 2d6). */
   command(line: string): Promise<unknown>;
+
+  call: CallControls;
+  /** Say no to a direct call ringing; dismiss: stop ringing here only. */
+  declineCall(conv: ConvKey): Promise<unknown>;
+  dismissRing(conv: ConvKey): void;
+  moderateCall(place: ConvKey, action: "MUTE" | "UNMUTE" | "KICK", user: number): Promise<unknown>;
 }

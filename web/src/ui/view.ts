@@ -12,11 +12,30 @@ export interface UserView {
   away?: string;
 }
 
+/** One participant of a call, as the roster says. */
+export interface CallMemberView {
+  user: UserView;
+  /** What it says it sends. */
+  mic: boolean;
+  cam: boolean;
+  screen: boolean;
+  /** Muted by a moderator. */
+  modMuted: boolean;
+}
+
+/** A direct call ringing for this user. */
+export interface RingView {
+  conv: ConvKey;
+  from: UserView;
+}
+
 export interface ConvLink {
   key: ConvKey;
   name: string;
   unread: number;
   mentions: number;
+  /** Who is in the conversation's call (empty: no call). */
+  call: UserView[];
   /** A direct conversation's other party. */
   user?: UserView;
 }

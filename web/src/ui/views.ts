@@ -6,7 +6,7 @@
 import { indexOfId, type Conversation, type Message, type State } from "../lib/store";
 import { mentions as mentionSpans } from "../lib/mention";
 import type { ConnStatus, ConvView, Item, Snapshot } from "./backend";
-import type { ConvKey, ConvLink, InviteView, MemberView, MessageView, ServerView, UserView } from "./view";
+import type { CallMemberView, ConvKey, ConvLink, InviteView, MemberView, MessageView, RingView, ServerView, UserView } from "./view";
 
 export function userView(s: State, tag: number): UserView {
   const u = s.users[tag];
@@ -15,7 +15,21 @@ export function userView(s: State, tag: number): UserView {
 
 function link(s: State, key: ConvKey, name: string, user?: UserView): ConvLink {
   const c = s.conversations[key];
-  return { key, name, unread: c?.unread ?? 0, mentions: c?.mentions ?? 0, user };
+  const call = (s.calls[key]?.participants ?? []).map((p) => userView(s, p.user));
+  return { key, name, unread: c?.unread ?? 0, mentions: c?.mentions ?? 0, user, call };
+}
+
+/** callView: the roster of a conversation's call, or null when there is none. */
+export function callView(s: State, key: ConvKey): CallMemberView[] | null {
+  const c = s.calls[key];
+  if (!c) return null;
+  return c.participants.map((p) => ({
+    user: userView(s, p.user),
+    mic: p.media.includes("mic"),
+    cam: p.media.includes("cam"),
+    screen: p.media.includes("screen"),
+    modMuted: p.muted,
+  }));
 }
 
 export function connStatus(s: State): ConnStatus {
@@ -64,6 +78,7 @@ export function snapshot(s: State, directs: number[]): Snapshot {
   }));
   let unreadTotal = 0;
   for (const c of Object.values(s.conversations)) unreadTotal += c.unread;
+  const rings: RingView[] = Object.values(s.rings).map((r) => ({ conv: r.conv, from: userView(s, r.from) }));
   return {
     status: connStatus(s),
     retryAt: s.connection.retryAt ?? 0,
@@ -74,6 +89,7 @@ export function snapshot(s: State, directs: number[]): Snapshot {
     invites,
     unreadTotal,
     friends: [...s.friends],
+    rings,
   };
 }
 
@@ -222,5 +238,6 @@ export function conversationView(s: State, key: ConvKey, made: { servers: Set<nu
     isOwner,
     filesReady: s.filesReady,
     addr: `${sv} ${ch}`,
+    call: callView(s, key),
   };
 }
