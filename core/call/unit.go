@@ -129,8 +129,12 @@ func New(cfg Config) (*Unit, error) {
 		rooms: map[*Room]struct{}{},
 	}
 	logs := pionLogs{cfg.Log.Named("pion")}
+	var socket net.PacketConn = conn
+	if addr.IP.IsLoopback() {
+		socket = loopbackConn{conn}
+	}
 	u.mux = ice.NewUDPMuxDefault(ice.UDPMuxParams{
-		UDPConn: conn,
+		UDPConn: socket,
 		Logger:  logs.NewLogger("udpmux"),
 	})
 	u.api, err = newAPI(cfg, network, u.conn.LocalAddr().(*net.UDPAddr), u.mux, logs)

@@ -22,8 +22,8 @@ import (
 // line on.
 type mediaPeer struct {
 	*calltest.Client
-	u     *cmUser
-	conv  string
+	u       *cmUser
+	conv    string
 	lines   chan string   // the lines that are not RTC
 	done    chan struct{} // closed when the session's lines end
 	closing atomic.Bool   // the test is closing it: errors from here on are its own doing

@@ -100,8 +100,11 @@ run(
       const a = await rising(page, name, 'audio', 1000);
       const v = await rising(page, name, 'cam');
       log(`${name} receives audio ${a.audio} bytes, video ${v.cam} frames, from ${v.remote} to ${v.local} (gathered ${v.gathered})`);
-      // The only remote candidate is salond's, in its offer: loopback.
+      // The only remote candidate is salond's, in its offer: loopback;
+      // and a unit on loopback answers loopback sources only, so the
+      // browser's side of the pair is loopback too.
       if (!v.remote.startsWith('127.0.0.1:')) throw new Error(`${name}'s media come from ${v.remote}, not salond on 127.0.0.1`);
+      if (!v.local.startsWith('127.0.0.1:')) throw new Error(`${name}'s media go from ${v.local}, not a loopback candidate`);
     }
     // The other's camera is drawn in their tile.
     await waitUntil(bob, "alice's camera shows in bob's page", () => {
