@@ -61,11 +61,11 @@ test: vet web-test
 	$(GO) test -count=1 -run 'Allocs$$' ./...
 
 # The screenshots of the web client in docs/web.md, taken by the browser
-# test of two users chatting (make test takes them too, into a temporary
-# folder).
+# tests of two users chatting and of a call (make test takes them too, into
+# a temporary folder).
 .PHONY: screenshots
 screenshots: | web/node_modules
-	$(GO) test -count=1 -run '^TestTwoBrowserUsersChat$$' ./web/browsertest -args -screenshots=$(CURDIR)/docs/img
+	$(GO) test -count=1 -run '^(TestTwoBrowserUsersChat|TestBrowserCall)$$' ./web/browsertest -args -screenshots=$(CURDIR)/docs/img
 
 # A fuzzing campaign: FUZZTIME per target.
 fuzz:
