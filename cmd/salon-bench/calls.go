@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -140,49 +139,34 @@ type callPeer struct {
 // serve answers the server's offers on the peer's connection until it
 // closes: an offer comes as RTC lines of base64 pieces, the last marked.
 func (p *callPeer) serve() {
-	var offer strings.Builder
-	prefix := "RTC " + p.conv + " offer "
+	var offer wire.RTCPieces
+	server, channel, _ := strings.Cut(p.conv, " ")
+	conv, _ := wire.ParseAddr(server, channel)
 	for line := range p.c.ctrl {
 		if strings.HasPrefix(line, "ERR") {
 			p.fail(fmt.Errorf("server said %q", line))
 			continue
 		}
-		rest, ok := strings.CutPrefix(line, prefix)
-		if !ok {
+		_, kind, seq, last, piece, ok := wire.ParseRTCLine(line)
+		if !ok || kind != "offer" {
 			continue
 		}
-		f := strings.Fields(rest) // seq last payload
-		if len(f) != 3 {
-			p.fail(fmt.Errorf("bad offer line %q", line))
-			return
-		}
-		offer.WriteString(f[2])
-		if f[1] != "1" {
-			continue
-		}
-		sdp, err := base64.StdEncoding.DecodeString(offer.String())
-		offer.Reset()
+		sdp, done, err := offer.Add(kind, seq, last, piece)
 		if err != nil {
-			p.fail(fmt.Errorf("offer not base64: %w", err))
+			p.fail(fmt.Errorf("offer: %w", err))
 			return
+		}
+		if !done {
+			continue
 		}
 		answer, err := p.pc.HandleOffer(sdp)
 		if err != nil {
 			p.fail(err)
 			return
 		}
-		text := base64.StdEncoding.EncodeToString(answer)
-		for seq := 0; ; seq++ {
-			n := min(len(text), wire.MaxRTCChunk)
-			last := "0"
-			if n == len(text) {
-				last = "1"
-			}
-			if err := p.c.send(fmt.Sprintf("RTC %s answer %d %s %s", p.conv, seq, last, text[:n])); err != nil {
+		for _, l := range wire.RTCLines(conv, "answer", answer) {
+			if err := p.c.send(strings.TrimSuffix(string(l), "\r\n")); err != nil {
 				return
-			}
-			if text = text[n:]; text == "" {
-				break
 			}
 		}
 	}

@@ -57,10 +57,7 @@ type participant struct {
 	peer *call.Participant
 	left bool
 
-	// The RTC payload being gathered (wire.MaxRTCChunk characters a line).
-	kind       string
-	nextSeq    int
-	pieces     []byte
+	pieces     wire.RTCPieces // the RTC payload being gathered
 	candidates int
 }
 
@@ -186,7 +183,7 @@ func (h *Hub) joinCall(s *Session, me *user, c wire.Command, conv store.Conversa
 	h.inCall[me.id] = cs
 
 	join, audience := callLine(cs, me.id, "JOIN", p.media), h.callAudience(conv)
-	ice := rtcLines(convAddr(conv, me.id), "ice", h.iceServers(me.id))
+	ice := wire.RTCLines(convAddr(conv, me.id), "ice", h.iceServers(me.id))
 	room, addr := cs.room, convAddr(conv, me.id)
 	return effect{deliver: func() {
 		for _, a := range before {
@@ -205,7 +202,7 @@ func (h *Hub) joinCall(s *Session, me *user, c wire.Command, conv store.Conversa
 		p.peer = room.Join(call.Peer{
 			User: me.id,
 			Signal: func(kind string, payload []byte) {
-				for _, l := range rtcLines(addr, kind, payload) {
+				for _, l := range wire.RTCLines(addr, kind, payload) {
 					s.push(l)
 				}
 			},
@@ -348,24 +345,12 @@ func (h *Hub) rtcCommand(s *Session, me *user, c wire.Command) effect {
 	if p == nil || p.s != s {
 		return h.fail(s, "RTC", "you are not in that call")
 	}
-	if c.Seq != p.nextSeq || c.Seq > 0 && c.Name != p.kind {
-		p.pieces, p.nextSeq = p.pieces[:0], 0
-		return h.fail(s, "RTC", "RTC lines out of order")
-	}
-	if len(p.pieces)+len(c.Text) > base64.StdEncoding.EncodedLen(wire.MaxRTCPayload) {
-		p.pieces, p.nextSeq = p.pieces[:0], 0
-		return h.fail(s, "RTC", "RTC payload too large")
-	}
-	p.kind = c.Name
-	p.pieces = append(p.pieces, c.Text...)
-	p.nextSeq++
-	if !c.Last {
-		return effect{}
-	}
-	payload, err := base64.StdEncoding.DecodeString(string(p.pieces))
-	p.pieces, p.nextSeq = p.pieces[:0], 0
+	payload, done, err := p.pieces.Add(c.Name, c.Seq, c.Last, c.Text)
 	if err != nil {
-		return h.fail(s, "RTC", "invalid RTC payload: not base64")
+		return h.fail(s, "RTC", err.Error())
+	}
+	if !done {
+		return effect{}
 	}
 	if c.Name == wire.RTCCandidate {
 		if p.candidates++; p.candidates > candidatesPerCall {
@@ -383,24 +368,6 @@ func (h *Hub) rtcCommand(s *Session, me *user, c wire.Command) effect {
 			p.peer.Candidate(payload)
 		}
 	}}
-}
-
-// rtcLines cuts a payload into the RTC lines that carry it.
-func rtcLines(addr wire.Addr, kind string, payload []byte) [][]byte {
-	text := base64.StdEncoding.EncodeToString(payload)
-	var lines [][]byte
-	for seq := 0; ; seq++ {
-		n := min(len(text), wire.MaxRTCChunk)
-		last := "0"
-		if n == len(text) {
-			last = "1"
-		}
-		lines = append(lines, wire.Line("RTC", addr, kind, strconv.Itoa(seq), last, text[:n]))
-		text = text[n:]
-		if text == "" {
-			return lines
-		}
-	}
 }
 
 // iceServers is the ice payload for user uid: the configured servers as

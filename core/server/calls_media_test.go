@@ -7,7 +7,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/base64"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,31 +54,23 @@ func joinWithMedia(t *testing.T, w *cmWorld, name string, tag int64, conv string
 
 func (p *mediaPeer) serve(t *testing.T) {
 	defer close(p.done)
-	var offer strings.Builder
-	prefix := "RTC " + p.conv + " offer "
+	var offer wire.RTCPieces
 	for line := range p.u.Lines() {
-		rest, ok := strings.CutPrefix(line, prefix)
-		if !ok {
+		_, kind, seq, last, piece, ok := wire.ParseRTCLine(line)
+		if !ok || kind != "offer" {
 			select {
 			case p.lines <- line:
 			default: // nobody reads them: the test does not care
 			}
 			continue
 		}
-		f := strings.Fields(rest) // seq last payload
-		if len(f) != 3 {
-			t.Errorf("%s: bad offer line %q", p.u.name, line)
-			return
-		}
-		offer.WriteString(f[2])
-		if f[1] != "1" {
-			continue
-		}
-		sdp, err := base64.StdEncoding.DecodeString(offer.String())
-		offer.Reset()
+		sdp, done, err := offer.Add(kind, seq, last, piece)
 		if err != nil {
-			t.Errorf("%s: offer not base64: %v", p.u.name, err)
+			t.Errorf("%s: %v", p.u.name, err)
 			return
+		}
+		if !done {
+			continue
 		}
 		answer, err := p.HandleOffer(sdp)
 		if err != nil {
@@ -88,21 +79,14 @@ func (p *mediaPeer) serve(t *testing.T) {
 			}
 			return
 		}
-		text := base64.StdEncoding.EncodeToString(answer)
-		for seq := 0; ; seq++ {
-			n := min(len(text), wire.MaxRTCChunk)
-			last := "0"
-			if n == len(text) {
-				last = "1"
-			}
-			// Written straight to the connection: the test may be closing
-			// it, which ends this goroutine with its lines.
-			p.u.Conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if _, err := p.u.Conn.Write([]byte(sf("RTC %s answer %d %s %s\r\n", p.conv, seq, last, text[:n]))); err != nil {
+		// Written straight to the connection: the test may be closing it,
+		// which ends this goroutine with its lines.
+		server, channel, _ := strings.Cut(p.conv, " ")
+		conv, _ := wire.ParseAddr(server, channel)
+		p.u.Conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		for _, l := range wire.RTCLines(conv, "answer", answer) {
+			if _, err := p.u.Conn.Write(l); err != nil {
 				return
-			}
-			if text = text[n:]; text == "" {
-				break
 			}
 		}
 	}
