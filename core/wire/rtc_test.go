@@ -78,3 +78,33 @@ func TestRTCPiecesRefusals(t *testing.T) {
 		t.Errorf("an endless payload: %v, want %v", err, ErrRTCTooLarge)
 	}
 }
+
+// FuzzRTC: any payload survives RTCLines, ParseRTCLine and RTCPieces
+// whole, and any line ParseRTCLine accepts can be fed to RTCPieces without
+// a panic.
+func FuzzRTC(f *testing.F) {
+	f.Add([]byte("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"), "RTC 3 4 offer 0 1 e30=")
+	f.Add([]byte{}, "RTC 0 9 candidate 2 0 e30")
+	f.Add(bytes.Repeat([]byte{0xff}, 5000), "RTC 3 4 offer 01 1 ====")
+	f.Fuzz(func(t *testing.T, payload []byte, line string) {
+		if len(payload) > MaxRTCPayload {
+			payload = payload[:MaxRTCPayload]
+		}
+		var p RTCPieces
+		lines := RTCLines(User(7), "answer", payload)
+		for i, l := range lines {
+			_, kind, seq, last, piece, ok := ParseRTCLine(strings.TrimSuffix(string(l), "\r\n"))
+			if !ok {
+				t.Fatalf("line %d of %d does not read back: %.80q", i, len(lines), l)
+			}
+			got, done, err := p.Add(kind, seq, last, piece)
+			if err != nil || done != (i == len(lines)-1) || done && !bytes.Equal(got, payload) {
+				t.Fatalf("line %d of %d: %d bytes, %v, %v", i, len(lines), len(got), done, err)
+			}
+		}
+		if _, kind, seq, last, piece, ok := ParseRTCLine(line); ok {
+			var q RTCPieces
+			q.Add(kind, seq, last, piece)
+		}
+	})
+}
