@@ -29,6 +29,8 @@ type callsBlock struct {
 	VideoKbpsRange         hcl.Range   `hcl:"video_kbps,attr_name_range"`
 	ScreenKbps             cty.Value   `hcl:"screen_kbps,optional"`
 	ScreenKbpsRange        hcl.Range   `hcl:"screen_kbps,attr_name_range"`
+	RenewAfter             cty.Value   `hcl:"renew_after,optional"`
+	RenewAfterRange        hcl.Range   `hcl:"renew_after,attr_name_range"`
 	TURN                   []turnBlock `hcl:"turn,block"`
 	DefRange               hcl.Range   `hcl:",def_range"`
 }
@@ -75,6 +77,9 @@ func (b *callsBlock) apply(ck *checker, c *Config) {
 	intIn(ck, &c.Calls.AudioKbps, b.AudioKbps, b.AudioKbpsRange, "calls.audio_kbps", 8, 512)
 	intIn(ck, &c.Calls.VideoKbps, b.VideoKbps, b.VideoKbpsRange, "calls.video_kbps", 50, 20000)
 	intIn(ck, &c.Calls.ScreenKbps, b.ScreenKbps, b.ScreenKbpsRange, "calls.screen_kbps", 50, 20000)
+	// At least 4: a renewal ends up to 3 tracks in each other participant's
+	// connection, which must not be enough to renew theirs in turn.
+	intIn(ck, &c.Calls.RenewAfter, b.RenewAfter, b.RenewAfterRange, "calls.renew_after", 4, 100000)
 	for i := range b.TURN {
 		if t, ok := b.TURN[i].apply(ck, i); ok {
 			c.Calls.TURN = append(c.Calls.TURN, t)

@@ -117,6 +117,7 @@ type Calls struct {
 	AudioKbps         int // a microphone's allowance, default 64, 8..512
 	VideoKbps         int // a camera's, default 600, 50..20000
 	ScreenKbps        int // a screen share's, default 1500, 50..20000
+	RenewAfter        int // tracks ended in one participant's connection before salond gives it a new one, default 64, 4..100000
 
 	// TURN are the relays handed to clients that cannot reach UDP directly.
 	TURN []TURN
@@ -256,6 +257,7 @@ func Default() *Config {
 			AudioKbps:         64,
 			VideoKbps:         600,
 			ScreenKbps:        1500,
+			RenewAfter:        64,
 		},
 		Files: Files{
 			MaxBytes:        defaultFileMaxBytes,

@@ -45,7 +45,7 @@ func TestDefault(t *testing.T) {
 		Storage: Storage{Sync: "full"},
 		Files:   Files{MaxBytes: 25 << 20, MaxDownloads: 16, UserDownloads: 2, QueuedDownloads: 8},
 		Calls: Calls{MaxParticipants: 25, MaxCalls: 100, MaxCallsPerServer: 10, MaxTracks: 3,
-			AudioKbps: 64, VideoKbps: 600, ScreenKbps: 1500},
+			AudioKbps: 64, VideoKbps: 600, ScreenKbps: 1500, RenewAfter: 64},
 	}
 	if got := Default(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Default() =\n%+v\nwant\n%+v", got, want)
@@ -156,6 +156,7 @@ calls {
   audio_kbps           = 48
   video_kbps           = 800
   screen_kbps          = 2000
+  renew_after          = 16
   turn {
     urls       = ["turn:turn.example.org:3478", "turns:turn.example.org:5349"]
     username   = "salon"
@@ -209,7 +210,7 @@ calls {
 		Calls: Calls{
 			UDP: "0.0.0.0:7779", PublicIP: "203.0.113.7",
 			MaxParticipants: 12, MaxCalls: 40, MaxCallsPerServer: 4, MaxTracks: 2,
-			AudioKbps: 48, VideoKbps: 800, ScreenKbps: 2000,
+			AudioKbps: 48, VideoKbps: 800, ScreenKbps: 2000, RenewAfter: 16,
 			TURN: []TURN{
 				{URLs: []string{"turn:turn.example.org:3478", "turns:turn.example.org:5349"}, Username: "salon", Credential: "hunter2", TTL: 12 * time.Hour},
 				{URLs: []string{"turn:relay.example.org"}, Secret: "s3cret", TTL: time.Hour},
@@ -766,10 +767,11 @@ func TestCallsErrors(t *testing.T) {
 			"t.hcl:2:3: calls.udp: \"7779\" is not a host:port address"},
 		{"calls {\n  udp = \"127.0.0.1:7779\"\n  public_ip = \"chat.example.org\"\n}\n",
 			"t.hcl:3:3: calls.public_ip: \"chat.example.org\" is not an IP address (a name would have to be looked up; write the address clients reach)"},
-		{"calls {\n  udp = \"127.0.0.1:7779\"\n  max_participants = 1\n  max_tracks = 4\n  video_kbps = 10\n}\n",
+		{"calls {\n  udp = \"127.0.0.1:7779\"\n  max_participants = 1\n  max_tracks = 4\n  video_kbps = 10\n  renew_after = 3\n}\n",
 			"t.hcl:3:3: calls.max_participants: 1 is out of range 2..1000\n" +
 				"t.hcl:4:3: calls.max_tracks: 4 is out of range 1..3\n" +
-				"t.hcl:5:3: calls.video_kbps: 10 is out of range 50..20000"},
+				"t.hcl:5:3: calls.video_kbps: 10 is out of range 50..20000\n" +
+				"t.hcl:6:3: calls.renew_after: 3 is out of range 4..100000"},
 		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = []\n  }\n}\n",
 			"t.hcl:4:5: calls.turn[0].urls: at least one URL, like \"turn:turn.example.org:3478\""},
 		{"calls {\n  udp = \"127.0.0.1:7779\"\n  turn {\n    urls = [\"http://x\", \"turn:\"]\n  }\n}\n",

@@ -220,6 +220,12 @@ calls {
   video_kbps  = 600
   screen_kbps = 1500
 
+  # Each track that ends (someone leaves, stops a camera or a share) leaves a
+  # dead section in the others' connections, about 300 bytes repeated in every
+  # later negotiation. After this many, salond gives the connection a new one
+  # (a second's gap in that person's sound and video).
+  renew_after = 64
+
   # TURN relays for clients whose network lets no UDP through; either fixed
   # credentials or coturn's shared secret (use-auth-secret):
   # turn {

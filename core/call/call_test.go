@@ -241,3 +241,50 @@ func TestPolicerDropsAFlood(t *testing.T) {
 	a.assertNotFailed()
 	b.assertNotFailed()
 }
+
+// TestRenewAfterEndedTracks: once RenewAfter tracks have ended in a
+// participant's connection, the next change asks the hub for a new
+// connection instead of an offer that would carry their dead m-sections
+// again; the new one gets only what is live.
+func TestRenewAfterEndedTracks(t *testing.T) {
+	u := newUnit(t, Config{RenewAfter: 4})
+	r := u.NewRoom("renew")
+	ctx := waitCtx(t)
+	a := join(t, r, 7, calltest.Options{})
+	for range 2 { // two tracks end in a's connection each time
+		b := join(t, r, 8, calltest.Options{})
+		a.waitTracks(ctx, key(8, "mic"), key(8, "cam"))
+		b.close()
+		a.waitTracks(ctx)
+	}
+	select {
+	case <-a.renewed:
+		t.Fatal("renewed before anything needed a new offer")
+	default:
+	}
+
+	c := join(t, r, 9, calltest.Options{})
+	select {
+	case <-a.renewed:
+	case <-ctx.Done():
+		t.Fatalf("user 7 was not renewed when user 9 joined: %v", ctx.Err())
+	}
+	// What the hub does: a new participant for the same user, on a new
+	// peer connection. (Its tracks end in c's connection and come back:
+	// two dead sections there, under RenewAfter.)
+	a2 := join(t, r, 7, calltest.Options{})
+	a2.waitTracks(ctx, key(9, "mic"), key(9, "cam"))
+	c.waitTracks(ctx, key(7, "mic"), key(7, "cam"))
+	a2.waitPackets(ctx, 20, key(9, "mic"))
+	c.waitPackets(ctx, 20, key(7, "cam"))
+	offers := a2.c.Offers()
+	if n := strings.Count(string(offers[len(offers)-1]), "a=inactive"); n != 0 {
+		t.Errorf("the renewed connection's offer has %d inactive sections", n)
+	}
+	a.assertNotFailed()
+	select {
+	case <-c.renewed:
+		t.Error("user 9 was renewed too")
+	default:
+	}
+}

@@ -79,13 +79,14 @@ func newUnit(t *testing.T, cfg Config) *Unit {
 // member is a calltest client in a room, its signaling wired straight to
 // its participant, as the hub would carry it.
 type member struct {
-	t      *testing.T
-	user   int64
-	c      *calltest.Client
-	p      *Participant
-	offers chan []byte
-	failed chan string
-	done   chan struct{}
+	t       *testing.T
+	user    int64
+	c       *calltest.Client
+	p       *Participant
+	offers  chan []byte
+	failed  chan string
+	renewed chan struct{} // closed by Peer.Renew
+	done    chan struct{}
 
 	answering sync.WaitGroup
 }
@@ -97,12 +98,13 @@ func join(t *testing.T, r *Room, user int64, opts calltest.Options) *member {
 		t.Fatal(err)
 	}
 	m := &member{
-		t:      t,
-		user:   user,
-		c:      c,
-		offers: make(chan []byte, 64),
-		failed: make(chan string, 1),
-		done:   make(chan struct{}),
+		t:       t,
+		user:    user,
+		c:       c,
+		offers:  make(chan []byte, 64),
+		failed:  make(chan string, 1),
+		renewed: make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	t.Cleanup(m.close)
 	m.p = r.Join(Peer{
@@ -125,6 +127,7 @@ func join(t *testing.T, r *Room, user int64, opts calltest.Options) *member {
 				t.Errorf("user %d: Failed twice (%s)", user, reason)
 			}
 		},
+		Renew: func() { close(m.renewed) }, // twice would panic the test
 	})
 	m.answering.Add(1)
 	go m.answer()

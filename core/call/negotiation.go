@@ -69,6 +69,7 @@ func (p *Participant) reconcile() (changed bool, err error) {
 			return false, fmt.Errorf("cannot remove a track: %v", err)
 		}
 		delete(p.sending, t)
+		p.dead++
 		changed = true
 	}
 	for _, t := range want {

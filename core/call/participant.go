@@ -20,6 +20,13 @@ type Peer struct {
 	User   int64                             // the participant's user tag: the stream id of what it sends
 	Signal func(kind string, payload []byte) // a line for the client: kind "offer" (SDP); one at a time, in order
 	Failed func(reason string)               // the peer failed or timed out; called at most once, never after Leave
+	// Renew says the participant's connection should be replaced: it has
+	// carried Config.RenewAfter tracks that ended, and each left an
+	// inactive m-section that every later offer and answer repeats (pion
+	// reuses none). The participant has stopped; the hub Joins the user
+	// again. Called at most once, never after Leave or Failed. Without
+	// it, the connection is never renewed.
+	Renew func()
 }
 
 // Participant is one peer connection in a room. Its methods only queue
@@ -49,6 +56,7 @@ type Participant struct {
 	sending   map[*forwardTrack]*outgoing
 	offers    int  // offers sent
 	offerOut  bool // an offer waits for its answer
+	dead      int  // sending transceivers whose track ended: inactive m-sections for good
 	connected bool
 }
 
@@ -158,6 +166,19 @@ func (p *Participant) fail(reason string) {
 	}
 }
 
+// renew asks the hub, once, for a new connection in the participant's
+// place (Peer.Renew), and not after Leave or Failed.
+func (p *Participant) renew() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ended {
+		return
+	}
+	p.ended = true
+	p.log.Debug("participant renewed", "ended_tracks", p.dead)
+	p.peer.Renew()
+}
+
 // startGoroutine runs f counted in the participant's wait group, unless
 // the loop is already closing the peer connection.
 func (p *Participant) startGoroutine(f func()) bool {
@@ -200,6 +221,10 @@ func (p *Participant) run() {
 		}
 		if needOffer && !p.offerOut {
 			needOffer = false
+			if p.dead >= cfg.RenewAfter && p.peer.Renew != nil {
+				p.renew()
+				return
+			}
 			sent, err := p.offer()
 			if errors.Is(err, errLeaving) {
 				return

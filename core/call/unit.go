@@ -31,6 +31,7 @@ type Config struct {
 	VideoKbps      int           // of a camera; 0 means 600
 	ScreenKbps     int           // of a screen share; 0 means 1500
 	ConnectTimeout time.Duration // for a peer to connect after its first offer, and to answer any offer; 0 means 30s
+	RenewAfter     int           // tracks that ended in one participant's connection before it asks for a new one (Peer.Renew); 0 means 64
 	Log            hclog.Logger  // nil means no logs
 
 	// ICE's own clock: how long without a packet before a connection is
@@ -45,6 +46,7 @@ const (
 	DefaultVideoKbps      = 600
 	DefaultScreenKbps     = 1500
 	DefaultConnectTimeout = 30 * time.Second
+	DefaultRenewAfter     = 64
 )
 
 func (c *Config) setDefaults() error {
@@ -73,6 +75,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.RenewAfter <= 0 {
+		c.RenewAfter = DefaultRenewAfter
 	}
 	if c.iceDisconnected <= 0 {
 		c.iceDisconnected = 5 * time.Second

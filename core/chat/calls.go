@@ -183,8 +183,6 @@ func (h *Hub) joinCall(s *Session, me *user, c wire.Command, conv store.Conversa
 	h.inCall[me.id] = cs
 
 	join, audience := callLine(cs, me.id, "JOIN", p.media), h.callAudience(conv)
-	ice := wire.RTCLines(convAddr(conv, me.id), "ice", h.iceServers(me.id))
-	room, addr := cs.room, convAddr(conv, me.id)
 	return effect{deliver: func() {
 		for _, a := range before {
 			h.sendTags(a.to, nil, a.line)
@@ -193,22 +191,47 @@ func (h *Hub) joinCall(s *Session, me *user, c wire.Command, conv store.Conversa
 			f()
 		}
 		h.sendTags(audience, s, join)
-		if p.left {
-			return // gone in the same batch
+		if !p.left { // not gone already in the same batch
+			h.connect(cs, p)
 		}
-		for _, l := range ice {
-			s.push(l)
-		}
-		p.peer = room.Join(call.Peer{
-			User: me.id,
-			Signal: func(kind string, payload []byte) {
-				for _, l := range wire.RTCLines(addr, kind, payload) {
-					s.push(l)
-				}
-			},
-			Failed: func(reason string) { h.peerFailed(cs, p, reason) },
-		})
 	}}
+}
+
+// connect gives participant p of call c a peer connection in the unit: the
+// ice line, then the unit's offers. It runs in a delivery, at the JOIN and
+// at each renewal.
+func (h *Hub) connect(c *callState, p *participant) {
+	s, addr := p.s, convAddr(c.conv, p.uid)
+	for _, l := range wire.RTCLines(addr, "ice", h.iceServers(p.uid)) {
+		s.push(l)
+	}
+	p.peer = c.room.Join(call.Peer{
+		User: p.uid,
+		Signal: func(kind string, payload []byte) {
+			for _, l := range wire.RTCLines(addr, kind, payload) {
+				s.push(l)
+			}
+		},
+		Failed: func(reason string) { h.peerFailed(c, p, reason) },
+		Renew:  func() { h.peerRenewed(c, p) },
+	})
+}
+
+// peerRenewed is the unit's word that p's peer connection should be
+// replaced (call.Peer.Renew): p stays in the call, with a new one.
+func (h *Hub) peerRenewed(c *callState, p *participant) {
+	h.submit(&request{kind: reqPlugin, run: func() (effect, error) {
+		if h.calls[c.conv] != c || c.find(p.uid) != p {
+			return effect{}, nil
+		}
+		p.pieces, p.candidates = wire.RTCPieces{}, 0
+		return effect{deliver: func() {
+			if !p.left {
+				p.peer.Leave()
+				h.connect(c, p)
+			}
+		}}, nil
+	}})
 }
 
 // callsIn counts the calls in the channels of server sid.

@@ -8,6 +8,7 @@ package server_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,19 +21,30 @@ import (
 // answers the server's offers with its pion client, and passes every other
 // line on.
 type mediaPeer struct {
-	*calltest.Client
 	u       *cmUser
 	conv    string
+	opts    calltest.Options
 	lines   chan string   // the lines that are not RTC
 	done    chan struct{} // closed when the session's lines end
 	closing atomic.Bool   // the test is closing it: errors from here on are its own doing
+	renewed chan struct{} // a value at each ice line after the first: the server replaced the peer connection
+
+	mu sync.Mutex
+	pc *calltest.Client // the current peer connection
+}
+
+// client is the peer's current pion client.
+func (p *mediaPeer) client() *calltest.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pc
 }
 
 // close ends the peer's session and its peer connection, without LEAVE.
 func (p *mediaPeer) close() {
 	p.closing.Store(true)
 	p.u.Close()
-	p.Client.Close()
+	p.client().Close()
 }
 
 // joinWithMedia logs name in on a session of its own, joins the call of
@@ -45,7 +57,7 @@ func joinWithMedia(t *testing.T, w *cmWorld, name string, tag int64, conv string
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &mediaPeer{Client: pc, u: u, conv: conv, lines: make(chan string, 1024), done: make(chan struct{})}
+	p := &mediaPeer{pc: pc, u: u, conv: conv, opts: opts, lines: make(chan string, 1024), done: make(chan struct{}), renewed: make(chan struct{}, 16)}
 	t.Cleanup(func() { p.close(); <-p.done })
 	go p.serve(t)
 	u.Send("CALL " + conv + " JOIN video")
@@ -54,17 +66,18 @@ func joinWithMedia(t *testing.T, w *cmWorld, name string, tag int64, conv string
 
 func (p *mediaPeer) serve(t *testing.T) {
 	defer close(p.done)
-	var offer wire.RTCPieces
+	var pieces wire.RTCPieces
+	ices := 0
 	for line := range p.u.Lines() {
 		_, kind, seq, last, piece, ok := wire.ParseRTCLine(line)
-		if !ok || kind != "offer" {
+		if !ok {
 			select {
 			case p.lines <- line:
 			default: // nobody reads them: the test does not care
 			}
 			continue
 		}
-		sdp, done, err := offer.Add(kind, seq, last, piece)
+		payload, done, err := pieces.Add(kind, seq, last, piece)
 		if err != nil {
 			t.Errorf("%s: %v", p.u.name, err)
 			return
@@ -72,24 +85,59 @@ func (p *mediaPeer) serve(t *testing.T) {
 		if !done {
 			continue
 		}
-		answer, err := p.HandleOffer(sdp)
-		if err != nil {
-			if !p.closing.Load() {
-				t.Errorf("%s: answering: %v", p.u.name, err)
-			}
-			return
-		}
-		// Written straight to the connection: the test may be closing it,
-		// which ends this goroutine with its lines.
-		server, channel, _ := strings.Cut(p.conv, " ")
-		conv, _ := wire.ParseAddr(server, channel)
-		p.u.Conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		for _, l := range wire.RTCLines(conv, "answer", answer) {
-			if _, err := p.u.Conn.Write(l); err != nil {
+		switch kind {
+		case "ice":
+			// After the first: the server replaces the peer connection
+			// (docs/protocol.md, Calls): a new one takes the old one's place.
+			if ices++; ices > 1 && !p.renew(t) {
 				return
 			}
+		case "offer":
+			if !p.answer(t, payload) {
+				return
+			}
+		default:
+			t.Errorf("%s: an RTC payload of kind %q", p.u.name, kind)
 		}
 	}
+}
+
+// renew replaces the peer's pion client with a new one.
+func (p *mediaPeer) renew(t *testing.T) bool {
+	pc, err := calltest.New(p.opts)
+	if err != nil {
+		t.Errorf("%s: %v", p.u.name, err)
+		return false
+	}
+	p.mu.Lock()
+	old := p.pc
+	p.pc = pc
+	p.mu.Unlock()
+	old.Close()
+	p.renewed <- struct{}{}
+	return true
+}
+
+// answer answers an offer on the current pion client.
+func (p *mediaPeer) answer(t *testing.T, offer []byte) bool {
+	answer, err := p.client().HandleOffer(offer)
+	if err != nil {
+		if !p.closing.Load() {
+			t.Errorf("%s: answering: %v", p.u.name, err)
+		}
+		return false
+	}
+	// Written straight to the connection: the test may be closing it,
+	// which ends this goroutine with its lines.
+	server, channel, _ := strings.Cut(p.conv, " ")
+	conv, _ := wire.ParseAddr(server, channel)
+	p.u.Conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	for _, l := range wire.RTCLines(conv, "answer", answer) {
+		if _, err := p.u.Conn.Write(l); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // waitLine waits for a line that is not RTC on the peer's session.
@@ -112,10 +160,10 @@ func (p *mediaPeer) waitLine(t *testing.T, ctx context.Context, want string) {
 func (p *mediaPeer) receives(t *testing.T, ctx context.Context, n int, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
-		if err := p.WaitPackets(ctx, k, n); err != nil {
+		if err := p.client().WaitPackets(ctx, k, n); err != nil {
 			t.Fatalf("%s: %v", p.u.name, err)
 		}
-		st, _ := p.Track(k)
+		st, _ := p.client().Track(k)
 		if !st.Live || !st.Monotonic || st.Seq <= uint64(st.FirstSeq) || st.LastTimestamp == st.FirstTimestamp {
 			t.Errorf("%s: track %s: %+v, want live, monotonic, sequence and timestamps advancing", p.u.name, k, st)
 		}
@@ -124,7 +172,7 @@ func (p *mediaPeer) receives(t *testing.T, ctx context.Context, n int, keys ...s
 
 // packets is how many packets the peer got on track key so far.
 func (p *mediaPeer) packets(key string) int {
-	st, _ := p.Track(key)
+	st, _ := p.client().Track(key)
 	return st.Packets
 }
 
@@ -155,7 +203,7 @@ func TestCallMedia(t *testing.T) {
 	a.receives(t, ctx, 25, key(bob, "mic"), key(bob, "cam"))
 	b.receives(t, ctx, 25, key(alice, "mic"), key(alice, "cam"))
 	// bob's arrival asked alice's camera for a key frame.
-	if err := a.Wait(ctx, func() bool { return a.KeyFrameRequests("cam") > 0 }); err != nil {
+	if err := a.client().Wait(ctx, func() bool { return a.client().KeyFrameRequests("cam") > 0 }); err != nil {
 		t.Errorf("alice's camera got no key frame request when bob subscribed: %v", err)
 	}
 
@@ -166,7 +214,7 @@ func TestCallMedia(t *testing.T) {
 	b.receives(t, ctx, 25, key(carol, "mic"), key(carol, "cam"))
 
 	// A screen share that starts later reaches the others by a new offer.
-	c.StartScreen()
+	c.client().StartScreen()
 	c.u.Send("CALL " + conv + " MEDIA mic,cam,screen")
 	a.receives(t, ctx, 10, key(carol, "screen"))
 	b.receives(t, ctx, 10, key(carol, "screen"))
@@ -176,29 +224,29 @@ func TestCallMedia(t *testing.T) {
 	b.u.Send("CALL " + conv + " LEAVE")
 	a.waitLine(t, ctx, sf("CALL 0 %d %s LEAVE", bob.tag, conv))
 	gone := func(p *mediaPeer, k string) func() bool {
-		return func() bool { st, ok := p.Track(k); return ok && !st.Live }
+		return func() bool { st, ok := p.client().Track(k); return ok && !st.Live }
 	}
-	if err := a.Wait(ctx, gone(a, key(bob, "mic"))); err != nil {
-		t.Fatalf("alice still receives bob's microphone after he left: %v (%v)", err, a.Tracks())
+	if err := a.client().Wait(ctx, gone(a, key(bob, "mic"))); err != nil {
+		t.Fatalf("alice still receives bob's microphone after he left: %v (%v)", err, a.client().Tracks())
 	}
-	if err := c.Wait(ctx, gone(c, key(bob, "cam"))); err != nil {
-		t.Fatalf("carol still receives bob's camera after he left: %v (%v)", err, c.Tracks())
+	if err := c.client().Wait(ctx, gone(c, key(bob, "cam"))); err != nil {
+		t.Fatalf("carol still receives bob's camera after he left: %v (%v)", err, c.client().Tracks())
 	}
 	b.close()
 	b2 := joinWithMedia(t, w, "bob", bob.tag, conv, calltest.Options{})
 	b2.receives(t, ctx, 25, key(alice, "mic"), key(carol, "cam"), key(carol, "screen"))
 	before := a.packets(key(bob, "mic"))
-	if err := a.Wait(ctx, func() bool { st, _ := a.Track(key(bob, "mic")); return st.Live && st.Packets > before+25 }); err != nil {
+	if err := a.client().Wait(ctx, func() bool { st, _ := a.client().Track(key(bob, "mic")); return st.Live && st.Packets > before+25 }); err != nil {
 		t.Fatalf("alice does not receive bob's microphone after he came back: %v", err)
 	}
 
 	// carol vanishes: her connection ends without LEAVE.
 	c.close()
 	a.waitLine(t, ctx, sf("CALL 0 %d %s LEAVE", carol.tag, conv))
-	if err := a.Wait(ctx, gone(a, key(carol, "cam"))); err != nil {
+	if err := a.client().Wait(ctx, gone(a, key(carol, "cam"))); err != nil {
 		t.Fatalf("alice still receives the camera of carol, who vanished: %v", err)
 	}
-	if err := b2.Wait(ctx, gone(b2, key(carol, "screen"))); err != nil {
+	if err := b2.client().Wait(ctx, gone(b2, key(carol, "screen"))); err != nil {
 		t.Fatalf("bob still receives the screen of carol, who vanished: %v", err)
 	}
 	b2.receives(t, ctx, 25, key(alice, "cam"))
@@ -226,18 +274,75 @@ func TestCallMuted(t *testing.T) {
 	// Packets sent before the mute may still be on their way: wait until
 	// the camera has moved on by a second's worth, then compare.
 	mics, cams := o.packets(mic), o.packets(cam)
-	if err := o.WaitPackets(ctx, cam, cams+60); err != nil {
+	if err := o.client().WaitPackets(ctx, cam, cams+60); err != nil {
 		t.Fatal(err)
 	}
 	mics2 := o.packets(mic)
-	if err := o.WaitPackets(ctx, cam, o.packets(cam)+60); err != nil {
+	if err := o.client().WaitPackets(ctx, cam, o.packets(cam)+60); err != nil {
 		t.Fatal(err)
 	}
 	if got := o.packets(mic); got != mics2 {
 		t.Errorf("bob's microphone is forwarded while he is muted: %d at the mute, %d a second later, then %d", mics, mics2, got)
 	}
 	o.u.Send(sf("CALL %s UNMUTE 0 %d", conv, bob.tag))
-	if err := o.WaitPackets(ctx, mic, mics2+25); err != nil {
+	if err := o.client().WaitPackets(ctx, mic, mics2+25); err != nil {
 		t.Fatalf("bob's microphone is not forwarded after unmuting: %v", err)
+	}
+}
+
+// TestCallRenewal: once calls.renew_after tracks have ended in alice's
+// connection, salond gives her a new one: a second ice line, then offers
+// for it; she stays in the call (no LEAVE), and media flows both ways again.
+func TestCallRenewal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cfg := callConfig(t)
+	cfg.Calls.RenewAfter = 4
+	w := newCallWorld(t, cfg)
+	alice := w.tagsUser("alice")
+	bob := w.tagsUser("bob")
+	s := w.newServer(alice, "club")
+	w.admit(alice, bob, s, 0)
+	conv := sf("%d 0", s)
+	mic, cam := sf("%d/mic", bob.tag), sf("%d/cam", bob.tag)
+
+	a := joinWithMedia(t, w, "alice", alice.tag, conv, calltest.Options{})
+	for range 2 { // bob's microphone and camera end in alice's connection each time
+		before := a.packets(cam)
+		b := joinWithMedia(t, w, "bob", bob.tag, conv, calltest.Options{})
+		if err := a.client().Wait(ctx, func() bool { st, _ := a.client().Track(cam); return st.Live && st.Packets > before+10 }); err != nil {
+			t.Fatalf("bob's camera does not reach alice: %v", err)
+		}
+		b.u.Send("CALL " + conv + " LEAVE")
+		a.waitLine(t, ctx, sf("CALL 0 %d %s LEAVE", bob.tag, conv))
+		if err := a.client().Wait(ctx, func() bool { st, _ := a.client().Track(cam); return !st.Live }); err != nil {
+			t.Fatalf("bob's camera still reaches alice after he left: %v", err)
+		}
+		b.close()
+	}
+	select {
+	case <-a.renewed:
+		t.Fatal("alice's connection was renewed before anything needed an offer")
+	default:
+	}
+
+	b := joinWithMedia(t, w, "bob", bob.tag, conv, calltest.Options{})
+	select {
+	case <-a.renewed:
+	case <-ctx.Done():
+		t.Fatal("alice's connection was not renewed")
+	}
+	a.receives(t, ctx, 25, mic, cam)
+	b.receives(t, ctx, 25, sf("%d/mic", alice.tag), sf("%d/cam", alice.tag))
+	for {
+		select {
+		case l := <-a.lines:
+			if strings.HasPrefix(l, sf("CALL 0 %d ", alice.tag)) {
+				t.Errorf("alice was told %q about herself during the renewal", l)
+			}
+			continue
+		default:
+		}
+		break
 	}
 }

@@ -160,6 +160,7 @@ func startCalls(cfg *config.Config, log hclog.Logger) (*call.Unit, *chat.CallOpt
 		AudioKbps:  c.AudioKbps,
 		VideoKbps:  c.VideoKbps,
 		ScreenKbps: c.ScreenKbps,
+		RenewAfter: c.RenewAfter,
 		Log:        log.Named("calls"),
 	})
 	if err != nil {

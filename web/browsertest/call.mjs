@@ -4,7 +4,9 @@
 // alice shares her screen and bob sees it; then bob's view is photographed,
 // the share ends; bob mutes (alice sees it), alice mutes him as the
 // server's owner (he sees it), alice's camera goes off and on, push to
-// talk, alice removes bob from the call, he joins again and leaves; then a direct call rings in
+// talk, alice removes bob from the call, he joins again and leaves, twice
+// more with his camera, so that salond renews alice's peer connection;
+// then a direct call rings in
 // bob's page: declined (alice's page leaves), then accepted.
 import { join } from 'node:path';
 import { callArgs, log, run, step, waitUntil } from './lib.mjs';
@@ -193,6 +195,29 @@ run(
     await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor({ state: 'detached' });
     await callRegion(bob).getByText('In the call: alice').waitFor();
     step('left');
+
+    // bob comes back with his camera, twice. Each of his departures ends
+    // his tracks in alice's peer connection (the test's salond renews one
+    // after 4): at his second coming salond gives alice's page a new peer
+    // connection (an ice line during the call), and the media flow both
+    // ways on it, with no LEAVE or JOIN of alice.
+    const peersBefore = await alice.evaluate(() => window.__peers.length);
+    for (const last of [false, true]) {
+      await callRegion(bob).getByRole('button', { name: 'Join with video' }).click();
+      await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor();
+      await rising(alice, 'alice', 'cam');
+      await rising(bob, 'bob', 'audio');
+      if (last) break;
+      await callRegion(bob).getByRole('button', { name: 'Leave call' }).click();
+      await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor({ state: 'detached' });
+    }
+    const peersAfter = await alice.evaluate(() => window.__peers.length);
+    if (peersAfter !== peersBefore + 1) throw new Error(`alice's page made ${peersAfter - peersBefore} peer connections, want 1 (the renewal)`);
+    await rising(alice, 'alice', 'audio');
+    await tiles(bob).getByRole('group', { name: /^alice/ }).waitFor();
+    await callRegion(bob).getByRole('button', { name: 'Leave call' }).click();
+    await tiles(alice).getByRole('group', { name: /^bob/ }).waitFor({ state: 'detached' });
+    step('renewed');
 
     // A direct call rings: bob declines, and alice's page, alone, leaves it.
     await ui.openFriend(alice, 'bob');

@@ -11,7 +11,7 @@ import (
 // (web-call.png, in -screenshots or a temporary folder); mutes, a
 // moderator's mute, push to talk, and a direct call that rings, declined then answered.
 func TestBrowserCall(t *testing.T) {
-	s := startSalondWith(t, "calls {\n  udp = \"127.0.0.1:0\"\n}\n")
+	s := startSalondWith(t, "calls {\n  udp = \"127.0.0.1:0\"\n  renew_after = 4\n}\n")
 	dir := *screenshots
 	if dir == "" {
 		dir = t.TempDir()
@@ -19,7 +19,7 @@ func TestBrowserCall(t *testing.T) {
 		t.Fatal("bad -screenshots folder")
 	}
 	sc := runScript(t, "call", map[string]string{"SALON_URL": s.URL(), "SALON_SCREENSHOTS": dir})
-	for _, step := range []string{"registered", "joined", "media", "screen", "screenshot", "muted", "push to talk", "left", "declined", "answered"} {
+	for _, step := range []string{"registered", "joined", "media", "screen", "screenshot", "muted", "push to talk", "left", "renewed", "declined", "answered"} {
 		sc.expect(step)
 	}
 	sc.finish()

@@ -31,7 +31,11 @@ run(async (user) => {
   await ui.login(tab, 'bob');
   await ui.openFriend(tab, 'alice');
   await previewLoads(tab, name);
+  const src = await ui.messages(bob).getByRole('img', { name }).getAttribute('src');
   await tab.close();
+  // The cookie now holds the closed tab's token: wait until the server has
+  // ended it, so that the next file does fail first in bob's tab.
+  await waitUntil(bob, 'the closed tab\'s token is refused', async (url) => (await fetch(url, { credentials: 'same-origin' })).status === 401, src);
   await ui.upload(alice, file);
   const second = name.replace(/(\.[^.]*)$/, '-2$1'); // the server's name for the same file again
   await previewLoads(bob, second);
@@ -39,12 +43,18 @@ run(async (user) => {
 });
 
 // previewLoads waits for the preview of the file name to be decoded in page.
+// The element is looked up at each poll: a file that failed to load for
+// the cookie is drawn anew once the tab has a token of its own, so an
+// element found earlier may be a detached one.
 async function previewLoads(page, name) {
-  const img = ui.messages(page).getByRole('img', { name });
-  await img.waitFor({ state: 'attached' });
-  const handle = await img.elementHandle();
-  await waitUntil(page, `the preview of ${name} loads`, (el) => el.isConnected && el.complete && el.naturalWidth > 0, handle);
-  const { src, w, h } = await handle.evaluate((el) => ({ src: el.getAttribute('src'), w: el.naturalWidth, h: el.naturalHeight }));
+  await ui.messages(page).getByRole('img', { name }).first().waitFor({ state: 'attached' });
+  const loaded = (alt) =>
+    [...document.querySelectorAll('img')].some((el) => el.alt === alt && el.isConnected && el.complete && el.naturalWidth > 0);
+  await waitUntil(page, `the preview of ${name} loads`, loaded, name);
+  const { src, w, h } = await page.evaluate((alt) => {
+    const el = [...document.querySelectorAll('img')].find((el) => el.alt === alt && el.complete && el.naturalWidth > 0);
+    return { src: el.getAttribute('src'), w: el.naturalWidth, h: el.naturalHeight };
+  }, name);
   if (!/thumb=1/.test(src)) throw new Error(`the inline image is ${src}, not the preview`);
   if (w > 320 || h > 320) throw new Error(`the preview is ${w}x${h}, larger than 320x320`);
 }

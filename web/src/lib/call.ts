@@ -447,8 +447,22 @@ export class CallEngine {
     } catch {
       this.fail('Call: the server sent ICE servers that do not parse');
     }
-    if (this.pc) return; // one per call
+    if (this.pc) this.replacePeer();
     this.makePeer(servers);
+  }
+
+  // replacePeer drops the peer connection the server is replacing: an
+  // ice line during a call (docs/protocol.md, Calls: salond renews a
+  // connection that has carried many tracks that ended). The others'
+  // media come back on the new one; the local tracks go onto it at its
+  // first offer, as at the start.
+  private replacePeer(): void {
+    const old = this.pc;
+    this.pc = null;
+    this.slots = {};
+    this.heldCandidates = null;
+    old?.close();
+    for (const user of Object.keys(this.s?.remotes ?? {})) this.dropRemote(Number(user));
   }
 
   private makePeer(iceServers: RTCIceServer[]): RTCPeerConnection {
