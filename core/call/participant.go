@@ -3,6 +3,7 @@ package call
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -179,6 +180,16 @@ func (p *Participant) renew() {
 	p.peer.Renew()
 }
 
+// recoverPanic turns a panic in one of the participant's goroutines (in
+// pion, say, on what a client sent) into the failure of that participant
+// alone: logged with its stack, and the server goes on.
+func (p *Participant) recoverPanic() {
+	if v := recover(); v != nil {
+		p.log.Error("a participant's goroutine panicked; it fails, the server goes on", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		p.fail("internal error")
+	}
+}
+
 // startGoroutine runs f counted in the participant's wait group, unless
 // the loop is already closing the peer connection.
 func (p *Participant) startGoroutine(f func()) bool {
@@ -190,6 +201,7 @@ func (p *Participant) startGoroutine(f func()) bool {
 	p.goroutines.Add(1)
 	go func() {
 		defer p.goroutines.Done()
+		defer p.recoverPanic()
 		f()
 	}()
 	return true
@@ -200,6 +212,7 @@ func (p *Participant) startGoroutine(f func()) bool {
 func (p *Participant) run() {
 	defer p.room.unit.wg.Done()
 	defer p.close()
+	defer p.recoverPanic()
 	if err := p.open(); err != nil {
 		p.fail(err.Error())
 		return

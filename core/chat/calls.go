@@ -107,11 +107,6 @@ func (h *Hub) callCommand(s *Session, me *user, c wire.Command) effect {
 	case wire.CallDecline:
 		return h.declineCall(s, me, c, cs)
 	case wire.CallMute, wire.CallUnmute, wire.CallKick:
-		// A moderator need not be in the call, as a server mute in
-		// Discord.
-		if cs == nil {
-			return h.fail(s, "CALL", "that user is not in the call")
-		}
 		return h.moderateCall(s, me, c, cs)
 	}
 	var mine *participant
@@ -123,15 +118,7 @@ func (h *Hub) callCommand(s *Session, me *user, c wire.Command) effect {
 	}
 	switch wire.CallAction(c.Name) {
 	case wire.CallLeave:
-		var lines [][]byte
-		deliver := h.removeParticipant(cs, mine, &lines)
-		audience := h.callAudience(conv)
-		return effect{deliver: func() {
-			for _, l := range lines {
-				h.sendTags(audience, s, l)
-			}
-			deliver()
-		}}
+		return effect{deliver: h.removeParticipant(cs, mine, s)}
 	case wire.CallMedia:
 		mine.media = c.Text
 		line, audience := callLine(cs, me.id, "MEDIA", c.Text), h.callAudience(conv)
@@ -161,18 +148,9 @@ func (h *Hub) joinCall(s *Session, me *user, c wire.Command, conv store.Conversa
 	}
 
 	// What the user leaves first: its call, wherever it is.
-	type announce struct {
-		to   []int64
-		line []byte
-	}
-	var before []announce
-	var leaving []func()
+	leaving := func() {}
 	if prev := h.inCall[me.id]; prev != nil {
-		var lines [][]byte
-		leaving = append(leaving, h.removeParticipant(prev, prev.find(me.id), &lines))
-		for _, l := range lines {
-			before = append(before, announce{h.callAudience(prev.conv), l})
-		}
+		leaving = h.removeParticipant(prev, prev.find(me.id), s)
 	}
 	if cs = h.calls[conv]; cs == nil {
 		cs = &callState{conv: conv, room: opts.Unit.NewRoom(convName(conv))}
@@ -184,12 +162,7 @@ func (h *Hub) joinCall(s *Session, me *user, c wire.Command, conv store.Conversa
 
 	join, audience := callLine(cs, me.id, "JOIN", p.media), h.callAudience(conv)
 	return effect{deliver: func() {
-		for _, a := range before {
-			h.sendTags(a.to, nil, a.line)
-		}
-		for _, f := range leaving {
-			f()
-		}
+		leaving()
 		h.sendTags(audience, s, join)
 		if !p.left { // not gone already in the same batch
 			h.connect(cs, p)
@@ -215,6 +188,9 @@ func (h *Hub) connect(c *callState, p *participant) {
 		Failed: func(reason string) { h.peerFailed(c, p, reason) },
 		Renew:  func() { h.peerRenewed(c, p) },
 	})
+	if p.mutedBy != 0 { // a renewal keeps a moderator's mute
+		p.peer.SetMuted(true)
+	}
 }
 
 // peerRenewed is the unit's word that p's peer connection should be
@@ -245,20 +221,32 @@ func (h *Hub) callsIn(sid int64) int {
 	return n
 }
 
-// removeParticipant takes p out of call c now and returns what to do once
-// that is announced: close its peer connection, and the room when it was
-// the last one. The lines announcing it are added to lines.
-func (h *Hub) removeParticipant(c *callState, p *participant, lines *[][]byte) func() {
+// removeParticipant takes p out of call c now, and returns the delivery
+// that announces it (first, then its LEAVE) to the conversation's members
+// and to p's user, who may have stopped being one, on their tags
+// sessions, and to actor and to p's own session whatever their tags; then
+// closes p's peer connection, and the room when p was the last one.
+func (h *Hub) removeParticipant(c *callState, p *participant, actor *Session, first ...[]byte) func() {
 	c.parts = slices.DeleteFunc(c.parts, func(x *participant) bool { return x == p })
 	if h.inCall[p.uid] == c {
 		delete(h.inCall, p.uid)
 	}
-	*lines = append(*lines, callLine(c, p.uid, "LEAVE"))
 	empty := len(c.parts) == 0
 	if empty {
 		delete(h.calls, c.conv)
 	}
+	lines := append(first, callLine(c, p.uid, "LEAVE"))
+	to := h.callAudience(c.conv)
+	if !slices.Contains(to, p.uid) {
+		to = append(slices.Clone(to), p.uid)
+	}
 	return func() {
+		for _, l := range lines {
+			h.sendTags(to, actor, l)
+			if p.s != actor && !p.s.tags {
+				p.s.push(l)
+			}
+		}
 		p.left = true
 		if p.peer != nil {
 			p.peer.Leave()
@@ -269,16 +257,10 @@ func (h *Hub) removeParticipant(c *callState, p *participant, lines *[][]byte) f
 	}
 }
 
-// dropParticipant removes p from c and announces it, from a delivery or
-// outside any command (its actor is nobody's session).
-func (h *Hub) dropParticipant(c *callState, p *participant, first ...[]byte) {
-	lines := first
-	after := h.removeParticipant(c, p, &lines)
-	audience := h.callAudience(c.conv)
-	for _, l := range lines {
-		h.sendTags(audience, nil, l)
-	}
-	after()
+// dropParticipant removes p from c and announces it at once, outside any
+// command (from a delivery, or after a batch).
+func (h *Hub) dropParticipant(c *callState, p *participant) {
+	h.removeParticipant(c, p, nil)()
 }
 
 // peerFailed is the unit's word that a participant's connection failed:
@@ -307,7 +289,10 @@ func (h *Hub) declineCall(s *Session, me *user, c wire.Command, cs *callState) e
 	return effect{deliver: func() { h.sendTags(audience, s, line) }}
 }
 
-// moderateCall handles MUTE, UNMUTE and KICK in a channel's call.
+// moderateCall handles MUTE, UNMUTE and KICK in a channel's call. A
+// moderator need not be in the call (as a server mute in Discord); the
+// rights are checked before the call is looked at, so that nobody learns
+// from the answer whether a channel it cannot see has a call.
 func (h *Hub) moderateCall(s *Session, me *user, c wire.Command, cs *callState) effect {
 	if c.Addr.IsUser() {
 		return h.fail(s, "CALL", "moderation is for channel calls")
@@ -319,7 +304,10 @@ func (h *Hub) moderateCall(s *Session, me *user, c wire.Command, cs *callState) 
 	if !moderates(me, srv, ch) {
 		return h.fail(s, "CALL", "you are not a moderator of that channel")
 	}
-	them := cs.find(c.User)
+	var them *participant
+	if cs != nil {
+		them = cs.find(c.User)
+	}
 	if them == nil {
 		return h.fail(s, "CALL", "that user is not in the call")
 	}
@@ -328,29 +316,21 @@ func (h *Hub) moderateCall(s *Session, me *user, c wire.Command, cs *callState) 
 			return h.fail(s, "CALL", why)
 		}
 	}
-	audience := h.callAudience(cs.conv)
 	line := callLine(cs, me.id, c.Name, wire.User(them.uid))
-	switch wire.CallAction(c.Name) {
-	case wire.CallMute, wire.CallUnmute:
-		muted := c.Name == string(wire.CallMute)
-		them.mutedBy = 0
-		if muted {
-			them.mutedBy = me.id
-		}
-		return effect{deliver: func() {
-			h.sendTags(audience, s, line)
-			if them.peer != nil {
-				them.peer.SetMuted(muted)
-			}
-		}}
+	if wire.CallAction(c.Name) == wire.CallKick {
+		return effect{deliver: h.removeParticipant(cs, them, s, line)}
 	}
-	lines := [][]byte{line}
-	after := h.removeParticipant(cs, them, &lines)
+	muted := c.Name == string(wire.CallMute)
+	them.mutedBy = 0
+	if muted {
+		them.mutedBy = me.id
+	}
+	audience := h.callAudience(cs.conv)
 	return effect{deliver: func() {
-		for _, l := range lines {
-			h.sendTags(audience, s, l)
+		h.sendTags(audience, s, line)
+		if them.peer != nil {
+			them.peer.SetMuted(muted)
 		}
-		after()
 	}}
 }
 
@@ -468,19 +448,13 @@ func (h *Hub) sessionLeftCalls(s *Session) func() {
 	if p == nil || p.s != s {
 		return nil
 	}
-	var lines [][]byte
-	after := h.removeParticipant(c, p, &lines)
-	audience := h.callAudience(c.conv)
-	return func() {
-		for _, l := range lines {
-			h.sendTags(audience, nil, l)
-		}
-		after()
-	}
+	return h.removeParticipant(c, p, nil)
 }
 
 // membershipOps may take users out of conversations, and so out of their
-// calls: checkCalls runs after a batch that had one.
+// calls: checkCalls runs after a batch that had one. (A plugin's kick or
+// ban, which is no command, sets callsMoved in expel; a reload after a
+// failed commit sets it too.)
 func membershipOp(op wire.Op) bool {
 	switch op {
 	case wire.OpLeave, wire.OpDelete, wire.OpKick, wire.OpBan, wire.OpUnfriend:

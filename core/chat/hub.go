@@ -598,6 +598,7 @@ func (h *Hub) recover(batch []*request, effects []effect, changes []store.Change
 
 // reload replaces the memory state with the database's, keeping sessions.
 func (h *Hub) reload() {
+	h.callsMoved = true // memberships may have gone back: calls follow them
 	snap, err := h.store.Load()
 	if err != nil {
 		h.log.Error("reloading state after a failed commit", "error", err)

@@ -149,6 +149,7 @@ func (h *Hub) outranks(me, them *user, srv *server, ch *channel) string {
 // the actor's session, its acknowledgement), then BYE 0 U S C to every
 // member and to them, as when a user leaves.
 func (h *Hub) expel(o *outbox, actor *Session, me, them *user, srv *server, ch *channel, reason string) {
+	h.callsMoved = true // them may be in a call of ch (calls.go)
 	a := wire.Addr{Server: srv.id, Channel: ch.tag}
 	kickLine := wire.Line("KICK", wire.User(me.id), a, wire.User(them.id), reason)
 	if reason == "" {

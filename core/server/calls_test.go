@@ -302,3 +302,61 @@ func TestCallLimits(t *testing.T) {
 	reject(t, u, "CALL", "CALL 0 1 JOIN")
 	reject(t, u, "RTC", "RTC 0 1 answer 0 1 e30=")
 }
+
+// TestCallFollowsBotsAndTellsTheRemoved: a plugin's ban (no command of a
+// user) takes the banned user out of the call too, and every removal is
+// told to the removed user's own sessions, who are no longer members.
+func TestCallFollowsBotsAndTellsTheRemoved(t *testing.T) {
+	in := plStartTuned(t, func(c *config.Config) { c.Calls.UDP = "127.0.0.1:0" }, plBlock("warden", plBin(t, "warden"), "", ""))
+	w := &cmWorld{t: t, in: in}
+	alice, bob, carol := w.tagsUser("alice"), w.tagsUser("bob"), w.tagsUser("carol")
+	s := w.newServer(alice, "club")
+	for _, u := range us(bob, carol) {
+		w.admit(alice, u, s, 0)
+	}
+	warden := plBotTag(t, alice, "warden")
+	w.do(alice, sf("INV 0 %d %d 0", warden, s))
+	w.do(alice, sf("MOD %d 0 0 %d", s, warden))
+	conv := sf("%d 0", s)
+	for _, u := range us(alice, carol) {
+		u.Send("CALL " + conv + " JOIN")
+		u.WaitFor(sf("CALL 0 %d %s JOIN mic", u.tag, conv))
+		expectOffer(t, u, conv)
+	}
+	w.settle()
+
+	bob.Send(sf("WARDEN ban %d %d spam", s, carol.tag))
+	carol.WaitFor(sf("CALL 0 %d %s LEAVE", carol.tag, conv))
+	alice.WaitFor(sf("CALL 0 %d %s LEAVE", carol.tag, conv))
+	_, burst := w.tagsLogin("alice", alice.tag)
+	for _, l := range burst {
+		if strings.HasPrefix(l, sf("CALL 0 %d ", carol.tag)) {
+			t.Errorf("carol, banned by a bot, is still in the call: %q", l)
+		}
+	}
+}
+
+// TestCallModerationRevealsNothing: whoever may not moderate a channel
+// gets the same answer whether or not it has a call.
+func TestCallModerationRevealsNothing(t *testing.T) {
+	w := newCallWorld(t, nil)
+	alice := w.tagsUser("alice")
+	eve := w.tagsUser("eve")
+	s := w.newServer(alice, "club")
+	c := w.newChan(alice, s, "club", "secret")
+	quietC := w.newChan(alice, s, "club", "quiet")
+	w.admit(alice, eve, s, 0)
+	alice.Send(sf("CALL %d %d JOIN", s, c))
+	alice.WaitFor(sf("CALL 0 %d %d %d JOIN mic", alice.tag, s, c))
+	expectOffer(t, alice, sf("%d %d", s, c))
+	for _, ch := range []int64{c, quietC} {
+		eve.Send(sf("CALL %d %d MUTE 0 %d", s, ch, alice.tag))
+		if got := eve.Next(); got != "ERR CALL you are not a moderator of that channel" {
+			t.Errorf("channel %d: %q", ch, got)
+		}
+	}
+	eve.Send(sf("CALL 0 %d KICK 0 %d", alice.tag, alice.tag))
+	if got := eve.Next(); got != "ERR CALL moderation is for channel calls" {
+		t.Errorf("a direct conversation: %q", got)
+	}
+}

@@ -438,7 +438,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.plugins.Shutdown(ctx)
 	err := s.hub.Shutdown(ctx)
 	if s.calls != nil {
-		s.calls.Close() // after the hub: no delivery uses it any more
+		// After the hub: no delivery uses it any more. Bounded by ctx like
+		// the rest, should a peer connection hang in closing.
+		closed := make(chan struct{})
+		go func() { s.calls.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-ctx.Done():
+		}
 	}
 	finished := make(chan struct{})
 	go func() { s.wg.Wait(); close(finished) }()
