@@ -11,10 +11,7 @@ import (
 
 // callParseTests holds a CALL or RTC line of every shape the server sends,
 // canonical (String gives it back).
-var callParseTests = []struct {
-	line string
-	want Line
-}{
+var callParseTests = []parseTest{
 	{"CALL 0 2 5 2 JOIN mic", Call{Actor: 2, To: games, Verb: "JOIN", Media: Mic}},
 	{"CALL 0 2 5 2 JOIN mic,cam", Call{Actor: 2, To: games, Verb: "JOIN", Media: Mic | Cam}},
 	{"CALL 0 2 5 2 MEDIA mic,cam,screen", Call{Actor: 2, To: games, Verb: "MEDIA", Media: Mic | Cam | Screen}},
@@ -51,24 +48,7 @@ var callParseErrors = []string{
 }
 
 func TestParseCall(t *testing.T) {
-	for _, tt := range callParseTests {
-		got, err := ParseLine(tt.line)
-		if err != nil {
-			t.Errorf("ParseLine(%q): %v", tt.line, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseLine(%q) = %#v, want %#v", tt.line, got, tt.want)
-		}
-		if s := got.String(); s != tt.line {
-			t.Errorf("String() = %q, want %q", s, tt.line)
-		}
-	}
-	for _, line := range callParseErrors {
-		if l, err := ParseLine(line); err == nil {
-			t.Errorf("ParseLine(%q) = %#v, want an error", line, l)
-		}
-	}
+	checkParse(t, callParseTests, callParseErrors)
 }
 
 // A list is read in any order and written in the protocol's; names a

@@ -12,10 +12,7 @@ import (
 
 // extParseTests holds a line of every shape of Part two the server sends,
 // canonical (String gives it back).
-var extParseTests = []struct {
-	line string
-	want Line
-}{
+var extParseTests = []parseTest{
 	{"@id=8812;time=1733230962417 MSG 0 15 3 0 salut les gens !", Message{Tags: wire.Tags{ID: 8812, Time: 1733230962417}, From: 15, To: wire.Addr{Server: 3}, Text: "salut les gens !"}},
 	{"@id=8813;time=1733230970002;reply=8812 MSG 0 2 3 0 salut !", Message{Tags: wire.Tags{ID: 8813, Time: 1733230970002, Reply: 8812}, From: 2, To: wire.Addr{Server: 3}, Text: "salut !"}},
 	{"@id=8820;time=1733231000000;edited=1733231050000 MSG 0 15 3 0 salut tout le monde !", Message{Tags: wire.Tags{ID: 8820, Time: 1733231000000, Edited: 1733231050000}, From: 15, To: wire.Addr{Server: 3}, Text: "salut tout le monde !"}},
@@ -69,24 +66,7 @@ var extParseErrors = []string{
 }
 
 func TestParseExt(t *testing.T) {
-	for _, tt := range extParseTests {
-		got, err := ParseLine(tt.line)
-		if err != nil {
-			t.Errorf("ParseLine(%q): %v", tt.line, err)
-			continue
-		}
-		if !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseLine(%q) = %#v, want %#v", tt.line, got, tt.want)
-		}
-		if s := got.String(); s != tt.line {
-			t.Errorf("String() = %q, want %q", s, tt.line)
-		}
-	}
-	for _, line := range extParseErrors {
-		if l, err := ParseLine(line); err == nil {
-			t.Errorf("ParseLine(%q) = %#v, want an error", line, l)
-		}
-	}
+	checkParse(t, extParseTests, extParseErrors)
 	// Unknown tags, and tags on lines that do not carry them, are ignored.
 	l, err := ParseLine("@id=4;time=5;color=red MSG 0 1 5 2 hi")
 	if err != nil || l.(Message).Tags != (wire.Tags{ID: 4, Time: 5}) {

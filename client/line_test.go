@@ -11,10 +11,13 @@ import (
 // parseTests holds one line of every shape the server sends (PROTOCOL.md
 // and docs/protocol.md), with the value it parses to. Each is canonical:
 // String gives the line back.
-var parseTests = []struct {
+// parseTest is a line and what ParseLine makes of it.
+type parseTest struct {
 	line string
 	want Line
-}{
+}
+
+var parseTests = []parseTest{
 	{"TAG 0 1", Tag{Addr: wire.User(1)}},
 	{"TAG 5 0 club", Tag{Addr: wire.Addr{Server: 5}, Name: "club"}},
 	{"TAG 5 2 games", Tag{Addr: wire.Addr{Server: 5, Channel: 2}, Name: "games"}},
@@ -71,8 +74,13 @@ var parseTests = []struct {
 	{"HELLO", Unknown{Verb: "HELLO"}},
 }
 
-func TestParseLine(t *testing.T) {
-	for _, tt := range parseTests {
+func TestParseLine(t *testing.T) { checkParse(t, parseTests, nil) }
+
+// checkParse checks that each test's line parses to its value and reads
+// back as the line, and that each of refused is an error.
+func checkParse(t *testing.T, tests []parseTest, refused []string) {
+	t.Helper()
+	for _, tt := range tests {
 		got, err := ParseLine(tt.line)
 		if err != nil {
 			t.Errorf("ParseLine(%q): %v", tt.line, err)
@@ -83,6 +91,11 @@ func TestParseLine(t *testing.T) {
 		}
 		if s := got.String(); s != tt.line {
 			t.Errorf("ParseLine(%q).String() = %q", tt.line, s)
+		}
+	}
+	for _, line := range refused {
+		if l, err := ParseLine(line); err == nil {
+			t.Errorf("ParseLine(%q) = %#v, want an error", line, l)
 		}
 	}
 }
