@@ -337,6 +337,9 @@ func (h *Hub) moderateCall(s *Session, me *user, c wire.Command, cs *callState) 
 // rtcCommand handles RTC: the pieces of the participating session's
 // answers and candidates, joined, then handed to the unit.
 func (h *Hub) rtcCommand(s *Session, me *user, c wire.Command) effect {
+	if wire.IsP2PKind(c.Name) {
+		return h.relayP2P(s, me, c) // p2p.go: not a call's
+	}
 	if h.opts.Calls == nil {
 		return h.fail(s, "RTC", "calls are not enabled on this server")
 	}

@@ -179,6 +179,10 @@ func paced(c wire.Command) bool {
 		// reach nobody and are bounded per call (calls.go).
 		wire.OpCall:
 		return true
+	case wire.OpRTC:
+		// A call's RTC reaches nobody; peer-to-peer RTC reaches another
+		// user (p2p.go).
+		return wire.IsP2PKind(c.Name)
 	case wire.OpOther:
 		return c.Verb != "PONG"
 	}

@@ -253,7 +253,7 @@ func checkCommand(t *testing.T, line string, c Command) {
 		}
 	case OpRTC:
 		check(validAddr(c.Addr), "conversation")
-		check(c.Name == RTCAnswer || c.Name == RTCCandidate, "kind")
+		check(c.Name == RTCAnswer || c.Name == RTCCandidate || IsP2PKind(c.Name) && c.Addr.IsUser(), "kind")
 		check(c.Seq >= 0 && len(c.Text) >= 1 && len(c.Text) <= MaxRTCChunk && base64Chars(c.Text), "piece")
 	}
 	if newPseudoOp(c.Op) {

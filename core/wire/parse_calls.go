@@ -27,6 +27,19 @@ const (
 	RTCCandidate = "candidate"
 )
 
+// The kinds of the peer-to-peer signaling between two users' clients
+// (section 20, docs/privacy.md), which the server only relays.
+const (
+	P2POffer     = "p2p-offer"
+	P2PAnswer    = "p2p-answer"
+	P2PCandidate = "p2p-candidate"
+)
+
+// IsP2PKind reports whether an RTC kind is one of the peer-to-peer ones.
+func IsP2PKind(kind string) bool {
+	return kind == P2POffer || kind == P2PAnswer || kind == P2PCandidate
+}
+
 // MaxRTCChunk is the most base64 characters one RTC line carries.
 const MaxRTCChunk = 3000
 
@@ -119,7 +132,10 @@ func parseRTC(c *Command, a args) string {
 	if !ok {
 		return reasonAddr
 	}
-	if f[2] != RTCAnswer && f[2] != RTCCandidate {
+	switch {
+	case f[2] == RTCAnswer || f[2] == RTCCandidate:
+	case IsP2PKind(f[2]) && conv.IsUser():
+	default:
 		return "invalid RTC kind"
 	}
 	seq, err := strconv.Atoi(f[3])

@@ -166,6 +166,9 @@ var communityTests = []struct {
 	{"RTC 3 4 answer 0 1 dj0wDQ==", Command{Op: OpRTC, Verb: "RTC", Addr: Addr{3, 4}, Name: "answer", Seq: 0, Last: true, Text: "dj0wDQ=="}},
 	{"RTC 0 9 candidate 2 0 e30", Command{Op: OpRTC, Verb: "RTC", Addr: User(9), Name: "candidate", Seq: 2, Text: "e30"}},
 	{"RTC 3 4 answer 1000 1 " + strings.Repeat("A", MaxRTCChunk), Command{Op: OpRTC, Verb: "RTC", Addr: Addr{3, 4}, Name: "answer", Seq: 1000, Last: true, Text: strings.Repeat("A", MaxRTCChunk)}},
+	{"RTC 0 9 p2p-offer 0 1 e30=", Command{Op: OpRTC, Verb: "RTC", Addr: User(9), Name: "p2p-offer", Last: true, Text: "e30="}},
+	{"RTC 0 9 p2p-answer 1 0 e30", Command{Op: OpRTC, Verb: "RTC", Addr: User(9), Name: "p2p-answer", Seq: 1, Text: "e30"}},
+	{"RTC 0 9 p2p-candidate 0 1 e30=", Command{Op: OpRTC, Verb: "RTC", Addr: User(9), Name: "p2p-candidate", Last: true, Text: "e30="}},
 	{"CALLS 3 4", Command{Op: OpOther, Verb: "CALLS", Text: "3 4"}},
 
 	// Verbs next to the new ones stay the plugins'.
@@ -416,4 +419,6 @@ var communityErrorTests = []struct {
 	{"RTC 3 4 answer 0 1 e3-", "RTC", "invalid RTC payload: base64, at most 3000 characters a line"},
 	{"RTC 3 4 answer 0 1 " + strings.Repeat("A", MaxRTCChunk+1), "RTC", "invalid RTC payload: base64, at most 3000 characters a line"},
 	{"RTC 0 0 answer 0 1 e30", "RTC", reasonAddr},
+	{"RTC 3 4 p2p-offer 0 1 e30=", "RTC", "invalid RTC kind"}, // peer to peer is between two users
+	{"RTC 0 9 p2p-other 0 1 e30=", "RTC", "invalid RTC kind"},
 }
