@@ -366,3 +366,16 @@ func FingerprintHex(fp [20]byte) string {
 	}
 	return b.String()
 }
+
+// PeekArmored reads the fingerprint of an armored private key without its
+// passphrase (the public parts are not encrypted).
+func PeekArmored(text string) ([20]byte, error) {
+	el, err := openpgp.ReadArmoredKeyRing(strings.NewReader(text))
+	if err != nil {
+		return [20]byte{}, fmt.Errorf("pgp: not an armored key: %w", err)
+	}
+	if len(el) != 1 {
+		return [20]byte{}, fmt.Errorf("pgp: %d keys where one was expected", len(el))
+	}
+	return fingerprint(el[0]), nil
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/salon-chat/salon/client"
+	"github.com/salon-chat/salon/client/pgp"
 	"github.com/salon-chat/salon/core/wire"
 )
 
@@ -108,6 +109,9 @@ func (m *model) drawItem(it client.Item, width int) []string {
 	case client.Said:
 		nick = pseudoStyle(it.Author).Render(m.st.Pseudo(it.Author))
 		body = m.highlight(displayable(it.Text))
+		if strings.HasPrefix(it.Text, pgp.Prefix) {
+			body = m.privateBody(it)
+		}
 	case client.Shared:
 		nick = pseudoStyle(it.Author).Render(m.st.Pseudo(it.Author))
 		body = fileText(it)

@@ -224,6 +224,10 @@ func (m *model) sayOrCompose(text string) {
 	if cp.edit {
 		verb = "EDIT"
 	}
+	text, ok := m.outgoing(cp.conv, text)
+	if !ok {
+		return
+	}
 	m.send(verb + " " + strconv.FormatInt(cp.id, 10) + " " + text)
 }
 
