@@ -379,3 +379,20 @@ func PeekArmored(text string) ([20]byte, error) {
 	}
 	return fingerprint(el[0]), nil
 }
+
+// ArmoredPublic is the binary public key of an armored private key, read
+// without its passphrase: what KEY publishes for it.
+func ArmoredPublic(text string) ([]byte, error) {
+	el, err := openpgp.ReadArmoredKeyRing(strings.NewReader(text))
+	if err != nil {
+		return nil, fmt.Errorf("pgp: not an armored key: %w", err)
+	}
+	if len(el) != 1 {
+		return nil, fmt.Errorf("pgp: %d keys where one was expected", len(el))
+	}
+	var b bytes.Buffer
+	if err := el[0].Serialize(&b); err != nil {
+		return nil, fmt.Errorf("pgp: %w", err)
+	}
+	return b.Bytes(), nil
+}

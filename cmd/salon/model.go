@@ -257,6 +257,7 @@ func (m *model) handleEvent(e client.Event) {
 		}
 	case client.Ready:
 		m.ready = true
+		m.checkOwnKey()
 		// The burst restated the world: the conversation on screen needs
 		// its history again (messages may have been missed).
 		m.open(m.st.Active)

@@ -40,6 +40,7 @@ type privacy struct {
 	plain   map[string]decoded    // decrypted texts, by their pgp: text
 	ask     *passPrompt           // the input line is asking a passphrase
 	asked   bool                  // the unlock prompt was shown once this run
+	self    bool                  // KEY 0 me was asked at login, to compare with key.asc
 }
 
 // decoded is one pgp: text as this client reads it.
@@ -343,7 +344,14 @@ func (m *model) gotKey(e client.PublicKey) {
 		return
 	}
 	if e.User == m.st.Me {
-		return // our own, echoed: key.asc is the reference
+		// Our own (key.asc is the reference): republished if it differs.
+		if m.priv.self {
+			m.priv.self = false
+			if fp, err := pgp.PeekArmored(m.storedKey()); err == nil && fp != k.Fingerprint() {
+				m.publishStored()
+			}
+		}
+		return
 	}
 	switch m.pinsLoaded().Check(m.pin(e.User), k.Fingerprint()) {
 	case pgp.PinNew:
@@ -374,7 +382,17 @@ func (m *model) keyChanged(u int64, k *pgp.Public) {
 
 // keyRefused handles ERR KEY while /private waits for a key.
 func (m *model) keyRefused(e client.ServerError) bool {
-	if e.Verb != "KEY" || len(m.priv.waiting) == 0 {
+	if e.Verb != "KEY" {
+		return false
+	}
+	if m.priv.self {
+		m.priv.self = false
+		if e.Reason == "no key" {
+			m.publishStored()
+		}
+		return true
+	}
+	if len(m.priv.waiting) == 0 {
 		return false
 	}
 	for u := range m.priv.waiting {
@@ -495,3 +513,24 @@ func (m *model) localMatches(in wire.Addr, query string) []client.Result {
 }
 
 func encodeKey(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// checkOwnKey asks, at each login, for the server's copy of this user's
+// key, so that key.asc's is published if the server's differs.
+func (m *model) checkOwnKey() {
+	if m.storedKey() == "" {
+		return
+	}
+	m.priv.init()
+	m.priv.self = true
+	m.send("KEY " + wire.User(m.st.Me).String())
+}
+
+// publishStored publishes key.asc's public key.
+func (m *model) publishStored() {
+	pub, err := pgp.ArmoredPublic(m.storedKey())
+	if err != nil {
+		m.fail(client.Home, "key.asc: "+err.Error())
+		return
+	}
+	m.send("KEY " + encodeKey(pub))
+}

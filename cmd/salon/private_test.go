@@ -206,6 +206,14 @@ func TestPassphraseAskedWhenNeeded(t *testing.T) {
 	bob, _ := pgp.Generate("bob")
 	// A new run: the key is on disk, locked.
 	h2, _ := privateHarnessIn(t, dir)
+	// At login the server's copy is checked, and republished if it differs.
+	if sent := h2.sent(); len(sent) != 0 {
+		t.Fatalf("sent at login %q", sent)
+	}
+	h2.lines("ERR KEY no key")
+	if sent := h2.sent(); len(sent) != 1 || sent[0] != keyLine("1", alice)[:4]+strings.TrimPrefix(keyLine("1", alice), "KEY 0 1 ") {
+		t.Fatalf("republished %q", sent)
+	}
 	h2.open("@bob")
 	msg, _ := pgp.Encrypt([]byte("psst"), alice.PublicKey(), bob)
 	h2.lines("MSG 0 2 0 1 " + msg)
