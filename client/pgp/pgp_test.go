@@ -7,10 +7,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 
 	"github.com/salon-chat/salon/core/wire"
@@ -61,7 +63,7 @@ func TestMessageShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := packet.NewReader(bytes.NewReader(b))
-	var pkesk int
+	var pkesk, opened int
 	for {
 		p, err := r.Next()
 		if err != nil {
@@ -70,8 +72,14 @@ func TestMessageShape(t *testing.T) {
 		switch p := p.(type) {
 		case *packet.EncryptedKey:
 			pkesk++
-			if p.CipherFunc != packet.CipherAES256 && p.CipherFunc != 0 {
-				t.Errorf("cipher %v", p.CipherFunc)
+			if p.KeyId == bob.entity.Subkeys[0].PublicKey.KeyId {
+				if err := p.Decrypt(bob.entity.Subkeys[0].PrivateKey, config()); err != nil {
+					t.Fatal(err)
+				}
+				opened++
+				if p.CipherFunc != packet.CipherAES256 {
+					t.Errorf("session cipher %v, want AES-256", p.CipherFunc)
+				}
 			}
 			continue
 		case *packet.SymmetricallyEncrypted:
@@ -83,8 +91,8 @@ func TestMessageShape(t *testing.T) {
 		}
 		break
 	}
-	if pkesk != 2 {
-		t.Errorf("%d recipients", pkesk)
+	if pkesk != 2 || opened != 1 {
+		t.Errorf("%d recipients, %d for bob", pkesk, opened)
 	}
 	// Inside: decrypt and look at the literal packet's hints.
 	md, err := Decrypt(Prefix+base64.StdEncoding.EncodeToString(b), bob, alice.PublicKey())
@@ -241,5 +249,53 @@ func TestSafetyNumber(t *testing.T) {
 	}
 	if len(strings.ReplaceAll(want, " ", "")) != 60 {
 		t.Fatalf("%q is not 60 digits", want)
+	}
+}
+
+// TestKeyShape checks the key against the contract: v4, EdDSA primary
+// with the user id "pseudo", a Curve25519 ECDH subkey, AES-256 preferred,
+// and no SEIPDv2 advertised (so openpgp.js writes SEIPD v1 to it too).
+func TestKeyShape(t *testing.T) {
+	k := gen(t, "alice")
+	e := k.PublicKey().entity
+	if e.PrimaryKey.Version != 4 || e.PrimaryKey.PubKeyAlgo != packet.PubKeyAlgoEdDSA {
+		t.Fatalf("primary v%d algo %v", e.PrimaryKey.Version, e.PrimaryKey.PubKeyAlgo)
+	}
+	if len(e.Identities) != 1 {
+		t.Fatalf("%d identities", len(e.Identities))
+	}
+	for id, ident := range e.Identities {
+		if id != "alice" {
+			t.Errorf("user id %q", id)
+		}
+		sig := ident.SelfSignature
+		if sig.SEIPDv2 || len(sig.PreferredSymmetric) == 0 || sig.PreferredSymmetric[0] != uint8(packet.CipherAES256) {
+			t.Errorf("self-signature: SEIPDv2 %v, ciphers %v", sig.SEIPDv2, sig.PreferredSymmetric)
+		}
+	}
+	if len(e.Subkeys) != 1 || e.Subkeys[0].PublicKey.PubKeyAlgo != packet.PubKeyAlgoECDH {
+		t.Fatalf("subkeys %+v", e.Subkeys)
+	}
+	if c, err := e.Subkeys[0].PublicKey.Curve(); err != nil || c != packet.Curve25519 {
+		t.Fatalf("subkey curve %v %v", c, err)
+	}
+}
+
+// TestLiteralShape: the literal data is binary and has no file name.
+func TestLiteralShape(t *testing.T) {
+	alice, bob := gen(t, "alice"), gen(t, "bob")
+	b, err := EncryptBytes([]byte("x"), bob.PublicKey(), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := openpgp.ReadMessage(bytes.NewReader(b), openpgp.EntityList{bob.entity}, nil, config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(md.UnverifiedBody); err != nil {
+		t.Fatal(err)
+	}
+	if !md.LiteralData.IsBinary || md.LiteralData.FileName != "" || !md.IsSigned {
+		t.Fatalf("literal %+v signed %v", md.LiteralData, md.IsSigned)
 	}
 }
