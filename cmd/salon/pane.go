@@ -109,8 +109,12 @@ func (m *model) drawItem(it client.Item, width int) []string {
 	case client.Said:
 		nick = pseudoStyle(it.Author).Render(m.st.Pseudo(it.Author))
 		body = m.highlight(displayable(it.Text))
-		if strings.HasPrefix(it.Text, pgp.Prefix) {
-			body = m.privateBody(it)
+		if !orig.Deleted && strings.HasPrefix(orig.Text, pgp.Prefix) {
+			// present's " (edited)" goes after the decrypted text.
+			body = m.privateBody(orig)
+			if !orig.Edited.IsZero() {
+				body += " (edited)"
+			}
 		}
 	case client.Shared:
 		nick = pseudoStyle(it.Author).Render(m.st.Pseudo(it.Author))

@@ -534,3 +534,15 @@ func (m *model) publishStored() {
 	}
 	m.send("KEY " + encodeKey(pub))
 }
+
+// plainText is an item's text for one-line previews (quotes, the reply
+// being composed): a private message's decrypted text, or a mark.
+func (m *model) plainText(it client.Item) string {
+	if it.Kind != client.Said || !strings.HasPrefix(it.Text, pgp.Prefix) {
+		return it.Text
+	}
+	if d := m.read(it.Author, it.Text); d.err == nil {
+		return "🔒 " + d.text
+	}
+	return "🔒 private message"
+}

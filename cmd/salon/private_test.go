@@ -272,3 +272,19 @@ func noTyping(lines []string) []string {
 	}
 	return out
 }
+
+// An edited private message and a reply to one read decrypted too.
+func TestPrivateEditAndQuote(t *testing.T) {
+	h, dir := privateHarness(t)
+	alice := newKey(t, h, dir, "pw")
+	bob, _ := pgp.Generate("bob")
+	h.open("@bob")
+	h.lines(keyLine("2", bob))
+	first, _ := pgp.Encrypt([]byte("first try"), alice.PublicKey(), bob)
+	fixed, _ := pgp.Encrypt([]byte("second try"), alice.PublicKey(), bob)
+	answer, _ := pgp.Encrypt([]byte("an answer"), alice.PublicKey(), bob)
+	h.lines("@id=20;time=1767348000000 MSG 0 2 0 1 "+first, "EDIT 0 2 0 1 20 "+fixed,
+		"@id=21;time=1767348060000;reply=20 MSG 0 2 0 1 "+answer)
+	h.expectScreen("🔒 second try", "(edited)", "↱ bob: 🔒 second try", "🔒 an answer")
+	h.expectNotScreen("pgp:", "damaged")
+}

@@ -430,7 +430,7 @@ func (m *model) decorate(it client.Item, lines []string, width int) []string {
 	if it.Reply != 0 && !it.Deleted {
 		quote := "↱ a message not loaded"
 		if r := m.st.Item(m.st.Active, it.Reply); r != nil {
-			text := r.Text
+			text := m.plainText(*r)
 			if r.Kind == client.Shared {
 				text = "[file] " + r.File
 			}
@@ -490,7 +490,7 @@ func (m *model) paneFooter(width int) []string {
 	if cp := m.ext.compose; cp != nil && cp.conv == m.st.Active {
 		what := "replying to a message"
 		if it := m.st.Item(cp.conv, cp.id); it != nil {
-			what = "replying to " + m.st.Pseudo(it.Author) + ": " + strings.Join(strings.Fields(it.Text+it.File), " ")
+			what = "replying to " + m.st.Pseudo(it.Author) + ": " + strings.Join(strings.Fields(m.plainText(*it)+it.File), " ")
 			if cp.edit {
 				what = "editing your message"
 			}
