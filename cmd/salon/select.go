@@ -270,6 +270,9 @@ func (m *model) paneSize() (int, int) {
 // noteTyping tells the others the user is typing a message (not a
 // command), at most once per typingEvery.
 func (m *model) noteTyping() {
+	if m.priv.ask != nil {
+		return // a passphrase is not a message
+	}
 	a := m.st.Active
 	v := m.input.Value()
 	if cp := m.ext.compose; cp != nil && cp.edit {
