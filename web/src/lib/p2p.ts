@@ -213,6 +213,8 @@ interface Live {
   remoteSet: boolean;
   timer: ReturnType<typeof setTimeout> | null;
   asm?: Reassembly;
+  /** When the offer went (Date.now()). */
+  sentAt?: number;
 }
 
 export interface P2pEnv {
@@ -245,6 +247,21 @@ export class P2pEngine {
     private env: P2pEnv = defaultEnv(),
   ) {
     client.onP2pLine((l) => this.line(l));
+    client.onError((verb, reason) => this.refused(verb, reason));
+  }
+
+  // salond refuses an offer to a user who is offline or whom one may not
+  // write to (ERR RTC reason). The ERR names no transfer: it is taken as
+  // the answer to the newest offer made in the last few seconds.
+  private refused(verb: string, reason: string): void {
+    if (verb !== 'RTC') return;
+    const now = Date.now();
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      const l = this.live.get(this.order[i]);
+      if (!l || l.t.dir !== 'out' || l.t.state !== 'offering' || now - (l.sentAt ?? 0) > 5000) continue;
+      this.end(l, 'unreachable', `the server refused the offer: ${reason}`);
+      return;
+    }
   }
 
   /** transfers: every transfer of this page, oldest first (a new array at each change). */
@@ -286,6 +303,7 @@ export class P2pEngine {
       const offer = await pc.createOffer();
       await pc.setLocalDescription(offer);
       const sdp = pc.localDescription?.sdp ?? offer.sdp ?? '';
+      l.sentAt = Date.now();
       if (!this.signal(peer, 'p2p-offer', { id, name: t.name, size: t.size, sdp })) {
         this.fail(l, 'not connected to the server');
       }

@@ -81,7 +81,7 @@ function status(t: Transfer, pseudo: string): string {
     case "cancelled":
       return `Cancelled${t.error && t.error !== "cancelled" ? `: ${t.error}` : ""}`;
     case "unreachable":
-      return "Could not connect: upload instead?";
+      return t.error?.startsWith("the server refused") ? `${t.error}: upload instead?` : "Could not connect: upload instead?";
     case "failed":
       return `Failed: ${t.error ?? "unknown error"}`;
   }
