@@ -77,3 +77,21 @@ func TestBrowserP2PFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A peer-to-peer transfer that cannot connect (both pages drop the ICE
+// candidates they are given): alice's card offers the ordinary upload 15 s
+// after bob accepts, and taking it sends the file as an attachment.
+func TestBrowserP2PFallback(t *testing.T) {
+	s := startSalond(t)
+	file := filepath.Join(t.TempDir(), "fallback.bin")
+	data := make([]byte, 20000)
+	rand.Read(data)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sc := runScript(t, "p2p_fallback", map[string]string{"SALON_URL": s.URL(), "SALON_FILE": file})
+	for _, step := range []string{"registered", "unreachable", "uploaded"} {
+		sc.expect(step)
+	}
+	sc.finish()
+}
