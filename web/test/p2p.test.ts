@@ -143,3 +143,98 @@ test('states: which may still move', () => {
   for (const s of ['offering', 'incoming', 'connecting', 'transferring'] as const) assert.ok(active(s));
   for (const s of ['done', 'declined', 'cancelled', 'unreachable', 'failed'] as const) assert.ok(!active(s));
 });
+
+// ---- Through the client, with a fake server --------------------------------
+
+import { SalonClient } from '../src/lib/client';
+import { P2pEngine } from '../src/lib/p2p';
+import { FakeSocket, FakeTimers, fakeServer, settle } from './fake';
+
+async function bob() {
+  const sockets: FakeSocket[] = [];
+  const client = new SalonClient({
+    url: 'ws://test/ws',
+    socket: (url) => {
+      const s = new FakeSocket(url);
+      s.server = fakeServer(2, 'bob');
+      sockets.push(s);
+      return s;
+    },
+    fetch: (async () => ({ status: 204, ok: true }) as Response) as unknown as typeof fetch,
+    timers: new FakeTimers(),
+    random: () => 1,
+  });
+  const p = client.login('bob', 'secret123');
+  sockets[0].open();
+  await p;
+  await settle();
+  return { client, sock: sockets[0] };
+}
+
+function b64(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+}
+
+function unb64(s: string): string {
+  return new TextDecoder().decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+}
+
+function payloads(sent: string[], kind: string): unknown[] {
+  const pieces = sent.flatMap((x) => x.split(/\r?\n/)).filter((l) => l.startsWith(`RTC 0 15 ${kind} `)).map((l) => l.split(' ')[6]);
+  return pieces.length ? [JSON.parse(unb64(pieces.join('')))] : [];
+}
+
+test('client: p2p sends RTC 0 U lines; p2p lines go to onP2pLine, not to calls', async () => {
+  const { client, sock } = await bob();
+  assert.equal(client.p2p(15, 'p2p-answer', JSON.stringify({ id: ID, decline: true })), true);
+  assert.deepEqual(payloads(sock.sent, 'p2p-answer'), [{ id: ID, decline: true }]);
+  const p2p: string[] = [];
+  const calls: string[] = [];
+  client.onP2pLine((l) => p2p.push(l.raw));
+  client.onCallLine((l) => calls.push(l.raw));
+  sock.say(`RTC 0 15 p2p-candidate 0 1 ${b64('{}')}`);
+  await settle();
+  assert.equal(p2p.length, 1);
+  assert.equal(calls.length, 0);
+});
+
+test('engine: an offer shows as incoming; decline answers {id, decline: true}', async () => {
+  const { client, sock } = await bob();
+  const made: unknown[] = [];
+  const env = {
+    RTCPeerConnection: class {
+      constructor() {
+        made.push(this);
+      }
+    } as unknown as typeof RTCPeerConnection,
+    createObjectURL: () => 'blob:x',
+    revokeObjectURL: () => {},
+  };
+  const engine = new P2pEngine(client, env);
+  let changes = 0;
+  engine.subscribe(() => changes++);
+  const offer = b64(JSON.stringify({ id: ID, name: '../a.png', size: 300000, sdp: 'v=0' }));
+  // In two pieces, with a candidate (queued: nothing accepted yet) between them.
+  sock.say(`RTC 0 15 p2p-offer 0 0 ${offer.slice(0, 8)}`);
+  sock.say(`RTC 0 15 p2p-candidate 0 1 ${b64(JSON.stringify({ id: ID, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' } }))}`);
+  sock.say(`RTC 0 15 p2p-offer 1 1 ${offer.slice(8)}`);
+  await settle();
+  assert.equal(engine.transfers.length, 1);
+  const t = engine.transfers[0];
+  assert.deepEqual(
+    { id: t.id, peer: t.peer, dir: t.dir, name: t.name, size: t.size, state: t.state, image: t.image },
+    { id: ID, peer: 15, dir: 'in', name: 'a.png', size: 300000, state: 'incoming', image: 'image/png' },
+  );
+  assert.ok(changes > 0);
+  // The same offer again is not a second transfer; a bad one is ignored.
+  sock.say(`RTC 0 15 p2p-offer 0 1 ${offer}`);
+  sock.say(`RTC 0 15 p2p-offer 0 1 ${b64('{"id":"nope"}')}`);
+  await settle();
+  assert.equal(engine.transfers.length, 1);
+  engine.decline(ID);
+  assert.equal(engine.transfers[0].state, 'declined');
+  assert.deepEqual(payloads(sock.sent, 'p2p-answer'), [{ id: ID, decline: true }]);
+  assert.equal(made.length, 0, 'no peer connection for a declined offer');
+  engine.dismiss(ID);
+  assert.equal(engine.transfers.length, 0);
+});
