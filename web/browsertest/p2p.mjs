@@ -3,8 +3,8 @@
 // (peer to peer)", bob accepts, the bytes come over a WebRTC data channel
 // between the two pages (salond relays only the RTC 0 U p2p-* signaling),
 // and bob's page hashes what it received (SHA-256, compared with
-// SALON_SHA256, the Go side's hash of the file). Then a second file that
-// bob declines; bob's view with both cards is photographed (web-p2p.png).
+// SALON_SHA256, the Go side's hash of the file). Then an image, which
+// bob's card previews, and a file that bob declines; bob's view with both cards is photographed (web-p2p.png).
 import { join } from 'node:path';
 import { log, run, step, waitUntil } from './lib.mjs';
 import * as ui from './flows.mjs';
@@ -105,6 +105,16 @@ run(
     log(`bob received ${got.size} bytes, SHA-256 ${got.sha}`);
     if (got.sha !== process.env.SALON_SHA256) throw new Error(`bob's copy hashes to ${got.sha}, want ${process.env.SALON_SHA256}`);
     step('received');
+
+    // An image: bob's card previews it once whole.
+    const image = process.env.SALON_IMAGE;
+    const imageName = image.split('/').pop();
+    await sendDirect(alice, image);
+    await card(bob, imageName).getByRole('button', { name: 'Accept' }).click();
+    await card(bob, imageName).getByRole('img', { name: imageName }).waitFor();
+    await waitUntil(bob, 'the preview of the image received loads', (n) =>
+      [...document.querySelectorAll('.p2p-preview')].some((el) => el.alt === n && el.complete && el.naturalWidth > 0), imageName);
+    step('preview');
 
     // A second file, declined; photographed while it waits for bob's answer.
     const second = process.env.SALON_FILE2;

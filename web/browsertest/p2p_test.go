@@ -14,7 +14,8 @@ import (
 // A file sent from alice's browser to bob's peer to peer (issue 17): bob
 // accepts, his page's SHA-256 of what arrived is the file's, and nothing
 // of it reached salond's data folder (no blob, no file holding its bytes);
-// then a second file that bob declines. Bob's view of the two cards is
+// then an image, which bob's card previews, and a file that bob
+// declines. Bob's view of the two cards is
 // photographed (web-p2p.png, in -screenshots or a temporary folder).
 func TestBrowserP2PFile(t *testing.T) {
 	s := startSalond(t)
@@ -35,12 +36,14 @@ func TestBrowserP2PFile(t *testing.T) {
 	if err := os.WriteFile(file2, []byte("not wanted\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	pic := filepath.Join(src, "sunset.png")
+	writePNG(t, pic, 320, 200)
 	sum := sha256.Sum256(data)
 	sc := runScript(t, "p2p", map[string]string{
 		"SALON_URL": s.URL(), "SALON_SCREENSHOTS": dir,
-		"SALON_FILE": file, "SALON_FILE2": file2, "SALON_SHA256": hex.EncodeToString(sum[:]),
+		"SALON_FILE": file, "SALON_FILE2": file2, "SALON_IMAGE": pic, "SALON_SHA256": hex.EncodeToString(sum[:]),
 	})
-	for _, step := range []string{"registered", "received", "screenshot", "declined"} {
+	for _, step := range []string{"registered", "received", "preview", "screenshot", "declined"} {
 		sc.expect(step)
 	}
 	sc.finish()
