@@ -197,6 +197,8 @@ func (p parser) ext() (l Line, ok bool, err error) {
 		l, err = p.call()
 	case "RTC":
 		l, err = p.signal()
+	case "KEY":
+		l, err = p.key()
 	default:
 		return nil, false, nil
 	}

@@ -101,6 +101,10 @@ func (m *model) browseHistory(delta int) {
 // on screen.
 func (m *model) submit() tea.Cmd {
 	text := m.input.Value()
+	if m.priv.ask != nil {
+		// A passphrase: never kept in the input history.
+		return m.answerPrompt(text)
+	}
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
@@ -134,6 +138,10 @@ func (m *model) say(text string) {
 	}
 	if len(text) > wire.MaxText {
 		m.fail(a, "a message is at most 4000 bytes")
+		return
+	}
+	text, ok := m.outgoing(a, text)
+	if !ok {
 		return
 	}
 	m.send(wire.Head("MSG", a, text))

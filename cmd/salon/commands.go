@@ -315,6 +315,10 @@ func (m *model) cmdUpload(_ []string, rest string) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	if a.IsUser() && m.priv.on[a.UserTag()] {
+		m.fail(a, "files are not encrypted by this client yet: switch /private off to share one in clear")
+		return nil
+	}
 	path := expandHome(rest)
 	id, name, err := m.conn.Upload(a, path)
 	if err != nil {

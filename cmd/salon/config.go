@@ -24,6 +24,8 @@ type config struct {
 	ImagePreviews      bool // fetch shared images to announce their size and dimensions
 	SidebarWidth       int
 	Members            bool // show the member list when the terminal is wide enough
+
+	Dir string // the config file's folder: key.asc and known_keys live there (not a setting)
 }
 
 func defaultConfig() config {

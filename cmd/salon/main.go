@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -66,6 +67,9 @@ func configure(args []string, stderr io.Writer) (config, error) {
 	cfg, err := loadConfig(path, missingOK)
 	if err != nil {
 		return cfg, err
+	}
+	if path != "" {
+		cfg.Dir = filepath.Dir(path)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {

@@ -96,6 +96,8 @@ type model struct {
 	quitting  bool
 
 	ext extState // Part two: selection, replies and edits, search
+
+	priv privacy // private conversations: keys, pins, decrypted texts
 }
 
 func newModel(conn session, cfg config) *model {
@@ -255,6 +257,7 @@ func (m *model) handleEvent(e client.Event) {
 		}
 	case client.Ready:
 		m.ready = true
+		m.checkOwnKey()
 		// The burst restated the world: the conversation on screen needs
 		// its history again (messages may have been missed).
 		m.open(m.st.Active)
@@ -289,6 +292,8 @@ func (m *model) handleEvent(e client.Event) {
 		m.link.online = false
 	case client.Presence:
 		m.whoAnswered(e)
+	case client.PublicKey:
+		m.gotKey(e)
 	case client.Invite:
 		if e.To == 0 {
 			inv := client.Invitation{From: e.From, Place: e.Place, ServerName: e.ServerName, ChannelName: e.ChannelName}
@@ -302,6 +307,9 @@ func (m *model) handleEvent(e client.Event) {
 			m.inviting = m.inviting[1:]
 		}
 	case client.Message, client.FileSent:
+		if msg, ok := e.(client.Message); ok {
+			m.sawPrivate(msg)
+		}
 		if f, ok := e.(client.FileSent); ok && m.cfg.ImagePreviews && isImage(f.Name) {
 			if a, ok := m.st.ConversationOf(f); ok {
 				m.conn.Preview(a, f.Name)
@@ -381,6 +389,9 @@ func (m *model) clearTransfers() {
 
 // serverError shows a refusal where the user is looking.
 func (m *model) serverError(e client.ServerError) {
+	if m.keyRefused(e) {
+		return
+	}
 	switch e.Verb {
 	case "PONG":
 		return // an older server that does not expect PONG

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/salon-chat/salon/client"
+	"github.com/salon-chat/salon/client/pgp"
 	"github.com/salon-chat/salon/core/wire"
 )
 
@@ -108,6 +109,13 @@ func (m *model) drawItem(it client.Item, width int) []string {
 	case client.Said:
 		nick = pseudoStyle(it.Author).Render(m.st.Pseudo(it.Author))
 		body = m.highlight(displayable(it.Text))
+		if !orig.Deleted && strings.HasPrefix(orig.Text, pgp.Prefix) {
+			// present's " (edited)" goes after the decrypted text.
+			body = m.privateBody(orig)
+			if !orig.Edited.IsZero() {
+				body += " (edited)"
+			}
+		}
 	case client.Shared:
 		nick = pseudoStyle(it.Author).Render(m.st.Pseudo(it.Author))
 		body = fileText(it)

@@ -224,6 +224,10 @@ func (m *model) sayOrCompose(text string) {
 	if cp.edit {
 		verb = "EDIT"
 	}
+	text, ok := m.outgoing(cp.conv, text)
+	if !ok {
+		return
+	}
 	m.send(verb + " " + strconv.FormatInt(cp.id, 10) + " " + text)
 }
 
@@ -266,6 +270,9 @@ func (m *model) paneSize() (int, int) {
 // noteTyping tells the others the user is typing a message (not a
 // command), at most once per typingEvery.
 func (m *model) noteTyping() {
+	if m.priv.ask != nil {
+		return // a passphrase is not a message
+	}
 	a := m.st.Active
 	v := m.input.Value()
 	if cp := m.ext.compose; cp != nil && cp.edit {
@@ -426,7 +433,7 @@ func (m *model) decorate(it client.Item, lines []string, width int) []string {
 	if it.Reply != 0 && !it.Deleted {
 		quote := "↱ a message not loaded"
 		if r := m.st.Item(m.st.Active, it.Reply); r != nil {
-			text := r.Text
+			text := m.plainText(*r)
 			if r.Kind == client.Shared {
 				text = "[file] " + r.File
 			}
@@ -486,7 +493,7 @@ func (m *model) paneFooter(width int) []string {
 	if cp := m.ext.compose; cp != nil && cp.conv == m.st.Active {
 		what := "replying to a message"
 		if it := m.st.Item(cp.conv, cp.id); it != nil {
-			what = "replying to " + m.st.Pseudo(it.Author) + ": " + strings.Join(strings.Fields(it.Text+it.File), " ")
+			what = "replying to " + m.st.Pseudo(it.Author) + ": " + strings.Join(strings.Fields(m.plainText(*it)+it.File), " ")
 			if cp.edit {
 				what = "editing your message"
 			}

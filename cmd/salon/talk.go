@@ -78,6 +78,10 @@ func (m *model) cmdReply(_ []string, rest string) tea.Cmd {
 		return nil
 	}
 	m.acted()
+	rest, ok = m.outgoing(m.st.Active, rest)
+	if !ok {
+		return nil
+	}
 	m.send("REPLY " + strconv.FormatInt(it.ID, 10) + " " + rest)
 	return nil
 }
@@ -96,6 +100,10 @@ func (m *model) cmdEdit(_ []string, rest string) tea.Cmd {
 		return nil
 	}
 	m.acted()
+	rest, ok = m.outgoing(m.st.Active, rest)
+	if !ok {
+		return nil
+	}
 	m.send("EDIT " + strconv.FormatInt(it.ID, 10) + " " + rest)
 	return nil
 }
@@ -150,6 +158,8 @@ func (m *model) cmdSearch(_ []string, rest string) tea.Cmd {
 		return nil
 	}
 	m.st.StartSearch(in, rest)
+	// The server cannot match ciphertext: private messages are searched here.
+	m.st.Search.Results = m.localMatches(in, rest)
 	m.ext.search, m.ext.found = true, 0
 	return nil
 }
