@@ -34,6 +34,8 @@ import {
   CommandError,
   cmd,
   conversationOf,
+  isP2pKind,
+  type P2pKind,
   directKey,
   isDirect,
   parseLine,
@@ -131,6 +133,7 @@ export class SalonClient {
   private loggingOut: (() => void) | null = null;
   private errorListeners = new Set<(verb: string, reason: string) => void>();
   private callListeners = new Set<(l: LineOf<'call'> | LineOf<'rtc'>) => void>();
+  private p2pListeners = new Set<(l: LineOf<'rtc'>) => void>();
   private acks: AckWaiter[] = [];
   private uploads = new Set<Upload>();
   private typingSent = new Map<ConvKey, number>();
@@ -193,6 +196,12 @@ export class SalonClient {
   onError(fn: (verb: string, reason: string) => void): () => void {
     this.errorListeners.add(fn);
     return () => this.errorListeners.delete(fn);
+  }
+
+  /** onP2pLine: each `RTC 0 U p2p-*` line from user U, as it comes (the transfer engine, p2p.ts). */
+  onP2pLine(fn: (l: LineOf<'rtc'>) => void): () => void {
+    this.p2pListeners.add(fn);
+    return () => this.p2pListeners.delete(fn);
   }
 
   /** onCallLine: each CALL and RTC line, after the store took it (the call engine, call.ts). */
@@ -716,6 +725,14 @@ export class SalonClient {
     return true;
   }
 
+  /** p2p sends a peer-to-peer signaling payload to user as RTC 0 U lines,
+   * at once or not at all (false: the socket is not open). */
+  p2p(user: number, kind: P2pKind, text: string): boolean {
+    if (!this.conn.online) return false;
+    for (const l of rtcLines(directKey(user), kind, text)) if (!this.conn.sendNow(l)) return false;
+    return true;
+  }
+
   // ---- Files -----------------------------------------------------------
 
   /** fileURL is where the page loads a file of a conversation over HTTP (once filesReady). */
@@ -1132,6 +1149,10 @@ export class SalonClient {
       case 'bad':
         console.warn('salon: a line from the server does not parse:', l.error, l.raw);
         return;
+    }
+    if (l.type === 'rtc' && isP2pKind(l.kind)) {
+      for (const fn of [...this.p2pListeners]) fn(l);
+      return;
     }
     this.store.apply(l, hint);
     if (l.type === 'call' || l.type === 'rtc') for (const fn of [...this.callListeners]) fn(l);

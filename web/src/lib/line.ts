@@ -151,7 +151,12 @@ export type Line =
 export type Media = 'mic' | 'cam' | 'screen';
 export const MEDIA_ORDER: readonly Media[] = ['mic', 'cam', 'screen'];
 export type CallEvent = 'JOIN' | 'MEDIA' | 'LEAVE' | 'DECLINE' | 'MUTE' | 'UNMUTE' | 'KICK';
-export type RtcKind = 'ice' | 'offer' | 'answer' | 'candidate';
+export type RtcKind = 'ice' | 'offer' | 'answer' | 'candidate' | P2pKind;
+/** The kinds of peer-to-peer signaling between two users (docs/privacy.md). */
+export type P2pKind = 'p2p-offer' | 'p2p-answer' | 'p2p-candidate';
+export function isP2pKind(k: string): k is P2pKind {
+  return k === 'p2p-offer' || k === 'p2p-answer' || k === 'p2p-candidate';
+}
 
 /** parseMedia reads a media list ("mic,cam", "-"); null when it is not one. */
 export function parseMedia(s: string): Media[] | null {
@@ -684,7 +689,9 @@ class Parser {
     if (f.length !== 6) throw this.error('wrong number of fields');
     const conv = this.addr(f[0], f[1]);
     const kind = f[2];
-    if (kind !== 'ice' && kind !== 'offer' && kind !== 'answer' && kind !== 'candidate') throw this.error('invalid RTC kind');
+    if (isP2pKind(kind)) {
+      if (!isDirect(conv)) throw this.error('p2p lines are of a user');
+    } else if (kind !== 'ice' && kind !== 'offer' && kind !== 'answer' && kind !== 'candidate') throw this.error('invalid RTC kind');
     const seq = this.count(f[3]);
     if (f[4] !== '0' && f[4] !== '1') throw this.error('last is 0 or 1');
     // A piece need not be whole base64 groups by itself: the joined payload is checked (rtc.ts).
@@ -894,7 +901,7 @@ export const cmd = {
     return `CALL ${place(p)} ${action} ${user(u)}`;
   },
   /** One RTC line: a chunk of a payload already in base64 (rtcLines cuts them). */
-  rtc: (conv: ConvKey, kind: 'answer' | 'candidate', seq: number, last: boolean, chunk: string) => {
+  rtc: (conv: ConvKey, kind: 'answer' | 'candidate' | P2pKind, seq: number, last: boolean, chunk: string) => {
     if (chunk.length > RTC_CHUNK || !BASE64.test(chunk)) throw new CommandError('invalid RTC chunk');
     return `RTC ${addr(conv)} ${kind} ${checkTag('sequence number', seq, true)} ${last ? 1 : 0} ${chunk}`;
   },

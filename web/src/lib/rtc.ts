@@ -4,7 +4,7 @@
 // last. rtcLines cuts what the page sends; RtcAssembler joins what it
 // receives, refusing pieces out of order as the server does.
 
-import { type ConvKey, type LineOf, RTC_CHUNK, RTC_MAX, cmd } from './line';
+import { type ConvKey, type LineOf, type P2pKind, RTC_CHUNK, RTC_MAX, cmd } from './line';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -16,7 +16,7 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** rtcLines is the lines that carry text as one RTC payload of kind. */
-export function rtcLines(conv: ConvKey, kind: 'answer' | 'candidate', text: string): string[] {
+export function rtcLines(conv: ConvKey, kind: 'answer' | 'candidate' | P2pKind, text: string): string[] {
   if (text === '') throw new RtcError('an RTC payload is not empty');
   const bytes = encoder.encode(text);
   if (bytes.length > RTC_MAX) throw new RtcError(`RTC payload too large (${bytes.length} bytes)`);

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Arrival, Backend, ConvView, Item, Snapshot, Upload } from "./backend";
 import { onFilesLost } from "./Attachment";
 import { Composer, type Mode } from "./Composer";
+import { P2pTransfers } from "./P2P";
 import { Dialog } from "./Dialog";
 import { EmojiPicker } from "./EmojiPicker";
 import { FormDialog } from "./Forms";
@@ -374,6 +375,16 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
                     </li>
                   ))}
                 </ul>
+              )}
+              {b.p2p && conv.user && (
+                <P2pTransfers
+                  engine={b.p2p}
+                  peer={conv.user.tag}
+                  pseudo={conv.user.pseudo}
+                  canSend={conv.user.online && snap.friends.includes(conv.user.tag)}
+                  onUpload={(f) => upload([f])}
+                  onError={(t) => fail(t)}
+                />
               )}
               <p class="typing" aria-live="polite">
                 {typingText(conv.typing)}

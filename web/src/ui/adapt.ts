@@ -4,6 +4,7 @@
 // messages, dropping the end away from where the reader is going.
 
 import { CallEngine } from "../lib/call";
+import { P2pEngine } from "../lib/p2p";
 import { SalonClient, ServerError } from "../lib/client";
 import type { Invitation, State } from "../lib/store";
 import type { Arrival, Backend, ConvView, Snapshot } from "./backend";
@@ -24,9 +25,11 @@ export class LibBackend implements Backend {
   private made = { servers: new Set<number>(), channels: new Set<ConvKey>() };
 
   readonly call: CallEngine;
+  readonly p2p: P2pEngine;
 
   constructor(readonly client: SalonClient) {
     this.call = new CallEngine(client);
+    this.p2p = new P2pEngine(client);
   }
 
   declineCall(conv: ConvKey) {

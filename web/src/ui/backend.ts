@@ -4,6 +4,7 @@
 import type { ChanRow } from "./Settings";
 import type { Hit } from "./Search";
 import type { CallStatus } from "../lib/call";
+import type { P2pEngine } from "../lib/p2p";
 import type { CallMemberView, ConvKey, ConvLink, InviteView, MemberView, MessageView, RingView, ServerView, UserView } from "./view";
 
 export type { CallStatus };
@@ -154,6 +155,8 @@ export interface Backend {
   command(line: string): Promise<unknown>;
 
   call: CallControls;
+  /** Peer-to-peer file transfers (absent where the page has no WebRTC). */
+  p2p?: P2pEngine;
   /** Say no to a direct call ringing; dismiss: stop ringing here only. */
   declineCall(conv: ConvKey): Promise<unknown>;
   dismissRing(conv: ConvKey): void;
