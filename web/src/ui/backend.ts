@@ -4,6 +4,7 @@
 import type { ChanRow } from "./Settings";
 import type { Hit } from "./Search";
 import type { CallStatus } from "../lib/call";
+import type { PrivateControls } from "./Privacy";
 import type { CallMemberView, ConvKey, ConvLink, InviteView, MemberView, MessageView, RingView, ServerView, UserView } from "./view";
 
 export type { CallStatus };
@@ -154,6 +155,8 @@ export interface Backend {
   command(line: string): Promise<unknown>;
 
   call: CallControls;
+  /** Private messages: keys, the private switch of direct conversations. */
+  priv: PrivateControls;
   /** Say no to a direct call ringing; dismiss: stop ringing here only. */
   declineCall(conv: ConvKey): Promise<unknown>;
   dismissRing(conv: ConvKey): void;
