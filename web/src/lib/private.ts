@@ -203,9 +203,11 @@ export class PrivateMessages {
     return this.peers.get(user) ?? emptyPeer();
   }
 
+  // loadPeer resolves with what is known of user's key once it is fetched:
+  // the entry as it is then (an accepted change replaces it).
   private loadPeer(user: number): Promise<PeerKey> {
     const w = this.peerWaits.get(user);
-    if (w) return w;
+    if (w) return w.then((first) => this.peers.get(user) ?? first);
     if (!this.peers.has(user)) this.peers.set(user, emptyPeer());
     const p = this.client
       .fetchKey(user)
