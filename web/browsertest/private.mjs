@@ -21,10 +21,16 @@ run(async (user) => {
   await ui.friend(bob, 'alice').waitFor();
   step('friends');
 
-  for (const [page, who] of [[alice, 'alice'], [bob, 'bob']]) await makeKey(page, `passphrase of ${who}`);
+  // Alice has a key, bob not yet: her switch is off, disabled, and says why.
+  await makeKey(alice, 'passphrase of alice');
+  await ui.openFriend(alice, 'bob');
+  await alice.getByRole('note').filter({ hasText: 'bob has no key yet.' }).waitFor();
+  if ((await alice.getByRole('switch', { name: 'Private' }).getAttribute('aria-disabled')) !== 'true') throw new Error('the switch is enabled without bob\'s key');
+  step('no key');
+  // Bob's key reaches alice's open conversation by itself (KEY 0 bob ...).
+  await makeKey(bob, 'passphrase of bob');
   step('keys');
 
-  await ui.openFriend(alice, 'bob');
   await ui.openFriend(bob, 'alice');
   for (const page of [alice, bob]) await goPrivate(page);
   step('private');

@@ -11,7 +11,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// Two browser users make keys, switch their direct conversation to
+// Two browser users make keys (alice's switch is disabled, saying why,
+// until bob's key reaches her), switch their direct conversation to
 // private and write both ways (each sees the lock and "signed by" the
 // other), compare safety numbers, send a private image and search the
 // private messages; then salond's database holds only ciphertext: no
@@ -33,7 +34,7 @@ func TestBrowserPrivateMessages(t *testing.T) {
 		"SALON_URL": s.URL(), "SALON_SCREENSHOTS": dir, "SALON_IMAGE": img,
 		"SALON_SECRET_A": secretA, "SALON_SECRET_B": secretB,
 	})
-	for _, step := range []string{"friends", "keys", "private", "exchanged", "safety", "file", "searched", "screenshot"} {
+	for _, step := range []string{"friends", "no key", "keys", "private", "exchanged", "safety", "file", "searched", "screenshot"} {
 		sc.expect(step)
 	}
 	sc.finish()
