@@ -1,8 +1,9 @@
 // Private messages between two browsers (docs/privacy.md): each makes a
 // key in Settings, both switch their direct conversation to private, and
 // they write both ways; each sees the lock and "signed by" the other, the
-// same safety number, and a private image previewed from its decrypted
-// bytes. The Go side then reads salond's database: only ciphertext.
+// same safety number, a private image previewed from its decrypted bytes,
+// a private message found by search; bob reloads and unlocks his key. The
+// Go side then reads salond's database: only ciphertext.
 import { basename, join } from 'node:path';
 import { run, step, waitUntil } from './lib.mjs';
 import * as ui from './flows.mjs';
@@ -77,6 +78,28 @@ run(async (user) => {
   await d.press('Escape');
   await d.waitFor({ state: 'hidden' });
   step('searched');
+
+  // Bob reloads: his key stays on the device, locked, until he gives the
+  // passphrase again (a wrong one is refused); then he reads, and his
+  // conversation is still private.
+  await bob.reload();
+  await ui.login(bob, 'bob');
+  await ui.openFriend(bob, 'alice');
+  await ui.message(bob, 'private: unlock your key to read it').waitFor();
+  await ui.sidebar(bob).getByRole('button', { name: 'Settings', exact: true }).click();
+  const settings = bob.getByRole('dialog', { name: 'Settings' });
+  const unlock = settings.getByRole('form', { name: 'Unlock your key' });
+  await unlock.getByLabel('Passphrase').fill('not the passphrase');
+  await unlock.getByRole('button', { name: 'Unlock' }).click();
+  await unlock.getByRole('alert').filter({ hasText: 'wrong passphrase' }).waitFor();
+  await unlock.getByLabel('Passphrase').fill('passphrase of bob');
+  await unlock.getByRole('button', { name: 'Unlock' }).click();
+  await settings.getByLabel('Your fingerprint').waitFor();
+  await settings.press('Escape');
+  await settings.waitFor({ state: 'hidden' });
+  await signed(bob, fromAlice, 'alice');
+  await waitUntil(bob, 'the conversation is still private', () => document.querySelector('.private-switch')?.getAttribute('aria-checked') === 'true');
+  step('unlocked');
 
   const dir = process.env.SALON_SCREENSHOTS;
   await alice.mouse.move(640, 500);

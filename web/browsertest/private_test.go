@@ -15,9 +15,10 @@ import (
 // until bob's key reaches her), switch their direct conversation to
 // private and write both ways (each sees the lock and "signed by" the
 // other), compare safety numbers, send a private image and search the
-// private messages; then salond's database holds only ciphertext: no
-// plaintext anywhere in its data folder, and `pgp:` texts in its messages
-// table. Alice's view is photographed (web-private.png).
+// private messages; bob reloads, and reads again once he has unlocked
+// his key (a wrong passphrase refused). Then salond's database holds only
+// ciphertext: no plaintext anywhere in its data folder, and `pgp:` texts
+// in its messages table. Alice's view is photographed (web-private.png).
 func TestBrowserPrivateMessages(t *testing.T) {
 	s := startSalond(t)
 	dir := *screenshots
@@ -34,7 +35,7 @@ func TestBrowserPrivateMessages(t *testing.T) {
 		"SALON_URL": s.URL(), "SALON_SCREENSHOTS": dir, "SALON_IMAGE": img,
 		"SALON_SECRET_A": secretA, "SALON_SECRET_B": secretB,
 	})
-	for _, step := range []string{"friends", "no key", "keys", "private", "exchanged", "safety", "file", "searched", "screenshot"} {
+	for _, step := range []string{"friends", "no key", "keys", "private", "exchanged", "safety", "file", "searched", "unlocked", "screenshot"} {
 		sc.expect(step)
 	}
 	sc.finish()
