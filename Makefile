@@ -65,7 +65,7 @@ test: vet web-test
 # a temporary folder).
 .PHONY: screenshots
 screenshots: | web/node_modules
-	$(GO) test -count=1 -run '^(TestTwoBrowserUsersChat|TestBrowserCall|TestBrowserP2PFile)$$' ./web/browsertest -args -screenshots=$(CURDIR)/docs/img
+	$(GO) test -count=1 -run '^(TestTwoBrowserUsersChat|TestBrowserCall|TestBrowserP2PFile|TestBrowserPrivateMessages)$$' ./web/browsertest -args -screenshots=$(CURDIR)/docs/img
 
 # A fuzzing campaign: FUZZTIME per target.
 fuzz:

@@ -38,6 +38,11 @@ const result = await esbuild.build({
   jsx: 'automatic',
   jsxImportSource: 'preact',
   entryNames: '[name]-[hash]',
+  // openpgp.js (private messages, lib/pgp.ts) is imported dynamically: with
+  // splitting it is a chunk of its own, loaded the first time a key or a
+  // private message is needed, so the first load does not carry it.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   assetNames: '[name]-[hash]',
   // Fonts and images imported by the CSS become files of their own.
   loader: { '.woff2': 'file', '.png': 'file', '.svg': 'file' },

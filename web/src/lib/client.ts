@@ -134,6 +134,7 @@ export class SalonClient {
   private errorListeners = new Set<(verb: string, reason: string) => void>();
   private callListeners = new Set<(l: LineOf<'call'> | LineOf<'rtc'>) => void>();
   private p2pListeners = new Set<(l: LineOf<'rtc'>) => void>();
+  private keyListeners = new Set<(user: number, key: string) => void>();
   private acks: AckWaiter[] = [];
   private uploads = new Set<Upload>();
   private typingSent = new Map<ConvKey, number>();
@@ -733,6 +734,33 @@ export class SalonClient {
     return true;
   }
 
+  // ---- Keys (private messages: docs/privacy.md; private.ts does the rest) ----
+
+  /** publishKey publishes this user's OpenPGP public key (base64 of its binary form). */
+  async publishKey(b64: string): Promise<void> {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) return Promise.reject(new CommandError('a key is base64'));
+    return this.void(`KEY ${b64}`, 'KEY', true);
+  }
+
+  /** fetchKey asks for user's published key: its base64, or null when the user has none. */
+  async fetchKey(user: number): Promise<string | null> {
+    if (!Number.isSafeInteger(user) || user <= 0) return Promise.reject(new CommandError('bad user'));
+    try {
+      const lines = await this.request(`KEY 0 ${user}`, 'KEY');
+      const k = lines.find((l) => l.type === 'key' && l.user === user);
+      return k?.type === 'key' ? k.key : null;
+    } catch (e) {
+      if (e instanceof ServerError && e.verb === 'KEY' && /no key/i.test(e.reason)) return null;
+      throw e;
+    }
+  }
+
+  /** onKey: each KEY line (an answer, or a user publishing a new key). */
+  onKey(fn: (user: number, key: string) => void): () => void {
+    this.keyListeners.add(fn);
+    return () => this.keyListeners.delete(fn);
+  }
+
   // ---- Files -----------------------------------------------------------
 
   /** fileURL is where the page loads a file of a conversation over HTTP (once filesReady). */
@@ -1156,6 +1184,7 @@ export class SalonClient {
     }
     this.store.apply(l, hint);
     if (l.type === 'call' || l.type === 'rtc') for (const fn of [...this.callListeners]) fn(l);
+    if (l.type === 'key') for (const fn of [...this.keyListeners]) fn(l.user, l.key);
   }
 
   private stopTypingTimer(): void {

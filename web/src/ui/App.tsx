@@ -21,6 +21,7 @@ import { bytes, count } from "./format";
 import type { ConvKey, InviteView, MessageView } from "./view";
 import { Icon } from "./Icon";
 import { CallBar, RingDialog } from "./Call";
+import { KeyChangeBanner, PrivateSettings, PrivateTools, SafetyDialog, UnlockDialog } from "./Privacy";
 import { type PushToTalk, loadPushToTalk, savePushToTalk, isTextField } from "./ptt";
 
 // The page: the login screen until a session is in, then the shell
@@ -92,7 +93,9 @@ type DialogState =
   | { kind: "place"; place: ConvKey }
   | { kind: "image"; url: string; name: string }
   | { kind: "delete"; m: MessageView }
-  | { kind: "kick"; user: number; ban: boolean };
+  | { kind: "kick"; user: number; ban: boolean }
+  | { kind: "safety"; conv: ConvKey }
+  | { kind: "unlock" };
 
 // conversationInHash is the conversation a link's #fragment names, if it
 // can be read: a malformed one (#%zz) must not stop the page from showing.
@@ -291,6 +294,9 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
             )}
             {conv && (
               <div class="tools">
+                {conv.user && (
+                  <PrivateTools p={b.priv} conv={conv.key} onSafety={() => setDialog({ kind: "safety", conv: conv.key })} onUnlock={() => setDialog({ kind: "unlock" })} />
+                )}
                 <button type="button" class="plain" aria-label="Search" title="Search" onClick={() => setDialog({ kind: "search" })}>
                   <Icon name="search" />
                 </button>
@@ -323,6 +329,7 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
               </div>
             )}
           </header>
+          {conv?.user && <KeyChangeBanner p={b.priv} conv={conv.key} />}
           {conv && (
             <CallBar
               key={"call-" + conv.key}
@@ -529,8 +536,11 @@ function Shell({ b, snap, status }: { b: Backend; snap: Snapshot; status: string
             b.logout();
           }}
           onClose={() => setDialog(null)}
+          extra={<PrivateSettings p={b.priv} />}
         />
       )}
+      {dialog?.kind === "safety" && <SafetyDialog p={b.priv} conv={dialog.conv} onClose={() => setDialog(null)} />}
+      {dialog?.kind === "unlock" && <UnlockDialog p={b.priv} onClose={() => setDialog(null)} />}
       {dialog?.kind === "place" && placeKey && (
         <PlaceSettings
           kind={placeKey.endsWith("/0") ? "server" : "channel"}

@@ -1,4 +1,5 @@
 import { Attachment } from "./Attachment";
+import { PrivateBadge, PrivateFile } from "./Privacy";
 import { clock, fullTime, pieces } from "./format";
 import type { MessageView } from "./view";
 
@@ -64,7 +65,9 @@ export function Message({ m, myPseudo, known, fileUrl, onReply, onEdit, onDelete
           )}
         </div>
       )}
-      {m.file !== undefined && <Attachment key={fileUrl(m.file, false)} name={m.file} url={fileUrl(m.file, false)} thumbUrl={fileUrl(m.file, true)} onOpenImage={onOpenImage} />}
+      {m.private && !m.private.file && <PrivateBadge mark={m.private} />}
+      {m.file !== undefined && m.private?.file && <PrivateFile key={fileUrl(m.file, false)} m={m} url={fileUrl(m.file, false)} onOpenImage={onOpenImage} />}
+      {m.file !== undefined && !m.private?.file && <Attachment key={fileUrl(m.file, false)} name={m.file} url={fileUrl(m.file, false)} thumbUrl={fileUrl(m.file, true)} onOpenImage={onOpenImage} />}
       {m.reactions.length > 0 && (
         <ul class="reactions" aria-label="Reactions">
           {m.reactions.map((r) => (

@@ -180,6 +180,8 @@ export interface AccountProps {
   setPtt(v: PushToTalk): void;
   logout(): void;
   onClose(): void;
+  /** More sections (private messages). */
+  extra?: ComponentChildren;
 }
 
 // The push-to-talk setting: a checkbox, and the key, picked by pressing it.
@@ -249,6 +251,7 @@ export function AccountSettings(p: AccountProps) {
         )}
       </section>
       <PushToTalkSetting ptt={p.ptt} setPtt={p.setPtt} />
+      {p.extra}
       <div class="dialog-buttons">
         <button type="button" class="danger" onClick={p.logout}>
           Log out

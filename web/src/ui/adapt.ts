@@ -12,6 +12,7 @@ import type { Hit } from "./Search";
 import type { ChanRow } from "./Settings";
 import type { ConvKey, InviteView } from "./view";
 import { conversationView, snapshot, userView } from "./views";
+import { PrivateAdapter } from "./adaptPrivate";
 
 /** Messages kept in memory (and so in the DOM) per conversation. */
 export const WINDOW = 300;
@@ -19,17 +20,19 @@ export const WINDOW = 300;
 export class LibBackend implements Backend {
   private snapState: State | null = null;
   private snap: Snapshot | null = null;
-  private convCache = new Map<ConvKey, { state: State; view: ConvView | null }>();
+  private convCache = new Map<ConvKey, { state: State; pv: number; view: ConvView | null }>();
   private current: ConvKey | null = null;
   private wasIn = false;
   private made = { servers: new Set<number>(), channels: new Set<ConvKey>() };
 
   readonly call: CallEngine;
   readonly p2p: P2pEngine;
+  readonly priv: PrivateAdapter;
 
   constructor(readonly client: SalonClient) {
     this.call = new CallEngine(client);
     this.p2p = new P2pEngine(client);
+    this.priv = new PrivateAdapter(client);
   }
 
   declineCall(conv: ConvKey) {
@@ -59,19 +62,26 @@ export class LibBackend implements Backend {
   conversation(key: ConvKey): ConvView | null {
     const s = this.client.state;
     const hit = this.convCache.get(key);
-    if (hit && hit.state === s) return hit.view;
+    const pv = this.priv.lib.version;
+    if (hit && hit.state === s && hit.pv === pv) return hit.view;
     const prev = hit?.view ?? null;
     let view = conversationView(s, key, this.made);
+    if (view) view = this.priv.decorate(view);
     // Keep the items array when nothing in it changed, so the list does
     // not re-render for a presence change elsewhere.
     if (view && prev && sameItems(prev, view)) view = { ...view, items: prev.items };
     if (view && prev && JSON.stringify(prev.members) === JSON.stringify(view.members)) view = { ...view, members: prev.members };
-    this.convCache.set(key, { state: s, view });
+    this.convCache.set(key, { state: s, pv, view });
     return view;
   }
 
   subscribe(fn: () => void): () => void {
-    return this.client.subscribe(fn);
+    const a = this.client.subscribe(fn);
+    const b = this.priv.subscribe(fn);
+    return () => {
+      a();
+      b();
+    };
   }
 
   onError(fn: (text: string) => void): () => void {
@@ -105,7 +115,7 @@ export class LibBackend implements Backend {
       fn({
         conv: m.message.conv,
         from: userView(s, m.message.author).pseudo,
-        text: m.message.file ? `sent ${m.message.file}` : m.message.text,
+        text: m.message.file ? `sent ${m.message.file}` : this.priv.arrival(m.message.text),
         mention: m.mention,
         direct: m.direct,
       });
@@ -155,14 +165,15 @@ export class LibBackend implements Backend {
     this.client.markRead(key, id);
   }
 
-  send(key: ConvKey, text: string) {
-    return this.client.sendMessage(key, text);
+  async send(key: ConvKey, text: string) {
+    return this.client.sendMessage(key, await this.priv.outgoing(key, text));
   }
-  reply(id: number, text: string) {
-    return this.client.reply(this.current ?? "", id, text);
+  async reply(id: number, text: string) {
+    const conv = this.current ?? "";
+    return this.client.reply(conv, id, await this.priv.outgoing(conv, text));
   }
-  edit(id: number, text: string) {
-    return this.client.edit(id, text);
+  async edit(id: number, text: string) {
+    return this.client.edit(id, this.current ? await this.priv.outgoing(this.current, text) : text);
   }
   remove(id: number) {
     return this.client.delete(id);
@@ -183,7 +194,11 @@ export class LibBackend implements Backend {
     this.client.typing(key);
   }
   async find(key: ConvKey | null, text: string): Promise<Hit[]> {
-    const found = await this.client.find(key, text);
+    // The server cannot match ciphertext: the private messages decrypted
+    // on this device are searched here, and merged with its answer.
+    const [server, local] = await Promise.all([this.client.find(key, text), this.priv.search(key, text)]);
+    const seen = new Set(local.map((m) => m.id));
+    const found = [...server.filter((m) => !seen.has(m.id) && !m.text.startsWith("pgp:")), ...local].sort((a, b) => b.id - a.id);
     const s = this.client.state;
     return found.map((m) => ({
       id: m.id,
@@ -203,8 +218,9 @@ export class LibBackend implements Backend {
     return srv ? `${srv.name} #${srv.channels[ch]?.name ?? ch}` : key;
   }
 
-  upload(key: ConvKey, file: File, progress: (sent: number, total: number) => void) {
-    return this.client.upload(key, file, file.name || "file", progress);
+  async upload(key: ConvKey, file: File, progress: (sent: number, total: number) => void) {
+    const out = await this.priv.outgoingFile(key, file, file.name || "file");
+    return this.client.upload(key, out.blob, out.name, progress);
   }
   renewFiles() {
     // filesReady goes false then true again: every file's element is made

@@ -5,6 +5,7 @@ import type { ChanRow } from "./Settings";
 import type { Hit } from "./Search";
 import type { CallStatus } from "../lib/call";
 import type { P2pEngine } from "../lib/p2p";
+import type { PrivateControls } from "./Privacy";
 import type { CallMemberView, ConvKey, ConvLink, InviteView, MemberView, MessageView, RingView, ServerView, UserView } from "./view";
 
 export type { CallStatus };
@@ -157,6 +158,8 @@ export interface Backend {
   call: CallControls;
   /** Peer-to-peer file transfers (absent where the page has no WebRTC). */
   p2p?: P2pEngine;
+  /** Private messages: keys, the private switch of direct conversations. */
+  priv: PrivateControls;
   /** Say no to a direct call ringing; dismiss: stop ringing here only. */
   declineCall(conv: ConvKey): Promise<unknown>;
   dismissRing(conv: ConvKey): void;

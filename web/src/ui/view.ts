@@ -2,6 +2,7 @@
 // by App (adapt.ts), so that each component renders from its props alone.
 
 import type { ConvKey } from "../lib/line";
+import type { PrivateMark } from "./Privacy";
 
 export type { ConvKey };
 
@@ -90,4 +91,6 @@ export interface MessageView {
   canDelete: boolean;
   /** Typed here and not yet stored: why it waits, or why it was refused. */
   pending?: { state: "queued" | "sent" | "failed"; error: string; local: number };
+  /** A private message or file (docs/privacy.md): how it was read. */
+  private?: PrivateMark;
 }
