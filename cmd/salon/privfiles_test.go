@@ -177,3 +177,37 @@ func TestPrivateDownload(t *testing.T) {
 		t.Fatalf("calls %q", calls)
 	}
 }
+
+// With the key locked, /download of a .pgp file asks the passphrase
+// first, and fetches the sharer's key so that the file verifies.
+func TestPrivateDownloadLocked(t *testing.T) {
+	h, dir := privateHarness(t)
+	alice := newKey(t, h, dir, "pw")
+	bob, _ := pgp.Generate("bob")
+	h2, _ := privateHarnessIn(t, dir)
+	downloads := t.TempDir()
+	h2.inspect(func(m *model) { m.cfg.Downloads = downloads })
+	h2.open("@bob")
+	h2.lines("FILESENT 0 2 notes.txt.pgp")
+	h2.sent()
+	h2.fake.takeCalls()
+	h2.typeLine("/download notes.txt.pgp")
+	if calls := h2.calls(); len(calls) != 0 {
+		t.Fatalf("downloaded before the key was unlocked: %q", calls)
+	}
+	var asked bool
+	for _, l := range h2.sent() {
+		asked = asked || l == "KEY 0 2"
+	}
+	if !asked {
+		t.Fatal("bob's key was not fetched")
+	}
+	h2.lines(keyLine("2", bob))
+	h2.typeLine("pw")
+	sealed, _ := pgp.EncryptBytes([]byte("notes"), alice.PublicKey(), bob)
+	deliver(t, h2, "notes.txt.pgp", sealed)
+	h2.expectScreen("🔒 saved notes.txt.pgp to", "signed by bob")
+	if got, _ := os.ReadFile(filepath.Join(downloads, "notes.txt")); string(got) != "notes" {
+		t.Fatalf("saved %q", got)
+	}
+}
