@@ -315,11 +315,11 @@ func (m *model) cmdUpload(_ []string, rest string) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	path := expandHome(rest)
 	if a.IsUser() && m.priv.on[a.UserTag()] {
-		m.fail(a, "files are not encrypted by this client yet: switch /private off to share one in clear")
+		m.uploadPrivate(a, path)
 		return nil
 	}
-	path := expandHome(rest)
 	id, name, err := m.conn.Upload(a, path)
 	if err != nil {
 		m.fail(a, "cannot upload: "+err.Error())
@@ -345,6 +345,10 @@ func (m *model) cmdDownload(args []string, _ string) tea.Cmd {
 	dest := expandHome(m.cfg.Downloads)
 	if len(args) == 2 {
 		dest = expandHome(args[1])
+	}
+	if isPrivateFile(a, args[0]) {
+		m.downloadPrivate(a, args[0], dest)
+		return nil
 	}
 	if err := m.conn.Download(a, args[0], dest); err != nil {
 		m.fail(a, "cannot download: "+err.Error())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ type fakeSession struct {
 	lines      []string
 	calls      []string // Login, Upload, Download, History, Preview, Reconnect, Close
 	password   string
+	uploaded   map[string][]byte // what Upload read, by path (it opens the file at once)
 	offline    bool
 	closed     chan struct{}
 	closedOnce sync.Once
@@ -59,6 +61,14 @@ func (f *fakeSession) Send(line string) error {
 
 func (f *fakeSession) Upload(to wire.Addr, path string) (int, string, error) {
 	f.record("Upload %s %s", to, path)
+	if b, err := os.ReadFile(path); err == nil {
+		f.mu.Lock()
+		if f.uploaded == nil {
+			f.uploaded = map[string][]byte{}
+		}
+		f.uploaded[path] = b
+		f.mu.Unlock()
+	}
 	if strings.Contains(path, "missing") {
 		return 0, "", errors.New("no such file")
 	}

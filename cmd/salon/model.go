@@ -347,10 +347,16 @@ func (m *model) handleEvent(e client.Event) {
 	case client.DownloadProgress:
 		m.transfers[downloadKey(e.Addr, e.Name)] = &transfer{name: e.Name, done: e.Received, size: e.Size}
 	case client.DownloadDone:
+		if m.privateDone(e) {
+			return
+		}
 		delete(m.transfers, downloadKey(e.Addr, e.Name))
 		m.st.Note(e.Addr, fmt.Sprintf("saved %s to %s (%s)", e.Name, e.Path, humanSize(e.Size)))
 		m.setStatus("saved "+e.Path, true)
 	case client.DownloadFailed:
+		if m.privateDone(e) {
+			return
+		}
 		delete(m.transfers, downloadKey(e.Addr, e.Name))
 		switch {
 		case e.Name == "save.txt" && e.Reason == "connection lost":

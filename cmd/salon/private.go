@@ -31,16 +31,17 @@ func init() {
 
 // privacy is the model's private-message state.
 type privacy struct {
-	key     *pgp.Key              // nil until unlocked (or made) this run
-	keys    map[int64]*pgp.Public // the latest key the server gave for each user
-	pins    pgp.KnownKeys         // nil until loaded
-	changed map[int64]*pgp.Public // a key that differs from the pin, until /trust
-	on      map[int64]bool        // direct conversations switched private
-	waiting map[int64]bool        // /private asked the server for this user's key
-	plain   map[string]decoded    // decrypted texts, by their pgp: text
-	ask     *passPrompt           // the input line is asking a passphrase
-	asked   bool                  // the unlock prompt was shown once this run
-	self    bool                  // KEY 0 me was asked at login, to compare with key.asc
+	key     *pgp.Key                    // nil until unlocked (or made) this run
+	keys    map[int64]*pgp.Public       // the latest key the server gave for each user
+	pins    pgp.KnownKeys               // nil until loaded
+	changed map[int64]*pgp.Public       // a key that differs from the pin, until /trust
+	on      map[int64]bool              // direct conversations switched private
+	waiting map[int64]bool              // /private asked the server for this user's key
+	plain   map[string]decoded          // decrypted texts, by their pgp: text
+	ask     *passPrompt                 // the input line is asking a passphrase
+	asked   bool                        // the unlock prompt was shown once this run
+	self    bool                        // KEY 0 me was asked at login, to compare with key.asc
+	files   map[string]*privateDownload // .pgp downloads under way, by downloadKey
 }
 
 // decoded is one pgp: text as this client reads it.
@@ -58,8 +59,9 @@ type passPrompt struct {
 
 func (p *privacy) init() {
 	if p.keys == nil {
-		p.keys, p.changed, p.on, p.waiting, p.plain =
-			map[int64]*pgp.Public{}, map[int64]*pgp.Public{}, map[int64]bool{}, map[int64]bool{}, map[string]decoded{}
+		p.keys, p.changed, p.on, p.waiting, p.plain, p.files =
+			map[int64]*pgp.Public{}, map[int64]*pgp.Public{}, map[int64]bool{}, map[int64]bool{}, map[string]decoded{},
+			map[string]*privateDownload{}
 	}
 }
 
