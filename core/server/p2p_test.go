@@ -33,7 +33,7 @@ func TestP2PRelay(t *testing.T) {
 	reject(t, eve, "RTC", sf("RTC 0 %d p2p-offer 0 1 e30=", alice.tag))   // a stranger
 	reject(t, alice, "RTC", sf("RTC 0 %d p2p-offer 0 1 e30=", carol.tag)) // offline
 	reject(t, alice, "RTC", sf("RTC 0 %d p2p-offer 0 1 e30=", alice.tag)) // oneself
-	reject(t, alice, "RTC", "RTC 1 0 p2p-offer 0 1 e30=")                  // not between two users
+	reject(t, alice, "RTC", "RTC 1 0 p2p-offer 0 1 e30=")                 // not between two users
 	reject(t, alice, "RTC", sf("RTC 0 %d answer 0 1 e30=", bob.tag))      // a call's kind, and no calls
 	bobPlain.ExpectQuiet()
 	quiet(alice, bob, eve)
