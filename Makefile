@@ -19,7 +19,8 @@ export GOFLAGS := $(strip $(shell $(GO) env GOFLAGS) -tags=sqlite_fts5)
 FUZZ_TARGETS := ./core/wire:FuzzParse ./core/wire:FuzzReader ./config:FuzzParse \
 	./core/history:FuzzParse ./core/files:FuzzSafeName ./client:FuzzParseLine ./client:FuzzParseTags \
 	./core/server:FuzzModel ./core/wire:FuzzTags ./core/wire:FuzzFoldName \
-	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization ./core/wire:FuzzRTC
+	./core/web/filehttp:FuzzParseFilePath ./core/web/filehttp:FuzzParseAuthorization ./core/wire:FuzzRTC \
+	./client/pgp:FuzzDecrypt ./client/pgp:FuzzParsePublic ./client/pgp:FuzzParseKnownKeys
 
 .PHONY: all build run test vet fuzz bench bench-search bench-calls bench-web attacks soak generate clean web web-test web-check
 
