@@ -197,3 +197,37 @@ export function status(page) {
 function escape(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+// ---- Private messages (docs/privacy.md) ----
+
+// makeKey makes and publishes a key in Settings → Private messages.
+export async function makeKey(page, passphrase) {
+  await sidebar(page).getByRole('button', { name: 'Settings', exact: true }).click();
+  const d = page.getByRole('dialog', { name: 'Settings' });
+  const form = d.getByRole('form', { name: 'Make a key' });
+  await form.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await form.getByLabel('Passphrase again').fill(passphrase);
+  await form.getByRole('button', { name: 'Make a key' }).click();
+  await d.getByRole('region', { name: 'Private messages' }).getByRole('status').filter({ hasText: 'Your key is made and published.' }).waitFor();
+  await d.getByLabel('Your fingerprint').waitFor();
+  await d.press('Escape');
+  await d.waitFor({ state: 'hidden' });
+}
+
+// goPrivate turns the header's switch on once the other's key is known.
+export async function goPrivate(page) {
+  const sw = page.getByRole('switch', { name: 'Private' });
+  await waitUntil(page, 'the private switch is enabled', () => {
+    const el = document.querySelector('.private-switch');
+    return el && el.getAttribute('aria-disabled') !== 'true';
+  });
+  await sw.click();
+  await waitUntil(page, 'the conversation is private', () => document.querySelector('.private-switch')?.getAttribute('aria-checked') === 'true');
+}
+
+// signed waits for text to show as a private message signed by by.
+export async function signed(page, text, by) {
+  const m = message(page, text);
+  await m.waitFor();
+  await m.getByLabel(`Private, signed by ${by}`).waitFor();
+}

@@ -23,25 +23,25 @@ run(async (user) => {
   step('friends');
 
   // Alice has a key, bob not yet: her switch is off, disabled, and says why.
-  await makeKey(alice, 'passphrase of alice');
+  await ui.makeKey(alice, 'passphrase of alice');
   await ui.openFriend(alice, 'bob');
   await alice.getByRole('note').filter({ hasText: 'bob has no key yet.' }).waitFor();
   if ((await alice.getByRole('switch', { name: 'Private' }).getAttribute('aria-disabled')) !== 'true') throw new Error('the switch is enabled without bob\'s key');
   step('no key');
   // Bob's key reaches alice's open conversation by itself (KEY 0 bob ...).
-  await makeKey(bob, 'passphrase of bob');
+  await ui.makeKey(bob, 'passphrase of bob');
   step('keys');
 
   await ui.openFriend(bob, 'alice');
-  for (const page of [alice, bob]) await goPrivate(page);
+  for (const page of [alice, bob]) await ui.goPrivate(page);
   step('private');
 
   await ui.say(alice, fromAlice);
-  await signed(bob, fromAlice, 'alice');
-  await signed(alice, fromAlice, 'alice');
+  await ui.signed(bob, fromAlice, 'alice');
+  await ui.signed(alice, fromAlice, 'alice');
   await ui.say(bob, fromBob);
-  await signed(alice, fromBob, 'bob');
-  await signed(bob, fromBob, 'bob');
+  await ui.signed(alice, fromBob, 'bob');
+  await ui.signed(bob, fromBob, 'bob');
   step('exchanged');
 
   const numbers = [];
@@ -97,7 +97,7 @@ run(async (user) => {
   await settings.getByLabel('Your fingerprint').waitFor();
   await settings.press('Escape');
   await settings.waitFor({ state: 'hidden' });
-  await signed(bob, fromAlice, 'alice');
+  await ui.signed(bob, fromAlice, 'alice');
   await waitUntil(bob, 'the conversation is still private', () => document.querySelector('.private-switch')?.getAttribute('aria-checked') === 'true');
   step('unlocked');
 
@@ -107,33 +107,3 @@ run(async (user) => {
   await alice.screenshot({ path: join(dir, 'web-private.png'), animations: 'disabled' });
   step('screenshot');
 });
-
-async function makeKey(page, passphrase) {
-  await ui.sidebar(page).getByRole('button', { name: 'Settings', exact: true }).click();
-  const d = page.getByRole('dialog', { name: 'Settings' });
-  const form = d.getByRole('form', { name: 'Make a key' });
-  await form.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-  await form.getByLabel('Passphrase again').fill(passphrase);
-  await form.getByRole('button', { name: 'Make a key' }).click();
-  await d.getByRole('region', { name: 'Private messages' }).getByRole('status').filter({ hasText: 'Your key is made and published.' }).waitFor();
-  await d.getByLabel('Your fingerprint').waitFor();
-  await d.press('Escape');
-  await d.waitFor({ state: 'hidden' });
-}
-
-// goPrivate turns the header's switch on once the other's key is known.
-async function goPrivate(page) {
-  const sw = page.getByRole('switch', { name: 'Private' });
-  await waitUntil(page, 'the private switch is enabled', () => {
-    const el = document.querySelector('.private-switch');
-    return el && el.getAttribute('aria-disabled') !== 'true';
-  });
-  await sw.click();
-  await waitUntil(page, 'the conversation is private', () => document.querySelector('.private-switch')?.getAttribute('aria-checked') === 'true');
-}
-
-async function signed(page, text, by) {
-  const m = ui.message(page, text);
-  await m.waitFor();
-  await m.getByLabel(`Private, signed by ${by}`).waitFor();
-}
