@@ -454,7 +454,11 @@ func (h *Hub) runBatch(batch []*request) bool {
 			changes = append(changes, e.change)
 			owners = append(owners, i)
 		}
-		batch = append(batch, h.ready...)
+		// Requests released by a verdict go right after the one that
+		// released them, not at the end: a later command of the same
+		// session may already be further on in this batch, and must not
+		// be handled before the ones parked ahead of it.
+		batch = slices.Insert(batch, i+1, h.ready...)
 		h.ready = h.ready[:0]
 	}
 	if len(changes) > 0 {
