@@ -3,13 +3,8 @@ package browsertest_test
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"gorm.io/driver/sqlite"
-	"gorm.io/gorm"
 
 	"github.com/salon-chat/salon/client"
 	"github.com/salon-chat/salon/client/pgp"
@@ -97,31 +92,8 @@ func TestBrowserAndTerminalPrivate(t *testing.T) {
 
 	// Stopped, salond has checkpointed its journal: the database file holds everything.
 	s.stop()
-	for _, secret := range []string{secretA, secretB, "umbrella"} {
-		filepath.WalkDir(s.dataDir, func(path string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if bytes.Contains(b, []byte(secret)) {
-				t.Errorf("%s holds the plaintext %q", path, secret)
-			}
-			return nil
-		})
-	}
-	db, err := gorm.Open(sqlite.Open("file:"+filepath.Join(s.dataDir, "salon.db")+"?mode=ro"), &gorm.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, _ := db.DB()
-	defer conn.Close()
-	var bodies []string
-	if err := db.Raw("SELECT body FROM messages WHERE server_id = 0 ORDER BY id").Scan(&bodies).Error; err != nil {
-		t.Fatal(err)
-	}
+	noPlaintext(t, s.dataDir, secretA, secretB, "umbrella")
+	bodies := directBodies(t, s.dataDir)
 	for _, want := range []string{sentA, sentB} {
 		found := false
 		for _, b := range bodies {

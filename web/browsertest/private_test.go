@@ -43,8 +43,33 @@ func TestBrowserPrivateMessages(t *testing.T) {
 
 	// Stopped, salond has checkpointed its journal: the database file holds everything.
 	s.stop()
-	for _, secret := range []string{secretA, secretB, "marmalade"} {
-		filepath.WalkDir(s.dataDir, func(path string, d os.DirEntry, err error) error {
+	noPlaintext(t, s.dataDir, secretA, secretB, "marmalade")
+	bodies := directBodies(t, s.dataDir)
+	private := 0
+	for _, b := range bodies {
+		if strings.HasPrefix(b, "pgp:") {
+			private++
+		}
+	}
+	if private < 2 {
+		t.Errorf("%d pgp: messages among the direct messages %q, want at least 2", private, bodies)
+	}
+	files := 0
+	for _, b := range bodies {
+		if strings.Contains(b, ".pgp") {
+			files++
+		}
+	}
+	if files == 0 {
+		t.Errorf("no private file (name.pgp) among the direct messages %q", bodies)
+	}
+}
+
+// noPlaintext checks that no file under dataDir holds any of secrets.
+func noPlaintext(t *testing.T, dataDir string, secrets ...string) {
+	t.Helper()
+	for _, secret := range secrets {
+		filepath.WalkDir(dataDir, func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
@@ -58,7 +83,13 @@ func TestBrowserPrivateMessages(t *testing.T) {
 			return nil
 		})
 	}
-	db, err := gorm.Open(sqlite.Open("file:"+filepath.Join(s.dataDir, "salon.db")+"?mode=ro"), &gorm.Config{})
+}
+
+// directBodies reads, from a stopped salond's database, the stored text of
+// every direct message, oldest first.
+func directBodies(t *testing.T, dataDir string) []string {
+	t.Helper()
+	db, err := gorm.Open(sqlite.Open("file:"+filepath.Join(dataDir, "salon.db")+"?mode=ro"), &gorm.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,18 +99,5 @@ func TestBrowserPrivateMessages(t *testing.T) {
 	if err := db.Raw("SELECT body FROM messages WHERE server_id = 0 ORDER BY id").Scan(&bodies).Error; err != nil {
 		t.Fatal(err)
 	}
-	private := 0
-	for _, b := range bodies {
-		if strings.HasPrefix(b, "pgp:") {
-			private++
-		}
-	}
-	if private < 2 {
-		t.Errorf("%d pgp: messages among the direct messages %q, want at least 2", private, bodies)
-	}
-	var files []string
-	db.Raw("SELECT body FROM messages WHERE server_id = 0 AND body LIKE '%.pgp%'").Scan(&files)
-	if len(files) == 0 {
-		t.Errorf("no private file (name.pgp) among the direct messages %q", bodies)
-	}
+	return bodies
 }
